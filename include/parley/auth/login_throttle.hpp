@@ -1,0 +1,33 @@
+#pragma once
+// Counts failed logins per key (an address, an account) in a sliding window. Bounded:
+// when it tracks too many keys it forgets the stalest.
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace parley::auth {
+
+class LoginThrottle {
+ public:
+  using Clock = std::chrono::steady_clock;
+  LoginThrottle(std::size_t max_failures, Clock::duration window, std::size_t max_keys = 100000)
+      : max_failures_(max_failures), window_(window), max_keys_(max_keys) {}
+
+  // False when `key` has had max_failures failures within the window.
+  bool allowed(const std::string& key, Clock::time_point now = Clock::now());
+  void record_failure(const std::string& key, Clock::time_point now = Clock::now());
+  void reset(const std::string& key);
+
+ private:
+  void prune(std::deque<Clock::time_point>& failures, Clock::time_point now) const;
+
+  std::size_t max_failures_;
+  Clock::duration window_;
+  std::size_t max_keys_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::deque<Clock::time_point>> failures_;
+};
+
+}  // namespace parley::auth

@@ -1,0 +1,37 @@
+#pragma once
+// POST /api/visitors/identify: who a browser's visitor is (PRODUCT.md §2).
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "parley/store/db_pool.hpp"
+
+namespace parley::auth {
+
+struct IdentifyRequest {
+  std::optional<std::string> user_id;
+  std::optional<std::string> email;
+  std::optional<std::string> name;
+  nlohmann::json metadata = nlohmann::json::object();
+  std::optional<std::string> user_hash;
+  std::optional<std::string> current_token;  // from Authorization: Bearer
+};
+
+struct IdentifyResult {
+  std::int64_t visitor_id = 0;
+  std::string visitor_token;
+  bool verified = false;
+};
+
+// Validates the JSON body (sizes, types, flat metadata); throws ApiError(400).
+IdentifyRequest parse_identify_request(const nlohmann::json& body);
+
+// Checks the HMAC when a secret is configured and a user id is given; throws 401.
+// Returns whether the identity counts as verified.
+bool check_identity(const IdentifyRequest& request, const std::string& identity_secret);
+
+// The database part; runs on a database thread.
+IdentifyResult identify_visitor(store::DbConn& conn, const IdentifyRequest& request, bool verified);
+
+}  // namespace parley::auth

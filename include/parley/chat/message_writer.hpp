@@ -1,0 +1,80 @@
+#pragma once
+// Group commit: messages from every connection are queued here and written by one thread,
+// many per transaction (one statement per batch), and each sender is told only after
+// the commit. One writer keeps message ids in commit order, so a cursor never skips.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "parley/core/outcome.hpp"
+
+namespace parley::store {
+class ConnectionSlot;
+}
+
+namespace parley::chat {
+
+struct StoredMessage {
+  std::int64_t id = 0;
+  std::int64_t conversation_id = 0;
+  std::int64_t visitor_id = 0;  // whose conversation it is, for delivery
+  bool inserted = false;        // false: a re-send of a message stored earlier
+  std::string doc;              // the Message as JSON text
+};
+
+struct PendingMessage {
+  std::int64_t conversation_id = 0;
+  std::string sender;  // VISITOR | AGENT | BOT
+  std::optional<std::int64_t> agent_id;
+  std::string agent_name;
+  std::string client_id;
+  std::string body;
+  // Called on the writer thread, in commit order, after the commit (or the failure).
+  std::function<void(Outcome<StoredMessage>)> done;
+};
+
+struct WriterStats {
+  std::atomic<std::uint64_t> messages_stored{0};
+  std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> rejected{0};
+  std::atomic<std::uint64_t> failed_batches{0};
+  // Histograms are recorded by the metrics code through this hook when set.
+  std::function<void(std::size_t batch_size, double seconds)> on_batch;
+};
+
+class MessageWriter {
+ public:
+  MessageWriter(std::string database_url, std::size_t queue_limit, std::size_t max_batch);
+  ~MessageWriter();
+
+  // Fails at once with 503 overloaded when the queue is full.
+  void submit(PendingMessage message);
+  // Writes what is queued, then ends the thread.
+  void stop();
+
+  std::size_t queue_depth() const;
+  WriterStats& stats() { return stats_; }
+
+ private:
+  void thread_main();
+  void write_batch(store::ConnectionSlot& slot, std::vector<PendingMessage>& batch);
+
+  std::string url_;
+  std::size_t queue_limit_;
+  std::size_t max_batch_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<PendingMessage> queue_;
+  bool stopping_ = false;
+  WriterStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace parley::chat

@@ -1,0 +1,28 @@
+#pragma once
+// Maps (method, path pattern) to handlers. Patterns are literal segments and ":name"
+// captures, e.g. "/api/inbox/:id/assign".
+#include <string>
+#include <vector>
+
+#include "parley/net/http_types.hpp"
+
+namespace parley::http {
+
+class Router {
+ public:
+  void add(std::string method, std::string pattern, Handler handler);
+
+  enum class Match { found, wrong_method, none };
+  // On `found`, fills request.params and returns the handler in `out`.
+  Match match(Request& request, const Handler** out) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+}  // namespace parley::http

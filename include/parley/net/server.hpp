@@ -1,0 +1,48 @@
+#pragma once
+// The HTTP/WebSocket server: listener, sessions and threads. Transport only: requests go
+// to the Router, WebSocket upgrades to the UpgradeHandler, which decides who is talking.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "parley/chat/client_link.hpp"
+#include "parley/config/config.hpp"
+#include "parley/core/outcome.hpp"
+#include "parley/net/router.hpp"
+
+namespace parley::net {
+
+// Decides whether a /ws upgrade is accepted: a handler for the new socket, or an error
+// answered as an HTTP response. May answer later, from any thread.
+using UpgradeResult = Outcome<std::shared_ptr<chat::FrameHandler>>;
+using UpgradeHandler = std::function<void(const http::Request&, std::function<void(UpgradeResult)>)>;
+
+struct ServerStats {
+  std::atomic<std::int64_t> http_connections{0};
+  std::atomic<std::int64_t> ws_connections{0};
+  std::atomic<std::uint64_t> ws_closed_slow{0};
+  std::atomic<std::uint64_t> ws_closed_too_big{0};
+};
+
+class Server {
+ public:
+  Server(const Config& config, http::Router& router, UpgradeHandler upgrade);
+  ~Server();
+
+  // Binds; returns the port actually bound (for port 0).
+  std::uint16_t bind();
+  // Runs the I/O threads until stop() completes. Blocks.
+  void run();
+  // Stops accepting, closes WebSockets with 1001 "going away", lets in-flight HTTP
+  // finish, then ends run(). Thread-safe; returns at once.
+  void stop();
+
+  const ServerStats& stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley::net

@@ -1,0 +1,84 @@
+#pragma once
+// A few database threads, each with its own connection, fed by one bounded queue.
+// Blocking libpqxx calls never run on the I/O threads: callers hand over a unit of work
+// and get its Outcome through a callback, which they post back to their own strand.
+// A full queue fails fast with 503 instead of letting latency grow without bound.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "parley/core/outcome.hpp"
+#include "parley/store/db_conn.hpp"
+
+namespace parley::store {
+
+// Runs `work` with a live connection, mapping database failures to ApiErrors:
+// lost connection → 503, unique violation → 409, anything unexpected → 500 (logged).
+// On a lost connection `conn` is reset so the next use reconnects.
+class ConnectionSlot {
+ public:
+  explicit ConnectionSlot(std::string url) : url_(std::move(url)) {}
+
+  template <class T>
+  Outcome<T> run(const std::function<T(DbConn&)>& work) {
+    try {
+      return Outcome<T>(work(connection()));
+    } catch (...) {
+      return Outcome<T>(translate_current_exception());
+    }
+  }
+
+  DbConn& connection();  // connects if needed; throws ApiError::unavailable
+  void reset() { conn_.reset(); }
+
+ private:
+  ApiError translate_current_exception();
+
+  std::string url_;
+  std::unique_ptr<DbConn> conn_;
+  std::chrono::steady_clock::time_point retry_after_{};
+};
+
+class DbPool {
+ public:
+  DbPool(std::string url, unsigned threads, std::size_t queue_limit);
+  ~DbPool();
+  DbPool(const DbPool&) = delete;
+  DbPool& operator=(const DbPool&) = delete;
+
+  // `work` runs on a database thread; `done` is called there (or right here, with
+  // 503 overloaded, when the queue is full). `done` must be cheap: post, don't compute.
+  template <class T>
+  void run(std::function<T(DbConn&)> work, std::function<void(Outcome<T>)> done) {
+    auto job = [work = std::move(work), done](ConnectionSlot& slot) mutable { done(slot.run<T>(work)); };
+    if (!enqueue(std::move(job))) done(Outcome<T>(ApiError::overloaded()));
+  }
+
+  // Stops taking work, finishes what is queued, joins the threads.
+  void stop();
+
+  std::size_t queue_depth() const;
+  std::uint64_t rejected() const { return rejected_.load(); }
+
+ private:
+  using Job = std::function<void(ConnectionSlot&)>;
+  bool enqueue(Job job);
+  void thread_main(std::size_t index);
+
+  std::string url_;
+  std::size_t queue_limit_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> rejected_{0};
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace parley::store

@@ -1,0 +1,218 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/run and scripts/test (and tests/support/pg.mjs).
+# Source it; it defines functions and a few variables and runs nothing else.
+
+PARLEY_ROOT=${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+PARLEY_BUILD_DIR=${PARLEY_BUILD_DIR:-$PARLEY_ROOT/build}
+PARLEY_BIN=${PARLEY_BIN:-$PARLEY_BUILD_DIR/parley}
+
+# Debian 12 packages the build and the server need. Extend here, nowhere else.
+PARLEY_PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libboost1.81-dev libpqxx-dev nlohmann-json3-dev libcurl4-openssl-dev
+  libspdlog-dev libgtest-dev libsodium-dev
+  postgresql-15 ca-certificates gzip
+)
+# What the browser tests need on top (node/npm only when `node` is missing).
+PARLEY_BROWSER_PACKAGES=(chromium fonts-liberation)
+
+log() { printf '[parley] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Run a command as root: directly when we are root, else through sudo.
+as_root() {
+  if is_root; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root (or sudo) to run: $*"
+  fi
+}
+
+pkg_installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+_PARLEY_APT_UPDATED=0
+# apt_install PKG...: installs those that are missing; `apt-get update` once, only if needed.
+apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    pkg_installed "$p" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing missing packages: ${missing[*]}"
+  if [ "$_PARLEY_APT_UPDATED" -eq 0 ]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    _PARLEY_APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" </dev/null
+}
+
+ensure_packages() {
+  apt_install "${PARLEY_PACKAGES[@]}"
+}
+
+ensure_browser_packages() {
+  local extra=()
+  command -v node >/dev/null 2>&1 || extra+=(nodejs)
+  command -v npm >/dev/null 2>&1 || extra+=(npm)
+  apt_install "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"
+}
+
+# build_parley: configure (first time only, so a developer's own cache is kept) and build.
+build_parley() {
+  local args=()
+  if [ ! -f "$PARLEY_BUILD_DIR/CMakeCache.txt" ]; then
+    args+=(-G Ninja -DCMAKE_BUILD_TYPE="${PARLEY_BUILD_TYPE:-RelWithDebInfo}")
+    if command -v ccache >/dev/null 2>&1; then
+      args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    fi
+  fi
+  log "building parley in $PARLEY_BUILD_DIR"
+  cmake -S "$PARLEY_ROOT" -B "$PARLEY_BUILD_DIR" "${args[@]}"
+  cmake --build "$PARLEY_BUILD_DIR"
+  [ -x "$PARLEY_BIN" ] || die "the build did not produce $PARLEY_BIN"
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+# PostgreSQL refuses to run as root: when we are root, the cluster belongs to and runs as
+# `postgres`; otherwise it runs as the current user. Clusters listen on a unix socket only.
+
+pg_bindir() {
+  if [ -n "${PG_BINDIR:-}" ]; then echo "$PG_BINDIR"; return; fi
+  local d
+  for d in /usr/lib/postgresql/15/bin $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
+    if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then echo "$d"; return; fi
+  done
+  die "PostgreSQL server binaries not found (install postgresql-15)"
+}
+
+pg_owner() { if is_root; then echo postgres; else id -un; fi; }
+
+# pg_as_owner CMD...: run CMD as the cluster's owner.
+pg_as_owner() {
+  if is_root; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# pg_can_reach DIR: true when the cluster owner can traverse every folder down to DIR.
+pg_can_reach() {
+  is_root || return 0
+  runuser -u postgres -- test -x "$1" 2>/dev/null
+}
+
+# pg_first_blocking_dir DIR: the first folder on the way to DIR that postgres cannot pass.
+pg_first_blocking_dir() {
+  local path=$1 d="" part
+  local IFS=/
+  for part in $path; do
+    [ -z "$part" ] && continue
+    d="$d/$part"
+    if ! runuser -u postgres -- test -x "$d" 2>/dev/null; then echo "$d"; return; fi
+  done
+}
+
+# pg_chown_owner PATH...: hand paths to the cluster owner (no-op unless root).
+pg_chown_owner() {
+  is_root || return 0
+  chown postgres:postgres "$@"
+}
+
+# pg_init DATADIR [SOCKETDIR]: a new cluster (superuser `postgres`, trust auth, unix socket
+# only, fsync on). SOCKETDIR defaults to DATADIR.
+pg_init() {
+  local data=$1 sock=${2:-$1} bin
+  bin=$(pg_bindir)
+  mkdir -p "$data" "$sock"
+  pg_chown_owner "$data" "$sock"
+  chmod 700 "$data"
+  pg_as_owner "$bin/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 \
+    --no-locale --no-instructions >"$data.initdb.log" 2>&1 || {
+    cat "$data.initdb.log" >&2
+    die "initdb failed for $data"
+  }
+  rm -f "$data.initdb.log"
+  cat >>"$data/postgresql.conf" <<CONF
+
+# --- parley (scripts/lib/common.sh) ---
+listen_addresses = ''
+unix_socket_directories = '$sock'
+unix_socket_permissions = 0700
+fsync = on
+max_connections = ${PG_MAX_CONNECTIONS:-200}
+logging_collector = off
+CONF
+}
+
+pg_is_running() {
+  local bin
+  bin=$(pg_bindir)
+  pg_as_owner "$bin/pg_ctl" -D "$1" status >/dev/null 2>&1
+}
+
+# pg_start DATADIR: start (no-op if already running) and wait until it accepts connections.
+# The server log is DATADIR/postgres.log.
+pg_start() {
+  local data=$1 bin
+  bin=$(pg_bindir)
+  pg_is_running "$data" && return 0
+  pg_as_owner "$bin/pg_ctl" -D "$data" -l "$data/postgres.log" -w -t 120 start >/dev/null || {
+    tail -n 30 "$data/postgres.log" >&2 2>/dev/null || true
+    die "PostgreSQL failed to start in $data"
+  }
+}
+
+# pg_stop DATADIR: fast shutdown (rolls back open transactions, writes a checkpoint).
+pg_stop() {
+  local data=$1 bin
+  bin=$(pg_bindir)
+  pg_is_running "$data" || return 0
+  pg_as_owner "$bin/pg_ctl" -D "$data" -m fast -w -t 120 stop >/dev/null
+}
+
+# pg_socket_dir DATADIR: the socket folder configured by pg_init.
+pg_socket_dir() {
+  sed -n "s/^unix_socket_directories = '\(.*\)'$/\1/p" "$1/postgresql.conf" | tail -n 1
+}
+
+# pg_psql SOCKETDIR DB ARGS...: psql as superuser over the socket, stopping on the first error.
+pg_psql() {
+  local sock=$1 db=$2 bin
+  shift 2
+  bin=$(pg_bindir)
+  "$bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$sock" -U postgres -d "$db" "$@"
+}
+
+# pg_create_db SOCKETDIR NAME: create the database unless it exists.
+pg_create_db() {
+  local sock=$1 name=$2
+  if [ "$(pg_psql "$sock" postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$name'")" != 1 ]; then
+    pg_psql "$sock" postgres -c "CREATE DATABASE \"$name\""
+  fi
+}
+
+# url_encode STRING: percent-encode for a libpq URI query value.
+url_encode() {
+  local LC_ALL=C s=$1 out="" c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c=${s:i:1}
+    case "$c" in
+      [A-Za-z0-9/._~-]) out+=$c ;;
+      *) out+=$(printf '%%%02X' "'$c") ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
+# pg_url SOCKETDIR DB: a libpq URI for DB over the unix socket.
+pg_url() {
+  printf 'postgresql:///%s?host=%s&user=postgres' "$2" "$(url_encode "$1")"
+}

@@ -1,0 +1,151 @@
+#include <spdlog/spdlog.h>
+
+#include "helpers.hpp"
+
+namespace parley::api {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string string_field(const nlohmann::json& body, const char* field, std::size_t max) {
+  if (!body.contains(field) || !body[field].is_string()) throw ApiError::invalid_field(std::string(field) + " is required");
+  std::string s = body[field].get<std::string>();
+  if (s.size() > max) throw ApiError::invalid_field(std::string(field) + " is too long");
+  return s;
+}
+
+// Ends every session of an agent and closes their sockets at once.
+void end_agent_sessions(ApiContext& ctx, std::int64_t agent_id) {
+  ctx.chat->hub().close_agent(agent_id, 4001, "session ended");
+}
+
+}  // namespace
+
+void register_auth_routes(http::Router& router, ApiContext& ctx) {
+  router.add("POST", "/api/auth/login", [&ctx](const http::Request& request, http::Responder respond) {
+    check_same_origin(request, ctx);
+    auto body = parse_json_body(request);
+    std::string email = lower(string_field(body, "email", 320));
+    std::string password = string_field(body, "password", 256);
+    std::string by_address = request.remote_address;
+    if (!ctx.throttle_by_address.allowed(by_address) || !ctx.throttle_by_account.allowed(email)) {
+      spdlog::warn("login throttled for {} from {}", email, by_address);
+      return respond(http::Response::error(ApiError(429, "too_many_requests", "Too many failed logins; wait a minute")));
+    }
+    bool secure = request.secure;
+    ctx.pool.run<std::optional<auth::LoginResult>>(
+        [email, password](store::DbConn& conn) { return auth::login(conn, email, password); },
+        [&ctx, respond, email, by_address, secure](Outcome<std::optional<auth::LoginResult>> r) {
+          if (!r.ok()) return respond(http::Response::error(r.error()));
+          if (!r.value()) {
+            ctx.throttle_by_address.record_failure(by_address);
+            ctx.throttle_by_account.record_failure(email);
+            spdlog::info("failed login for {} from {}", email, by_address);
+            return respond(http::Response::error(ApiError(401, "bad_credentials", "Wrong email or password")));
+          }
+          ctx.throttle_by_account.reset(email);
+          auto res = http::Response::json(200, {{"agent", r.value()->agent.doc}});
+          res.headers.emplace_back("Set-Cookie", session_cookie(r.value()->session_token, ctx, secure));
+          res.headers.emplace_back("Cache-Control", "no-store");
+          respond(std::move(res));
+        });
+  });
+
+  router.add("POST", "/api/auth/logout", [&ctx](const http::Request& request, http::Responder respond) {
+    check_same_origin(request, ctx);
+    bool secure = request.secure;
+    with_agent(ctx, request, respond, [&ctx, secure](const auth::AgentRecord& agent, http::Responder respond) {
+      std::int64_t id = agent.id;
+      ctx.pool.run<Unit>(
+          [id](store::DbConn& conn) {
+            auth::end_sessions(conn, id);
+            return Unit{};
+          },
+          [&ctx, respond, id, secure](Outcome<Unit> r) {
+            if (!r.ok()) return respond(http::Response::error(r.error()));
+            end_agent_sessions(ctx, id);
+            auto res = http::Response::no_content();
+            res.headers.emplace_back("Set-Cookie", clear_session_cookie(ctx, secure));
+            respond(std::move(res));
+          });
+    });
+  });
+
+  router.add("GET", "/api/me", [&ctx](const http::Request& request, http::Responder respond) {
+    with_agent(ctx, request, respond, [](const auth::AgentRecord& agent, http::Responder respond) {
+      auto res = http::Response::json(200, {{"agent", agent.doc}});
+      res.headers.emplace_back("Cache-Control", "no-store");
+      respond(std::move(res));
+    });
+  });
+
+  router.add("POST", "/api/me/password", [&ctx](const http::Request& request, http::Responder respond) {
+    check_same_origin(request, ctx);
+    auto body = parse_json_body(request);
+    std::string current = string_field(body, "current", 256);
+    std::string next = string_field(body, "password", 256);
+    bool secure = request.secure;
+    with_agent(ctx, request, respond, [&ctx, current, next, secure](const auth::AgentRecord& agent, http::Responder respond) {
+      std::int64_t id = agent.id;
+      ctx.pool.run<Unit>(
+          [id, current, next](store::DbConn& conn) {
+            auth::change_password(conn, id, current, next);
+            return Unit{};
+          },
+          [&ctx, respond, id, secure](Outcome<Unit> r) {
+            if (!r.ok()) return respond(http::Response::error(r.error()));
+            end_agent_sessions(ctx, id);
+            auto res = http::Response::no_content();
+            res.headers.emplace_back("Set-Cookie", clear_session_cookie(ctx, secure));
+            respond(std::move(res));
+          });
+    });
+  });
+
+  router.add("POST", "/api/me/status", [&ctx](const http::Request& request, http::Responder respond) {
+    check_same_origin(request, ctx);
+    auto body = parse_json_body(request);
+    std::string status = body.value("status", "");
+    if (status != "online" && status != "away") throw ApiError::invalid_field("status must be online or away");
+    with_agent(ctx, request, respond, [&ctx, status](const auth::AgentRecord& agent, http::Responder respond) {
+      std::int64_t id = agent.id;
+      auto doc = agent.doc;
+      ctx.pool.run<Unit>(
+          [id, status](store::DbConn& conn) {
+            pqxx::work txn(conn.raw());
+            txn.exec_params("UPDATE agent SET presence = $2::agent_presence WHERE id = $1", id, status);
+            txn.commit();
+            return Unit{};
+          },
+          [&ctx, respond, id, status, doc](Outcome<Unit> r) mutable {
+            if (!r.ok()) return respond(http::Response::error(r.error()));
+            ctx.chat->set_agent_online(id, status == "online");
+            doc["status"] = status;
+            respond(http::Response::json(200, {{"agent", doc}}));
+          });
+    });
+  });
+
+  router.add("GET", "/api/agents", [&ctx](const http::Request& request, http::Responder respond) {
+    with_agent(ctx, request, respond, [&ctx](const auth::AgentRecord&, http::Responder respond) {
+      auto connected = ctx.chat->hub().connected_agents();
+      respond_with(ctx, respond, [connected](store::DbConn& conn) {
+        pqxx::read_transaction txn(conn.raw());
+        nlohmann::json agents = nlohmann::json::array();
+        for (const auto& row : txn.exec("SELECT id, doc::text FROM agent_doc ORDER BY lower(doc->>'name'), id")) {
+          auto a = nlohmann::json::parse(row[1].c_str());
+          auto it = connected.find(row[0].as<std::int64_t>());
+          a["connected"] = it != connected.end();
+          a["online"] = it != connected.end() && it->second;
+          agents.push_back(std::move(a));
+        }
+        return nlohmann::json{{"agents", agents}};
+      });
+    });
+  });
+}
+
+}  // namespace parley::api

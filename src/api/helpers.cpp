@@ -1,0 +1,71 @@
+#include "helpers.hpp"
+
+#include <algorithm>
+
+#include "parley/config/config.hpp"
+
+namespace parley::api {
+
+nlohmann::json parse_json_body(const http::Request& request) {
+  if (request.body.empty()) return nlohmann::json::object();
+  auto body = nlohmann::json::parse(request.body, nullptr, false);
+  if (body.is_discarded()) throw ApiError(400, "bad_json", "The body is not valid JSON");
+  if (!body.is_object()) throw ApiError(400, "bad_json", "The body must be a JSON object");
+  return body;
+}
+
+void check_same_origin(const http::Request& request, const ApiContext& ctx) {
+  std::string origin = request.header("origin");
+  if (origin.empty()) return;
+  std::string normalised = origin_of(origin);
+  if (std::find(ctx.agent_origins.begin(), ctx.agent_origins.end(), normalised) == ctx.agent_origins.end()) {
+    throw ApiError(403, "bad_origin", "Cross-site request refused");
+  }
+}
+
+std::string session_cookie(const std::string& token, const ApiContext& ctx, bool secure_request) {
+  bool secure = secure_request || ctx.public_origin.rfind("https://", 0) == 0;
+  return std::string(auth::kSessionCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
+         std::to_string(auth::kSessionDays * 86400) + (secure ? "; Secure" : "");
+}
+
+std::string clear_session_cookie(const ApiContext& ctx, bool secure_request) {
+  bool secure = secure_request || ctx.public_origin.rfind("https://", 0) == 0;
+  return std::string(auth::kSessionCookie) + "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0" + (secure ? "; Secure" : "");
+}
+
+void respond_with(ApiContext& ctx, http::Responder respond, std::function<nlohmann::json(store::DbConn&)> work,
+                  int status) {
+  ctx.pool.run<nlohmann::json>(std::move(work), [respond, status](Outcome<nlohmann::json> r) {
+    respond(r.ok() ? http::Response::json(status, r.value()) : http::Response::error(r.error()));
+  });
+}
+
+void with_agent(ApiContext& ctx, const http::Request& request, http::Responder respond,
+                std::function<void(const auth::AgentRecord&, http::Responder)> then) {
+  std::string token = request.cookie(auth::kSessionCookie);
+  if (token.empty()) return respond(http::Response::error(ApiError::unauthenticated()));
+  ctx.pool.run<std::optional<auth::AgentRecord>>(
+      [token](store::DbConn& conn) { return auth::agent_for_session(conn, token); },
+      [respond, then](Outcome<std::optional<auth::AgentRecord>> r) {
+        if (!r.ok()) return respond(http::Response::error(r.error()));
+        if (!r.value()) return respond(http::Response::error(ApiError::unauthenticated("Your session has ended; log in again")));
+        try {
+          then(*r.value(), respond);
+        } catch (const ApiError& e) {
+          respond(http::Response::error(e));
+        }
+      });
+}
+
+std::int64_t path_id(const http::Request& request, const char* name) {
+  auto it = request.params.find(name);
+  if (it == request.params.end()) throw ApiError::not_found();
+  const std::string& s = it->second;
+  if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    throw ApiError::not_found();
+  }
+  return std::stoll(s);
+}
+
+}  // namespace parley::api

@@ -1,0 +1,32 @@
+#pragma once
+// Shared by the REST handlers: JSON bodies, agent sessions, the cross-site write check,
+// and running database work with its answer rendered.
+#include <nlohmann/json.hpp>
+
+#include "parley/api/api.hpp"
+#include "parley/auth/agent_accounts.hpp"
+#include "parley/core/error.hpp"
+
+namespace parley::api {
+
+nlohmann::json parse_json_body(const http::Request& request);
+
+// Cookie-authenticated writes must come from Parley's own pages: an Origin header, when
+// present, must be one of ours (browsers always send it on cross-site POSTs).
+void check_same_origin(const http::Request& request, const ApiContext& ctx);
+
+std::string session_cookie(const std::string& token, const ApiContext& ctx, bool secure_request);
+std::string clear_session_cookie(const ApiContext& ctx, bool secure_request);
+
+// Runs `work` on a database thread and answers with its JSON, or its error.
+void respond_with(ApiContext& ctx, http::Responder respond, std::function<nlohmann::json(store::DbConn&)> work,
+                  int status = 200);
+
+// Looks up the session cookie, then calls `then` with the agent (on a database thread).
+// Answers 401 itself when there is no valid session.
+void with_agent(ApiContext& ctx, const http::Request& request, http::Responder respond,
+                std::function<void(const auth::AgentRecord&, http::Responder)> then);
+
+std::int64_t path_id(const http::Request& request, const char* name = "id");
+
+}  // namespace parley::api

@@ -1,0 +1,64 @@
+#include <algorithm>
+
+#include "helpers.hpp"
+#include "parley/auth/visitor_identity.hpp"
+#include "parley/config/config.hpp"
+
+namespace parley::api {
+namespace {
+
+// The chat frame is served by Parley itself, so its calls are same-origin. Customer
+// pages may also call the visitor API directly when PARLEY_ALLOWED_ORIGINS lists them
+// (or any page when it is unset).
+void add_cors(const http::Request& request, http::Response& response, const ApiContext& ctx) {
+  std::string origin = request.header("origin");
+  if (origin.empty()) return;
+  const auto& allowed = ctx.config.allowed_origins;
+  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), origin_of(origin)) == allowed.end()) return;
+  response.headers.emplace_back("Access-Control-Allow-Origin", origin);
+  response.headers.emplace_back("Vary", "Origin");
+}
+
+std::optional<std::string> bearer_token(const http::Request& request) {
+  std::string auth = request.header("authorization");
+  if (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7 || auth.size() > 200) return std::nullopt;
+  return auth.substr(7);
+}
+
+}  // namespace
+
+void register_visitor_routes(http::Router& router, ApiContext& ctx) {
+  router.add("OPTIONS", "/api/visitors/identify", [&ctx](const http::Request& request, http::Responder respond) {
+    http::Response r = http::Response::no_content();
+    add_cors(request, r, ctx);
+    r.headers.emplace_back("Access-Control-Allow-Methods", "POST");
+    r.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, Authorization");
+    r.headers.emplace_back("Access-Control-Max-Age", "600");
+    respond(std::move(r));
+  });
+
+  router.add("POST", "/api/visitors/identify", [&ctx](const http::Request& request, http::Responder respond) {
+    auto with_cors = [request, respond, &ctx](http::Response r) {
+      add_cors(request, r, ctx);
+      respond(std::move(r));
+    };
+    try {
+      auto body = parse_json_body(request);
+      auth::IdentifyRequest req = auth::parse_identify_request(body);
+      req.current_token = bearer_token(request);
+      bool verified = auth::check_identity(req, ctx.config.identity_secret);
+      ctx.pool.run<auth::IdentifyResult>(
+          [req, verified](store::DbConn& conn) { return auth::identify_visitor(conn, req, verified); },
+          [with_cors](Outcome<auth::IdentifyResult> r) {
+            if (!r.ok()) return with_cors(http::Response::error(r.error()));
+            const auto& v = r.value();
+            with_cors(http::Response::json(
+                200, {{"visitorId", v.visitor_id}, {"visitorToken", v.visitor_token}, {"verified", v.verified}}));
+          });
+    } catch (const ApiError& e) {
+      with_cors(http::Response::error(e));
+    }
+  });
+}
+
+}  // namespace parley::api

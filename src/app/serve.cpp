@@ -1,0 +1,139 @@
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <thread>
+
+#include "parley/api/api.hpp"
+#include "parley/app/commands.hpp"
+#include "parley/auth/crypto.hpp"
+#include "parley/store/migrations.hpp"
+#include "ws_upgrade.hpp"
+
+namespace parley::app {
+namespace {
+
+constexpr unsigned kDbThreads = 4;
+constexpr std::size_t kDbQueueLimit = 10000;
+constexpr std::size_t kWriterQueueLimit = 100000;
+constexpr std::size_t kWriterMaxBatch = 1000;
+constexpr int kLoginFailuresPerMinute = 10;
+
+// Every socket is a file: take all the process is allowed.
+void raise_file_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) spdlog::info("open file limit {}", lim.rlim_cur);
+}
+
+// PostgreSQL may still be starting (compose, systemd): retry for a while.
+bool migrate_with_retries(const std::string& url) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (;;) {
+    try {
+      auto report = store::migrate(url);
+      spdlog::info("database at schema version {} ({} applied now)", report.latest_version, report.applied);
+      return true;
+    } catch (const std::exception& e) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        spdlog::critical("cannot migrate the database: {}", e.what());
+        return false;
+      }
+      spdlog::warn("database not ready ({}); retrying", e.what());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+}
+
+void set_origins(api::ApiContext& ctx, const Config& config, std::uint16_t port) {
+  if (!config.public_url.empty()) {
+    ctx.public_origin = origin_of(config.public_url);
+    ctx.agent_origins = {ctx.public_origin};
+    return;
+  }
+  std::string p = std::to_string(port);
+  ctx.public_origin = "http://localhost:" + p;
+  ctx.agent_origins = {ctx.public_origin, "http://127.0.0.1:" + p, "http://[::1]:" + p};
+}
+
+}  // namespace
+
+int serve(const Config& config) {
+  auth::init_crypto();
+  if (config.database_url.empty()) {
+    spdlog::critical("DATABASE_URL is required (or --database-url)");
+    return 2;
+  }
+  // Signals are taken by one thread with sigwait, so every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  raise_file_limit();
+  if (!migrate_with_retries(config.database_url)) return 1;
+  if (config.identity_secret.empty()) {
+    spdlog::warn("PARLEY_IDENTITY_SECRET is not set: visitor identities are recorded as unverified and never merged");
+  }
+  if (config.resend_api_key.empty()) spdlog::warn("RESEND_API_KEY is not set: emails are written to the log, not sent");
+
+  store::DbPool pool(config.database_url, kDbThreads, kDbQueueLimit);
+  chat::MessageWriter writer(config.database_url, kWriterQueueLimit, kWriterMaxBatch);
+  chat::Hub hub;
+  auto chat = std::make_shared<chat::ChatService>(config, pool, writer, hub);
+  auth::LoginThrottle by_address(kLoginFailuresPerMinute, std::chrono::minutes(1));
+  auth::LoginThrottle by_account(kLoginFailuresPerMinute, std::chrono::minutes(1));
+  api::ApiContext ctx{config, pool, chat, by_address, by_account, {}, {}};
+
+  http::Router router;
+  api::register_health_routes(router, ctx);
+  api::register_visitor_routes(router, ctx);
+  api::register_auth_routes(router, ctx);
+  api::register_inbox_routes(router, ctx);
+
+  net::Server server(config, router, app::make_upgrade_handler(ctx));
+  std::uint16_t port = 0;
+  try {
+    port = server.bind();
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot listen on {}:{}: {}", config.listen.host, config.listen.port, e.what());
+    return 1;
+  }
+  set_origins(ctx, config, port);
+  spdlog::info("listening on {}:{} (public origin {})", config.listen.host, port, ctx.public_origin);
+
+  std::thread signal_thread([&server, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    server.stop();
+  });
+  signal_thread.detach();
+
+  server.run();
+  writer.stop();  // writes what was queued; its acks go to sockets already closed
+  pool.stop();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int migrate(const Config& config) {
+  if (config.database_url.empty()) {
+    spdlog::critical("DATABASE_URL is required (or --database-url)");
+    return 2;
+  }
+  try {
+    auto report = store::migrate(config.database_url);
+    spdlog::info("database at schema version {} ({} applied now)", report.latest_version, report.applied);
+    return 0;
+  } catch (const std::exception& e) {
+    spdlog::critical("migration failed: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace parley::app

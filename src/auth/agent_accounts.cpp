@@ -1,0 +1,97 @@
+#include "parley/auth/agent_accounts.hpp"
+
+#include "parley/auth/crypto.hpp"
+#include "parley/core/error.hpp"
+
+namespace parley::auth {
+namespace {
+
+const store::Statement kInsertAgent{"agent_insert", R"SQL(
+INSERT INTO agent (email, name, role, password_hash) VALUES ($1, $2, $3::agent_role, $4)
+RETURNING id)SQL"};
+const store::Statement kAgentByEmail{"agent_by_email",
+                                     "SELECT id, password_hash FROM agent WHERE lower(email) = lower($1) AND NOT disabled"};
+const store::Statement kAgentDoc{"agent_doc_by_id", "SELECT id, doc->>'name', doc::text FROM agent_doc WHERE id = $1"};
+const store::Statement kInsertSession{"session_insert", R"SQL(
+INSERT INTO agent_session (token_hash, agent_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3)))SQL"};
+const store::Statement kSessionAgent{"session_agent", R"SQL(
+SELECT d.id, d.doc->>'name', d.doc::text FROM agent_session s JOIN agent_doc d ON d.id = s.agent_id
+WHERE s.token_hash = $1 AND s.expires_at > now())SQL"};
+const store::Statement kEndSessions{"session_end_all", "DELETE FROM agent_session WHERE agent_id = $1"};
+const store::Statement kPasswordHash{"agent_password_hash", "SELECT password_hash FROM agent WHERE id = $1"};
+const store::Statement kSetPassword{"agent_set_password", "UPDATE agent SET password_hash = $2 WHERE id = $1"};
+
+AgentRecord record_from(const pqxx::row& row) {
+  return AgentRecord{row[0].as<std::int64_t>(), row[1].c_str(), nlohmann::json::parse(row[2].c_str())};
+}
+
+void check_password_rules(const std::string& password) {
+  if (password.size() < kMinPasswordLength) throw ApiError::invalid_field("password must be at least 8 characters");
+  if (password.size() > 256) throw ApiError::invalid_field("password must be at most 256 characters");
+}
+
+}  // namespace
+
+AgentRecord add_agent(store::DbConn& conn, const std::string& email, const std::string& name, const std::string& role,
+                      const std::string& password) {
+  if (email.empty() || email.size() > 320 || email.find('@') == std::string::npos) {
+    throw ApiError::invalid_field("email is not an email address");
+  }
+  if (name.empty() || name.size() > 200) throw ApiError::invalid_field("name must be 1-200 characters");
+  if (role != "admin" && role != "agent") throw ApiError::invalid_field("role must be admin or agent");
+  check_password_rules(password);
+  std::string hash = hash_password(password);
+  pqxx::work txn(conn.raw());
+  try {
+    auto id = conn.exec(txn, kInsertAgent, email, name, role, hash)[0][0].as<std::int64_t>();
+    auto doc = conn.exec(txn, kAgentDoc, id);
+    txn.commit();
+    return record_from(doc[0]);
+  } catch (const pqxx::unique_violation&) {
+    throw ApiError::conflict("An agent with that email already exists");
+  }
+}
+
+std::optional<LoginResult> login(store::DbConn& conn, const std::string& email, const std::string& password) {
+  // Hashed once at start so an unknown email costs the same as a wrong password.
+  static const std::string kDummyHash = hash_password("not a real password");
+  pqxx::work txn(conn.raw());
+  auto r = conn.exec(txn, kAgentByEmail, email);
+  bool ok = verify_password(r.empty() ? kDummyHash : std::string(r[0][1].c_str()), password) && !r.empty();
+  if (!ok) return std::nullopt;
+  std::int64_t id = r[0][0].as<std::int64_t>();
+  LoginResult result;
+  result.session_token = random_token();
+  conn.exec(txn, kInsertSession, pqxx::binarystring(token_digest(result.session_token)), id, kSessionDays);
+  result.agent = record_from(conn.exec(txn, kAgentDoc, id)[0]);
+  txn.commit();
+  return result;
+}
+
+std::optional<AgentRecord> agent_for_session(store::DbConn& conn, const std::string& session_token) {
+  if (session_token.empty() || session_token.size() > 100) return std::nullopt;
+  pqxx::read_transaction txn(conn.raw());
+  auto r = conn.exec(txn, kSessionAgent, pqxx::binarystring(token_digest(session_token)));
+  if (r.empty()) return std::nullopt;
+  return record_from(r[0]);
+}
+
+void end_sessions(store::DbConn& conn, std::int64_t agent_id) {
+  pqxx::work txn(conn.raw());
+  conn.exec(txn, kEndSessions, agent_id);
+  txn.commit();
+}
+
+void change_password(store::DbConn& conn, std::int64_t agent_id, const std::string& current, const std::string& next) {
+  check_password_rules(next);
+  pqxx::work txn(conn.raw());
+  auto r = conn.exec(txn, kPasswordHash, agent_id);
+  if (r.empty() || !verify_password(r[0][0].c_str(), current)) {
+    throw ApiError(401, "bad_credentials", "The current password is wrong");
+  }
+  conn.exec(txn, kSetPassword, agent_id, hash_password(next));
+  conn.exec(txn, kEndSessions, agent_id);
+  txn.commit();
+}
+
+}  // namespace parley::auth

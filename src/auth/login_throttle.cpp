@@ -1,0 +1,48 @@
+#include "parley/auth/login_throttle.hpp"
+
+namespace parley::auth {
+
+void LoginThrottle::prune(std::deque<Clock::time_point>& failures, Clock::time_point now) const {
+  while (!failures.empty() && now - failures.front() >= window_) failures.pop_front();
+}
+
+bool LoginThrottle::allowed(const std::string& key, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return true;
+  prune(it->second, now);
+  if (it->second.empty()) {
+    failures_.erase(it);
+    return true;
+  }
+  return it->second.size() < max_failures_;
+}
+
+void LoginThrottle::record_failure(const std::string& key, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (failures_.size() >= max_keys_ && !failures_.count(key)) {
+    // Forget keys whose failures have all expired; if none, the oldest one.
+    for (auto it = failures_.begin(); it != failures_.end();) {
+      prune(it->second, now);
+      it = it->second.empty() ? failures_.erase(it) : std::next(it);
+    }
+    if (failures_.size() >= max_keys_) {
+      auto oldest = failures_.begin();
+      for (auto it = failures_.begin(); it != failures_.end(); ++it) {
+        if (it->second.back() < oldest->second.back()) oldest = it;
+      }
+      failures_.erase(oldest);
+    }
+  }
+  auto& f = failures_[key];
+  prune(f, now);
+  f.push_back(now);
+  if (f.size() > max_failures_) f.pop_front();
+}
+
+void LoginThrottle::reset(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  failures_.erase(key);
+}
+
+}  // namespace parley::auth

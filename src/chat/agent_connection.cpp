@@ -1,0 +1,145 @@
+// An agent's socket: authenticated by the session cookie at the upgrade; receives the
+// inbox feed and may write into any conversation.
+#include "connection_base.hpp"
+
+namespace parley::chat {
+namespace {
+
+const store::Statement kVisitorOfConversation{"conversation_visitor", "SELECT visitor_id FROM conversation WHERE id = $1"};
+const store::Statement kConversationMessagesAfter{"agent_messages_after", R"SQL(
+SELECT doc::text FROM message_doc WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT 501)SQL"};
+const store::Statement kSetPresence{"agent_set_presence", "UPDATE agent SET presence = $2::agent_presence WHERE id = $1"};
+
+constexpr std::size_t kSyncPage = 500;
+
+std::int64_t required_id(const nlohmann::json& frame, const char* field) {
+  if (!frame.contains(field) || !frame[field].is_number_integer() || frame[field].get<std::int64_t>() <= 0) {
+    throw ApiError::invalid_field(std::string(field) + " must be a positive integer");
+  }
+  return frame[field].get<std::int64_t>();
+}
+
+class AgentConnection : public ConnectionBase {
+ public:
+  AgentConnection(std::shared_ptr<ChatService> service, AgentIdentity agent)
+      : ConnectionBase(std::move(service)), agent_(std::move(agent)) {}
+
+  void on_open(std::weak_ptr<ClientLink> link) override {
+    ConnectionBase::on_open(link);
+    auto l = link.lock();
+    if (!l) return;
+    bool online = agent_.doc.value("status", "online") == "online";
+    bool changed = service_->hub().add_agent(agent_.id, l, online);
+    reply({{"type", "ready"}, {"role", "agent"}, {"agent", agent_.doc}, {"teamAvailable", service_->hub().team_available()}});
+    service_->publish_agents(changed);
+  }
+
+  void on_close() override {
+    bool changed = service_->hub().remove_agent(agent_.id, link_.lock().get());
+    service_->publish_agents(changed);
+  }
+
+ protected:
+  void handle(const std::string& type, const nlohmann::json& frame) override {
+    if (type == "send") return send(frame);
+    if (type == "sync") return sync(frame);
+    if (type == "typing") return typing(frame);
+    if (type == "status") return set_status(frame);
+    throw ApiError::bad_request("Unknown frame type");
+  }
+
+ private:
+  void send(const nlohmann::json& frame) {
+    PendingMessage m;
+    m.conversation_id = required_id(frame, "conversationId");
+    m.sender = "AGENT";
+    m.agent_id = agent_.id;
+    m.agent_name = agent_.name;
+    m.client_id = validated_client_id(frame);
+    m.body = validated_body(frame);
+    std::weak_ptr<ClientLink> link = link_;
+    std::string client_id = m.client_id;
+    service_->post_message(std::move(m), [link, client_id](Outcome<StoredMessage> r) {
+      auto l = link.lock();
+      if (!l) return;
+      nlohmann::json id = client_id;
+      if (r.ok()) {
+        l->send(make_frame(R"({"type":"ack","clientId":)" + id.dump() + R"(,"message":)" + r.value().doc + "}"));
+      } else {
+        nlohmann::json f = {{"type", "error"}, {"code", r.error().code()}, {"message", r.error().what()}, {"clientId", client_id}};
+        l->send(make_frame(f.dump()));
+      }
+    });
+  }
+
+  void sync(const nlohmann::json& frame) {
+    std::int64_t conversation_id = required_id(frame, "conversationId");
+    std::int64_t after = frame.contains("after") && frame["after"].is_number_integer() ? frame["after"].get<std::int64_t>() : 0;
+    with_db<std::string>(
+        [=](store::DbConn& conn) {
+          pqxx::read_transaction txn(conn.raw());
+          auto rows = conn.exec(txn, kConversationMessagesAfter, conversation_id, after);
+          std::string out = R"({"type":"messages","conversationId":)" + std::to_string(conversation_id) + R"(,"messages":[)";
+          for (std::size_t i = 0; i < rows.size() && i < kSyncPage; ++i) {
+            if (i) out += ",";
+            out += rows[i][0].c_str();
+          }
+          return out + "],\"more\":" + (rows.size() > kSyncPage ? "true" : "false") + "}";
+        },
+        [this](Outcome<std::string> r) {
+          if (!r.ok()) return reply_error(r.error());
+          send_raw(make_frame(std::move(r.value())));
+        });
+  }
+
+  void typing(const nlohmann::json& frame) {
+    std::int64_t conversation_id = required_id(frame, "conversationId");
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_typing_ < std::chrono::seconds(1)) return;
+    last_typing_ = now;
+    nlohmann::json f = {{"type", "typing"}, {"conversationId", conversation_id}, {"from", "agent"},
+                        {"agentId", agent_.id}, {"name", agent_.name}};
+    auto text = make_frame(dump(f));
+    service_->hub().send_to_agents(text);
+    auto service = service_;
+    service_->pool().run<std::int64_t>(
+        [conversation_id](store::DbConn& conn) {
+          pqxx::read_transaction txn(conn.raw());
+          auto r = conn.exec(txn, kVisitorOfConversation, conversation_id);
+          if (r.empty()) throw ApiError::not_found();
+          return r[0][0].as<std::int64_t>();
+        },
+        [service, text](Outcome<std::int64_t> visitor) {
+          if (visitor.ok()) service->hub().send_to_visitor(visitor.value(), text);
+        });
+  }
+
+  void set_status(const nlohmann::json& frame) {
+    std::string status = frame.value("status", "");
+    if (status != "online" && status != "away") throw ApiError::invalid_field("status must be online or away");
+    std::int64_t agent_id = agent_.id;
+    agent_.doc["status"] = status;
+    with_db<Unit>(
+        [agent_id, status](store::DbConn& conn) {
+          pqxx::work txn(conn.raw());
+          conn.exec(txn, kSetPresence, agent_id, status);
+          txn.commit();
+          return Unit{};
+        },
+        [this, status](Outcome<Unit> r) {
+          if (!r.ok()) return reply_error(r.error());
+          service_->set_agent_online(agent_.id, status == "online");
+        });
+  }
+
+  AgentIdentity agent_;
+  std::chrono::steady_clock::time_point last_typing_{};
+};
+
+}  // namespace
+
+std::shared_ptr<FrameHandler> ChatService::agent_handler(AgentIdentity agent) {
+  return std::make_shared<AgentConnection>(shared_from_this(), std::move(agent));
+}
+
+}  // namespace parley::chat

@@ -1,0 +1,74 @@
+#pragma once
+// What visitor and agent connections share: replying on their socket and running
+// database work whose result comes back on the socket's strand.
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "parley/chat/chat_service.hpp"
+
+namespace parley::chat {
+
+class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<ConnectionBase> {
+ public:
+  explicit ConnectionBase(std::shared_ptr<ChatService> service) : service_(std::move(service)) {}
+
+  void on_open(std::weak_ptr<ClientLink> link) override { link_ = std::move(link); }
+
+  void on_frame(std::string_view text) override {
+    nlohmann::json frame = nlohmann::json::parse(text, nullptr, false);
+    if (frame.is_discarded() || !frame.is_object() || !frame.contains("type") || !frame["type"].is_string()) {
+      return reply_error(ApiError(400, "bad_json", "Each frame must be a JSON object with a string \"type\""));
+    }
+    try {
+      handle(frame["type"].get<std::string>(), frame);
+    } catch (const ApiError& e) {
+      reply_error(e, frame.value("clientId", nlohmann::json()));
+    } catch (const std::exception& e) {
+      spdlog::error("frame handling failed: {}", e.what());
+      reply_error(ApiError::internal());
+    }
+  }
+
+ protected:
+  virtual void handle(const std::string& type, const nlohmann::json& frame) = 0;
+
+  void reply(const nlohmann::json& frame) { send_raw(make_frame(dump(frame))); }
+  void send_raw(const Frame& frame) {
+    if (auto link = link_.lock()) link->send(frame);
+  }
+  void reply_error(const ApiError& e, const nlohmann::json& client_id = nullptr) {
+    nlohmann::json f = {{"type", "error"}, {"code", e.code()}, {"message", e.what()}};
+    if (client_id.is_string()) f["clientId"] = client_id;
+    reply(f);
+  }
+  void close(int code, const std::string& reason) {
+    if (auto link = link_.lock()) link->close(code, reason);
+  }
+
+  // Runs `work` on a database thread and `then` on this socket's strand, unless the
+  // socket is gone by then.
+  template <class T>
+  void with_db(std::function<T(store::DbConn&)> work, std::function<void(Outcome<T>)> then) {
+    std::weak_ptr<ConnectionBase> weak = shared_from_this();
+    std::weak_ptr<ClientLink> link = link_;
+    service_->pool().run<T>(std::move(work), [weak, link, then = std::move(then)](Outcome<T> result) mutable {
+      auto l = link.lock();
+      if (!l) return;
+      l->post([weak, then = std::move(then), result = std::move(result)]() mutable {
+        if (weak.lock()) then(std::move(result));
+      });
+    });
+  }
+
+  static std::string dump(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+
+  std::shared_ptr<ChatService> service_;
+  std::weak_ptr<ClientLink> link_;
+};
+
+// {"type":"message","message":<doc>} without re-serialising the document.
+inline Frame message_frame(const std::string& doc) { return make_frame(R"({"type":"message","message":)" + doc + "}"); }
+
+}  // namespace parley::chat

@@ -1,0 +1,140 @@
+#include "parley/chat/hub.hpp"
+
+#include <algorithm>
+
+namespace parley::chat {
+
+void Hub::remove_link(std::map<std::int64_t, Links>& map, std::int64_t id, const ClientLink* link) {
+  auto it = map.find(id);
+  if (it == map.end()) return;
+  auto& v = it->second.links;
+  v.erase(std::remove_if(v.begin(), v.end(),
+                         [&](const std::weak_ptr<ClientLink>& w) {
+                           auto s = w.lock();
+                           return !s || s.get() == link;
+                         }),
+          v.end());
+  if (v.empty()) map.erase(it);
+}
+
+std::vector<std::shared_ptr<ClientLink>> Hub::collect(const std::map<std::int64_t, Links>& map) {
+  std::vector<std::shared_ptr<ClientLink>> out;
+  for (const auto& [id, links] : map) {
+    for (const auto& w : links.links) {
+      if (auto s = w.lock()) out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+void Hub::add_visitor(std::int64_t visitor_id, const std::shared_ptr<ClientLink>& link) {
+  std::lock_guard lock(mutex_);
+  visitors_[visitor_id].links.push_back(link);
+}
+
+void Hub::remove_visitor(std::int64_t visitor_id, const ClientLink* link) {
+  std::lock_guard lock(mutex_);
+  remove_link(visitors_, visitor_id, link);
+}
+
+bool Hub::visitor_connected(std::int64_t visitor_id) const {
+  std::lock_guard lock(mutex_);
+  return visitors_.count(visitor_id) > 0;
+}
+
+bool Hub::team_available_locked() const {
+  return std::any_of(agent_online_.begin(), agent_online_.end(), [](const auto& p) { return p.second; });
+}
+
+bool Hub::add_agent(std::int64_t agent_id, const std::shared_ptr<ClientLink>& link, bool online) {
+  std::lock_guard lock(mutex_);
+  bool before = team_available_locked();
+  agents_[agent_id].links.push_back(link);
+  agent_online_[agent_id] = online;
+  return before != team_available_locked();
+}
+
+bool Hub::remove_agent(std::int64_t agent_id, const ClientLink* link) {
+  std::lock_guard lock(mutex_);
+  bool before = team_available_locked();
+  remove_link(agents_, agent_id, link);
+  if (!agents_.count(agent_id)) agent_online_.erase(agent_id);
+  return before != team_available_locked();
+}
+
+bool Hub::set_agent_online(std::int64_t agent_id, bool online) {
+  std::lock_guard lock(mutex_);
+  bool before = team_available_locked();
+  if (auto it = agent_online_.find(agent_id); it != agent_online_.end()) it->second = online;
+  return before != team_available_locked();
+}
+
+void Hub::send_to_visitor(std::int64_t visitor_id, const Frame& frame) const {
+  std::vector<std::shared_ptr<ClientLink>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = visitors_.find(visitor_id);
+    if (it == visitors_.end()) return;
+    for (const auto& w : it->second.links) {
+      if (auto s = w.lock()) targets.push_back(std::move(s));
+    }
+  }
+  for (auto& t : targets) t->send(frame);
+}
+
+void Hub::send_to_agents(const Frame& frame) const {
+  std::vector<std::shared_ptr<ClientLink>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    targets = collect(agents_);
+  }
+  for (auto& t : targets) t->send(frame);
+}
+
+void Hub::send_to_all_visitors(const Frame& frame) const {
+  std::vector<std::shared_ptr<ClientLink>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    targets = collect(visitors_);
+  }
+  for (auto& t : targets) t->send(frame);
+}
+
+void Hub::close_agent(std::int64_t agent_id, int code, const std::string& reason) const {
+  std::vector<std::shared_ptr<ClientLink>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = agents_.find(agent_id);
+    if (it == agents_.end()) return;
+    for (const auto& w : it->second.links) {
+      if (auto s = w.lock()) targets.push_back(std::move(s));
+    }
+  }
+  for (auto& t : targets) t->close(code, reason);
+}
+
+bool Hub::team_available() const {
+  std::lock_guard lock(mutex_);
+  return team_available_locked();
+}
+
+std::map<std::int64_t, bool> Hub::connected_agents() const {
+  std::lock_guard lock(mutex_);
+  return agent_online_;
+}
+
+std::size_t Hub::visitor_links() const {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [id, l] : visitors_) n += l.links.size();
+  return n;
+}
+
+std::size_t Hub::agent_links() const {
+  std::lock_guard lock(mutex_);
+  std::size_t n = 0;
+  for (const auto& [id, l] : agents_) n += l.links.size();
+  return n;
+}
+
+}  // namespace parley::chat

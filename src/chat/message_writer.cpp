@@ -1,0 +1,179 @@
+#include "parley/chat/message_writer.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "parley/store/db_pool.hpp"
+
+namespace parley::chat {
+namespace {
+
+// One statement per batch. Rows whose client id is already stored in the conversation are
+// skipped by ON CONFLICT and answered with the stored row, so a re-send is stored once.
+// A visitor cannot write into a resolved conversation (the join drops the row).
+const store::Statement kInsertBatch{"message_insert_batch", R"SQL(
+WITH input AS (
+  SELECT * FROM json_to_recordset($1::json)
+    AS x(i int, c bigint, s message_sender, a bigint, an text, k text, b text)
+), ins AS (
+  INSERT INTO message (conversation_id, sender, agent_id, client_id, body)
+  SELECT input.c, input.s, input.a, input.k, input.b
+  FROM input JOIN conversation cv ON cv.id = input.c AND (input.s <> 'VISITOR' OR cv.status <> 'RESOLVED')
+  ORDER BY input.i
+  ON CONFLICT ON CONSTRAINT message_client_id_once DO NOTHING
+  RETURNING id, conversation_id, sender, agent_id, client_id, body, created_at
+), bump AS (
+  UPDATE conversation cv SET updated_at = now(), last_message_id = m.max_id
+  FROM (SELECT conversation_id, max(id) AS max_id FROM ins GROUP BY conversation_id) m
+  WHERE cv.id = m.conversation_id
+)
+SELECT input.i, ins.id IS NOT NULL AS inserted, coalesce(ins.id, old.id) AS id, cv.visitor_id,
+  CASE
+    WHEN ins.id IS NOT NULL THEN json_build_object(
+      'id', ins.id, 'conversationId', ins.conversation_id, 'sender', ins.sender, 'agentId', ins.agent_id,
+      'agentName', input.an, 'clientId', ins.client_id, 'body', ins.body, 'createdAt', ins.created_at)::text
+    WHEN old.id IS NOT NULL AND old.sender = input.s AND old.agent_id IS NOT DISTINCT FROM input.a
+      THEN (SELECT doc::text FROM message_doc WHERE id = old.id)
+  END AS doc,
+  old.id IS NOT NULL AS exists_already
+FROM input
+LEFT JOIN ins ON ins.conversation_id = input.c AND ins.client_id = input.k
+LEFT JOIN message old ON old.conversation_id = input.c AND old.client_id = input.k
+LEFT JOIN conversation cv ON cv.id = input.c
+ORDER BY input.i
+)SQL"};
+
+}  // namespace
+
+MessageWriter::MessageWriter(std::string database_url, std::size_t queue_limit, std::size_t max_batch)
+    : url_(std::move(database_url)), queue_limit_(queue_limit), max_batch_(max_batch) {
+  thread_ = std::thread([this] { thread_main(); });
+}
+
+MessageWriter::~MessageWriter() { stop(); }
+
+void MessageWriter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::size_t MessageWriter::queue_depth() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+void MessageWriter::submit(PendingMessage message) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_ && queue_.size() < queue_limit_) {
+      queue_.push_back(std::move(message));
+      cv_.notify_one();
+      return;
+    }
+  }
+  stats_.rejected.fetch_add(1);
+  message.done(ApiError::overloaded());
+}
+
+void MessageWriter::thread_main() {
+  store::ConnectionSlot slot(url_);
+  std::vector<PendingMessage> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;
+      // Whatever accumulated while the last batch was committing goes into this one:
+      // the batch grows with the load, and a lone message is written at once.
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    write_batch(slot, batch);
+    batch.clear();
+  }
+}
+
+void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<PendingMessage>& batch) {
+  // The same (conversation, client id) twice in one batch — a re-send racing the
+  // original — is written once, and both senders get that one row.
+  std::vector<std::size_t> first_of(batch.size());
+  std::map<std::pair<std::int64_t, std::string>, std::size_t> seen;
+  nlohmann::json rows = nlohmann::json::array();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto& m = batch[i];
+    auto [it, fresh] = seen.try_emplace({m.conversation_id, m.client_id}, i);
+    first_of[i] = it->second;
+    if (!fresh) continue;
+    rows.push_back({{"i", i},
+                    {"c", m.conversation_id},
+                    {"s", m.sender},
+                    {"a", m.agent_id ? nlohmann::json(*m.agent_id) : nlohmann::json()},
+                    {"an", m.agent_name},
+                    {"k", m.client_id},
+                    {"b", m.body}});
+  }
+
+  struct Row {
+    bool inserted = false;
+    bool exists = false;
+    std::int64_t id = 0;
+    std::int64_t visitor_id = 0;
+    std::optional<std::string> doc;
+  };
+  auto started = std::chrono::steady_clock::now();
+  auto outcome = slot.run<std::vector<Row>>([&](store::DbConn& conn) {
+    pqxx::work txn(conn.raw());
+    pqxx::result r = conn.exec(txn, kInsertBatch, rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    txn.commit();
+    std::vector<Row> out(batch.size());
+    for (const auto& row : r) {
+      Row& o = out[row["i"].as<std::size_t>()];
+      o.inserted = row["inserted"].as<bool>();
+      o.exists = row["exists_already"].as<bool>();
+      if (!row["id"].is_null()) o.id = row["id"].as<std::int64_t>();
+      if (!row["visitor_id"].is_null()) o.visitor_id = row["visitor_id"].as<std::int64_t>();
+      if (!row["doc"].is_null()) o.doc = row["doc"].as<std::string>();
+    }
+    return out;
+  });
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  stats_.batches.fetch_add(1);
+  if (stats_.on_batch) stats_.on_batch(rows.size(), seconds);
+
+  if (!outcome.ok()) {
+    stats_.failed_batches.fetch_add(1);
+    for (auto& m : batch) m.done(outcome.error());
+    return;
+  }
+  const auto& results = outcome.value();
+  std::size_t stored = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const Row& row = results[first_of[i]];
+    auto& m = batch[i];
+    if (!row.doc) {
+      if (row.exists) {
+        m.done(ApiError(409, "client_id_conflict", "That client id is already used by another sender"));
+      } else if (m.sender == "VISITOR") {
+        m.done(ApiError(409, "conversation_closed", "The conversation was resolved"));
+      } else {
+        m.done(ApiError::not_found("No such conversation"));
+      }
+      continue;
+    }
+    bool inserted = row.inserted && first_of[i] == i;
+    if (inserted) ++stored;
+    m.done(StoredMessage{row.id, m.conversation_id, row.visitor_id, inserted, *row.doc});
+  }
+  stats_.messages_stored.fetch_add(stored);
+}
+
+}  // namespace parley::chat

@@ -1,0 +1,37 @@
+#include <algorithm>
+
+#include "parley/chat/chat_service.hpp"
+
+namespace parley::chat {
+namespace {
+constexpr std::size_t kMaxBodyChars = 8000;
+constexpr std::size_t kMaxClientIdChars = 64;
+
+std::size_t utf8_length(const std::string& s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+}  // namespace
+
+std::string validated_body(const nlohmann::json& frame) {
+  if (!frame.contains("body") || !frame["body"].is_string()) throw ApiError::invalid_field("body must be a string");
+  std::string body = frame["body"].get<std::string>();
+  auto first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) throw ApiError::invalid_field("body must not be empty");
+  auto last = body.find_last_not_of(" \t\r\n");
+  body = body.substr(first, last - first + 1);
+  if (utf8_length(body) > kMaxBodyChars) throw ApiError::invalid_field("body is longer than 8000 characters");
+  return body;
+}
+
+std::string validated_client_id(const nlohmann::json& frame) {
+  if (!frame.contains("clientId") || !frame["clientId"].is_string()) {
+    throw ApiError::invalid_field("clientId must be a string");
+  }
+  std::string id = frame["clientId"].get<std::string>();
+  bool ok = !id.empty() && id.size() <= kMaxClientIdChars &&
+            std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
+  if (!ok) throw ApiError::invalid_field("clientId must be 1-64 characters of A-Z, a-z, 0-9, - and _");
+  return id;
+}
+
+}  // namespace parley::chat

@@ -1,0 +1,256 @@
+// A visitor's socket: authenticates with the visitor token in its first frame, then may
+// read and write only that visitor's own conversations.
+#include "parley/auth/crypto.hpp"
+#include "connection_base.hpp"
+
+namespace parley::chat {
+namespace {
+
+const store::Statement kVisitorByToken{"visitor_by_token", R"SQL(
+UPDATE visitor SET last_seen_at = now()
+WHERE id = (SELECT visitor_id FROM visitor_token WHERE token_hash = $1) RETURNING id, email)SQL"};
+const store::Statement kOpenConversation{"visitor_open_conversation",
+                                         "SELECT id, status, page_url FROM conversation "
+                                         "WHERE visitor_id = $1 AND status <> 'RESOLVED'"};
+const store::Statement kStartConversation{"visitor_start_conversation", R"SQL(
+INSERT INTO conversation (visitor_id, page_url) VALUES ($1, NULLIF($2, ''))
+ON CONFLICT (visitor_id) WHERE status <> 'RESOLVED' DO NOTHING RETURNING id)SQL"};
+const store::Statement kConversationDoc{"conversation_doc", "SELECT doc::text FROM conversation_doc WHERE id = $1"};
+const store::Statement kMessagesAfter{"visitor_messages_after", R"SQL(
+SELECT md.doc::text FROM message_doc md JOIN conversation c ON c.id = md.conversation_id
+WHERE md.conversation_id = $1 AND c.visitor_id = $2 AND md.id > $3 ORDER BY md.id LIMIT 501)SQL"};
+const store::Statement kHistory{"visitor_history", R"SQL(
+SELECT json_build_object('id', c.id, 'status', c.status, 'createdAt', c.created_at,
+  'messages', (SELECT coalesce(json_agg(m.doc ORDER BY m.id), '[]'::json)
+               FROM (SELECT * FROM message_doc WHERE conversation_id = c.id ORDER BY id DESC LIMIT 200) m))::text
+FROM conversation c WHERE c.visitor_id = $1 AND c.status = 'RESOLVED'
+ORDER BY c.created_at DESC LIMIT 10)SQL"};
+const store::Statement kSetEmail{"visitor_set_email", "UPDATE visitor SET email = $2 WHERE id = $1"};
+
+constexpr std::size_t kSyncPage = 500;
+
+struct ConversationRef {
+  std::int64_t id = 0;
+  std::string status;
+  std::string page;
+};
+
+class VisitorConnection : public ConnectionBase {
+ public:
+  using ConnectionBase::ConnectionBase;
+
+  void on_close() override {
+    if (visitor_id_) service_->hub().remove_visitor(visitor_id_, link_.lock().get());
+  }
+
+ protected:
+  void handle(const std::string& type, const nlohmann::json& frame) override {
+    if (!visitor_id_) {
+      if (type != "auth") return close(1008, "authenticate first");
+      return authenticate(frame);
+    }
+    if (type == "send") return send(frame);
+    if (type == "sync") return sync(frame);
+    if (type == "typing") return typing();
+    if (type == "history") return history();
+    if (type == "email") return set_email(frame);
+    if (type == "auth") throw ApiError::bad_request("Already authenticated");
+    throw ApiError::bad_request("Unknown frame type");
+  }
+
+ private:
+  void authenticate(const nlohmann::json& frame) {
+    if (authenticating_) return;
+    if (!frame.contains("visitorToken") || !frame["visitorToken"].is_string()) {
+      return close(1008, "visitorToken required");
+    }
+    authenticating_ = true;
+    std::string digest = auth::token_digest(frame["visitorToken"].get<std::string>());
+    struct Found {
+      std::int64_t visitor_id = 0;
+      std::optional<ConversationRef> conversation;
+    };
+    with_db<Found>(
+        [digest](store::DbConn& conn) {
+          pqxx::work txn(conn.raw());
+          Found found;
+          auto v = conn.exec(txn, kVisitorByToken, pqxx::binarystring(digest));
+          if (v.empty()) throw ApiError(401, "bad_token", "Unknown visitor token");
+          found.visitor_id = v[0][0].as<std::int64_t>();
+          auto c = conn.exec(txn, kOpenConversation, found.visitor_id);
+          if (!c.empty()) found.conversation = ConversationRef{c[0][0].as<std::int64_t>(), c[0][1].c_str(), c[0][2].is_null() ? "" : c[0][2].c_str()};
+          txn.commit();
+          return found;
+        },
+        [this](Outcome<Found> result) {
+          authenticating_ = false;
+          if (!result.ok()) {
+            reply_error(result.error());
+            return close(result.error().status() == 401 ? 4401 : 1011, result.error().what());
+          }
+          visitor_id_ = result.value().visitor_id;
+          conversation_ = result.value().conversation;
+          if (auto link = link_.lock()) service_->hub().add_visitor(visitor_id_, link);
+          nlohmann::json ready = {{"type", "ready"},
+                                  {"role", "visitor"},
+                                  {"visitorId", visitor_id_},
+                                  {"teamAvailable", service_->hub().team_available()},
+                                  {"conversation", nullptr}};
+          if (conversation_) {
+            ready["conversation"] = {{"id", conversation_->id}, {"status", conversation_->status}, {"page", conversation_->page}};
+          }
+          reply(ready);
+        });
+  }
+
+  void send(const nlohmann::json& frame) {
+    PendingMessage m;
+    m.sender = "VISITOR";
+    m.client_id = validated_client_id(frame);
+    m.body = validated_body(frame);
+    std::string page = frame.value("page", "");
+    if (page.size() > 2000) page.resize(2000);
+    if (conversation_) return submit(std::move(m), page, true);
+    start_conversation(std::move(m), page);
+  }
+
+  // Opens the visitor's one open conversation (or finds the one another tab just opened),
+  // then sends the message into it.
+  void start_conversation(PendingMessage m, const std::string& page) {
+    std::int64_t visitor_id = visitor_id_;
+    struct Started {
+      ConversationRef ref;
+      std::string doc;  // set when this call created it
+    };
+    auto pending = std::make_shared<PendingMessage>(std::move(m));
+    with_db<Started>(
+        [visitor_id, page](store::DbConn& conn) {
+          pqxx::work txn(conn.raw());
+          Started s;
+          auto inserted = conn.exec(txn, kStartConversation, visitor_id, page);
+          auto c = conn.exec(txn, kOpenConversation, visitor_id);
+          if (c.empty()) throw ApiError::conflict("Could not open a conversation; retry");
+          s.ref = {c[0][0].as<std::int64_t>(), c[0][1].c_str(), c[0][2].is_null() ? "" : c[0][2].c_str()};
+          if (!inserted.empty()) s.doc = conn.exec(txn, kConversationDoc, s.ref.id)[0][0].c_str();
+          txn.commit();
+          return s;
+        },
+        [this, pending, page](Outcome<Started> result) {
+          if (!result.ok()) return reply_error(result.error(), pending->client_id);
+          conversation_ = result.value().ref;
+          if (!result.value().doc.empty()) service_->publish_conversation(result.value().doc);
+          submit(std::move(*pending), page, false);
+        });
+  }
+
+  void submit(PendingMessage m, const std::string& page, bool may_reopen) {
+    m.conversation_id = conversation_->id;
+    auto self = std::static_pointer_cast<VisitorConnection>(shared_from_this());
+    std::weak_ptr<VisitorConnection> weak = self;
+    std::weak_ptr<ClientLink> link = link_;
+    auto retry = std::make_shared<PendingMessage>(m);
+    std::string client_id = m.client_id;
+    service_->post_message(std::move(m), [weak, link, retry, page, may_reopen, client_id](Outcome<StoredMessage> r) {
+      auto l = link.lock();
+      if (!l) return;
+      if (r.ok()) {
+        l->send(make_frame(R"({"type":"ack","clientId":)" + nlohmann::json(client_id).dump() + R"(,"message":)" + r.value().doc + "}"));
+        return;
+      }
+      l->post([weak, retry, page, may_reopen, r = std::move(r)]() mutable {
+        auto self = weak.lock();
+        if (!self) return;
+        // Resolved under us (by an agent): start a new conversation, once.
+        if (r.error().code() == "conversation_closed" && may_reopen) {
+          self->conversation_.reset();
+          return self->start_conversation(std::move(*retry), page);
+        }
+        self->reply_error(r.error(), retry->client_id);
+      });
+    });
+  }
+
+  void sync(const nlohmann::json& frame) {
+    std::int64_t after = frame.contains("after") && frame["after"].is_number_integer() ? frame["after"].get<std::int64_t>() : 0;
+    if (!conversation_) {
+      return reply({{"type", "messages"}, {"conversationId", nullptr}, {"messages", nlohmann::json::array()}, {"more", false}});
+    }
+    std::int64_t conversation_id = conversation_->id, visitor_id = visitor_id_;
+    with_db<std::string>(
+        [=](store::DbConn& conn) {
+          pqxx::read_transaction txn(conn.raw());
+          auto rows = conn.exec(txn, kMessagesAfter, conversation_id, visitor_id, after);
+          std::string out = R"({"type":"messages","conversationId":)" + std::to_string(conversation_id) + R"(,"messages":[)";
+          for (std::size_t i = 0; i < rows.size() && i < kSyncPage; ++i) {
+            if (i) out += ",";
+            out += rows[i][0].c_str();
+          }
+          return out + "],\"more\":" + (rows.size() > kSyncPage ? "true" : "false") + "}";
+        },
+        [this](Outcome<std::string> r) {
+          if (!r.ok()) return reply_error(r.error());
+          send_raw(make_frame(std::move(r.value())));
+        });
+  }
+
+  void typing() {
+    if (!conversation_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_typing_ < std::chrono::seconds(1)) return;  // clients send every 2 s at most
+    last_typing_ = now;
+    nlohmann::json f = {{"type", "typing"}, {"conversationId", conversation_->id}, {"from", "visitor"}};
+    service_->hub().send_to_agents(make_frame(f.dump()));
+  }
+
+  void history() {
+    std::int64_t visitor_id = visitor_id_;
+    with_db<std::string>(
+        [visitor_id](store::DbConn& conn) {
+          pqxx::read_transaction txn(conn.raw());
+          std::string out = R"({"type":"history","conversations":[)";
+          bool first = true;
+          for (const auto& row : conn.exec(txn, kHistory, visitor_id)) {
+            if (!first) out += ",";
+            first = false;
+            out += row[0].c_str();
+          }
+          return out + "]}";
+        },
+        [this](Outcome<std::string> r) {
+          if (!r.ok()) return reply_error(r.error());
+          send_raw(make_frame(std::move(r.value())));
+        });
+  }
+
+  void set_email(const nlohmann::json& frame) {
+    std::string email = frame.value("email", "");
+    if (email.size() > 320 || email.find('@') == std::string::npos || email.find_first_of(" \r\n<>") != std::string::npos) {
+      throw ApiError::invalid_field("email is not an email address");
+    }
+    std::int64_t visitor_id = visitor_id_;
+    with_db<Unit>(
+        [visitor_id, email](store::DbConn& conn) {
+          pqxx::work txn(conn.raw());
+          conn.exec(txn, kSetEmail, visitor_id, email);
+          txn.commit();
+          return Unit{};
+        },
+        [this, email](Outcome<Unit> r) {
+          if (!r.ok()) return reply_error(r.error());
+          reply({{"type", "visitor"}, {"email", email}});
+        });
+  }
+
+  std::int64_t visitor_id_ = 0;
+  bool authenticating_ = false;
+  std::optional<ConversationRef> conversation_;
+  std::chrono::steady_clock::time_point last_typing_{};
+};
+
+}  // namespace
+
+std::shared_ptr<FrameHandler> ChatService::visitor_handler() {
+  return std::make_shared<VisitorConnection>(shared_from_this());
+}
+
+}  // namespace parley::chat

@@ -1,0 +1,159 @@
+#include "parley/config/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace parley {
+namespace {
+
+std::vector<std::string> split_list(const std::string& value) {
+  std::vector<std::string> out;
+  std::string item;
+  for (char c : value + ",") {
+    if (c == ',' || c == ' ') {
+      if (!item.empty()) out.push_back(item);
+      item.clear();
+    } else {
+      item += c;
+    }
+  }
+  return out;
+}
+
+unsigned parse_threads(const std::string& value) {
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc{} || end != value.data() + value.size() || n < 1 || n > 256) {
+    throw ConfigError("PARLEY_THREADS must be a whole number from 1 to 256, got '" + value + "'");
+  }
+  return n;
+}
+
+void require_http_url(const std::string& name, const std::string& value) {
+  if (origin_of(value).empty()) throw ConfigError(name + " must be an http:// or https:// URL, got '" + value + "'");
+}
+
+}  // namespace
+
+const std::vector<OptionSpec>& option_specs() {
+  static const std::vector<OptionSpec> specs = {
+      {"--listen", "PARLEY_LISTEN", "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks one)"},
+      {"--public-url", "PARLEY_PUBLIC_URL", "URL agents and emails use to reach Parley (default http://localhost:PORT)"},
+      {"--database-url", "DATABASE_URL", "PostgreSQL connection URI"},
+      {"--identity-secret", "PARLEY_IDENTITY_SECRET", "secret for HMAC-SHA256 identity verification"},
+      {"--allowed-origins", "PARLEY_ALLOWED_ORIGINS", "comma-separated origins that may embed the widget (default any)"},
+      {"--resend-api-key", "RESEND_API_KEY", "Resend API key (default: emails are logged, not sent)"},
+      {"--resend-api-url", "RESEND_API_URL", "Resend API base URL (default https://api.resend.com)"},
+      {"--mail-from", "PARLEY_MAIL_FROM", "From address of outgoing email"},
+      {"--support-email", "PARLEY_SUPPORT_EMAIL", "address that is emailed when no agent is available"},
+      {"--threads", "PARLEY_THREADS", "I/O threads (default: number of cores)"},
+      {"--log-format", "PARLEY_LOG_FORMAT", "text or json (default text)"},
+      {"--metrics-allow", "PARLEY_METRICS_ALLOW", "addresses allowed to read /metrics (default loopback)"},
+      {"--trusted-proxies", "PARLEY_TRUSTED_PROXIES", "proxy addresses whose X-Forwarded-* headers are honoured (default loopback)"},
+  };
+  return specs;
+}
+
+std::string origin_of(const std::string& url) {
+  std::string lower = url;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::size_t scheme_end = lower.find("://");
+  if (scheme_end == std::string::npos) return {};
+  std::string scheme = lower.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return {};
+  std::size_t host_start = scheme_end + 3;
+  std::size_t host_end = lower.find_first_of("/?#", host_start);
+  std::string host = lower.substr(host_start, host_end == std::string::npos ? std::string::npos : host_end - host_start);
+  if (host.empty() || host.find('@') != std::string::npos) return {};
+  return scheme + "://" + host;
+}
+
+ListenAddress parse_listen(const std::string& value) {
+  auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw ConfigError("PARLEY_LISTEN must be HOST:PORT, got '" + value + "'");
+  }
+  ListenAddress out;
+  out.host = value.substr(0, colon);
+  if (out.host.size() > 2 && out.host.front() == '[' && out.host.back() == ']') out.host = out.host.substr(1, out.host.size() - 2);
+  std::string port = value.substr(colon + 1);
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || n > 65535) {
+    throw ConfigError("PARLEY_LISTEN port must be 0-65535, got '" + port + "'");
+  }
+  out.port = static_cast<std::uint16_t>(n);
+  return out;
+}
+
+Config parse_config(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                    const std::vector<std::string>& extra_flags, std::map<std::string, std::string>* extras) {
+  std::map<std::string, std::string> values;  // keyed by env name
+  for (const auto& spec : option_specs()) {
+    if (auto it = env.find(spec.env); it != env.end()) values[spec.env] = it->second;
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string flag = args[i];
+    std::string value;
+    bool has_inline = false;
+    if (auto eq = flag.find('='); eq != std::string::npos && flag.rfind("--", 0) == 0) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+      has_inline = true;
+    }
+    auto take_value = [&]() {
+      if (has_inline) return value;
+      if (i + 1 >= args.size()) throw ConfigError(flag + " needs a value");
+      return args[++i];
+    };
+    auto spec = std::find_if(option_specs().begin(), option_specs().end(),
+                             [&](const OptionSpec& s) { return flag == s.flag; });
+    if (spec != option_specs().end()) {
+      values[spec->env] = take_value();
+    } else if (std::find(extra_flags.begin(), extra_flags.end(), flag) != extra_flags.end() && extras) {
+      (*extras)[flag] = take_value();
+    } else {
+      throw ConfigError("unknown option '" + flag + "' (see parley --help)");
+    }
+  }
+
+  Config c;
+  auto get = [&](const char* name) -> const std::string* {
+    auto it = values.find(name);
+    return it == values.end() ? nullptr : &it->second;
+  };
+  if (auto v = get("PARLEY_LISTEN")) c.listen = parse_listen(*v);
+  if (auto v = get("PARLEY_PUBLIC_URL"); v && !v->empty()) {
+    require_http_url("PARLEY_PUBLIC_URL", *v);
+    c.public_url = *v;
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  }
+  if (auto v = get("DATABASE_URL")) c.database_url = *v;
+  if (auto v = get("PARLEY_IDENTITY_SECRET")) c.identity_secret = *v;
+  if (auto v = get("PARLEY_ALLOWED_ORIGINS")) {
+    for (const auto& o : split_list(*v)) {
+      if (o == "*") continue;
+      std::string origin = origin_of(o);
+      if (origin.empty()) throw ConfigError("PARLEY_ALLOWED_ORIGINS entries must be http(s) origins, got '" + o + "'");
+      c.allowed_origins.push_back(origin);
+    }
+  }
+  if (auto v = get("RESEND_API_KEY")) c.resend_api_key = *v;
+  if (auto v = get("RESEND_API_URL"); v && !v->empty()) {
+    require_http_url("RESEND_API_URL", *v);
+    c.resend_api_url = *v;
+    while (c.resend_api_url.back() == '/') c.resend_api_url.pop_back();
+  }
+  if (auto v = get("PARLEY_MAIL_FROM"); v && !v->empty()) c.mail_from = *v;
+  if (auto v = get("PARLEY_SUPPORT_EMAIL")) c.support_email = *v;
+  if (auto v = get("PARLEY_THREADS"); v && !v->empty()) c.threads = parse_threads(*v);
+  if (auto v = get("PARLEY_LOG_FORMAT"); v && !v->empty()) {
+    if (*v != "text" && *v != "json") throw ConfigError("PARLEY_LOG_FORMAT must be text or json, got '" + *v + "'");
+    c.log_format = *v;
+  }
+  if (auto v = get("PARLEY_METRICS_ALLOW")) c.metrics_allow = split_list(*v);
+  if (auto v = get("PARLEY_TRUSTED_PROXIES")) c.trusted_proxies = split_list(*v);
+  return c;
+}
+
+}  // namespace parley

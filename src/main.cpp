@@ -1,0 +1,81 @@
+// parley: serve | migrate | agent add | --help | --version
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "parley/app/commands.hpp"
+#include "parley/core/logging.hpp"
+
+extern char** environ;
+
+namespace {
+
+void print_help() {
+  std::cout << "Parley " PARLEY_VERSION " — self-hosted live chat support\n\n"
+               "Usage:\n"
+               "  parley serve [options]        run the server (migrates first)\n"
+               "  parley migrate [options]      apply database migrations and exit\n"
+               "  parley agent add --email E --name N [--role admin|agent] [options]\n"
+               "                                create an agent; the password is read from stdin\n"
+               "  parley --help | --version\n\n"
+               "Options (each also an environment variable):\n";
+  for (const auto& spec : parley::option_specs()) {
+    std::cout << "  " << spec.flag << " VALUE";
+    for (std::size_t n = std::string(spec.flag).size(); n < 20; ++n) std::cout << ' ';
+    std::cout << spec.env << ": " << spec.help << "\n";
+  }
+}
+
+std::map<std::string, std::string> environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_help();
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "parley " PARLEY_VERSION "\n";
+    return 0;
+  }
+  std::string command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  std::vector<std::string> extra_flags;
+  if (command == "agent") {
+    if (rest.empty() || rest[0] != "add") {
+      std::cerr << "parley: unknown agent command (did you mean 'parley agent add'?)\n";
+      return 2;
+    }
+    rest.erase(rest.begin());
+    extra_flags = {"--email", "--name", "--role"};
+  } else if (command != "serve" && command != "migrate") {
+    std::cerr << "parley: unknown command '" << command << "' (see parley --help)\n";
+    return 2;
+  }
+  if (std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
+    print_help();
+    return 0;
+  }
+  parley::Config config;
+  std::map<std::string, std::string> extras;
+  try {
+    config = parley::parse_config(rest, environment(), extra_flags, &extras);
+  } catch (const parley::ConfigError& e) {
+    std::cerr << "parley: " << e.what() << "\n";
+    return 2;
+  }
+  parley::setup_logging(config.log_format);
+  if (command == "serve") return parley::app::serve(config);
+  if (command == "migrate") return parley::app::migrate(config);
+  return parley::app::add_agent(config, extras);
+}

@@ -1,0 +1,180 @@
+#include "http_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "parley/core/error.hpp"
+#include "static_files.hpp"
+#include "ws_session.hpp"
+
+namespace parley::net {
+
+HttpSession::HttpSession(tcp::socket&& socket, std::shared_ptr<SharedState> state)
+    : stream_(std::move(socket)), state_(std::move(state)) {
+  beast::error_code ec;
+  peer_ = stream_.socket().remote_endpoint(ec);
+  state_->stats.http_connections.fetch_add(1);
+}
+
+HttpSession::~HttpSession() {
+  state_->stats.http_connections.fetch_sub(1);
+  state_->untrack(this);
+}
+
+void HttpSession::run() {
+  state_->track(this, weak_from_this());
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+void HttpSession::shutdown() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->keep_alive_ = false;
+    if (!self->busy_) self->close_socket();
+  });
+}
+
+void HttpSession::do_read() {
+  if (state_->stopping) return close_socket();
+  parser_.emplace();
+  parser_->header_limit(kHeaderLimit);
+  parser_->body_limit(kBodyLimit);
+  // One deadline for the whole request, idle wait included: a client trickling bytes
+  // cannot hold the connection past it.
+  stream_.expires_after(kHttpReadTimeout);
+  bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+}
+
+void HttpSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+    return close_socket();
+  }
+  started_ = std::chrono::steady_clock::now();
+  log_remote_ = peer_.address().to_string();
+  if (ec == bhttp::error::header_limit) {
+    log_method_ = "-", log_path_ = "-";
+    keep_alive_ = false;
+    busy_ = true;
+    return respond(http::Response::error(ApiError(431, "headers_too_large", "Request headers exceed 8 KiB")));
+  }
+  if (ec == bhttp::error::body_limit) {
+    log_method_ = std::string(parser_->get().method_string());
+    log_path_ = std::string(parser_->get().target().substr(0, parser_->get().target().find('?')));
+    keep_alive_ = false;
+    busy_ = true;
+    return respond(http::Response::error(ApiError(413, "body_too_large", "Request body exceeds 64 KiB")));
+  }
+  if (ec) {
+    // Malformed HTTP: answer 400 once, then close.
+    log_method_ = "-", log_path_ = "-";
+    keep_alive_ = false;
+    busy_ = true;
+    return respond(http::Response::error(ApiError::bad_request("Malformed HTTP request")));
+  }
+  busy_ = true;
+  dispatch(parser_->release());
+}
+
+void HttpSession::dispatch(bhttp::request<bhttp::string_body>&& req) {
+  keep_alive_ = keep_alive_ && req.keep_alive();
+  version_ = req.version();
+  head_ = req.method() == bhttp::verb::head;
+  http::Request request = to_request(req, peer_, *state_);
+  log_method_ = request.method;
+  log_path_ = request.path;
+  log_remote_ = request.remote_address;
+
+  if (websocket::is_upgrade(req)) {
+    if (request.path != "/ws") return respond(http::Response::error(ApiError::not_found()));
+    return upgrade(std::move(req), request);
+  }
+
+  const http::Handler* handler = nullptr;
+  switch (state_->router.match(request, &handler)) {
+    case http::Router::Match::found: {
+      auto self = shared_from_this();
+      auto executor = stream_.get_executor();
+      try {
+        (*handler)(request, [self, executor](http::Response response) {
+          asio::post(executor, [self, response = std::move(response)]() mutable { self->respond(std::move(response)); });
+        });
+      } catch (const ApiError& e) {
+        respond(http::Response::error(e));
+      } catch (const std::exception& e) {
+        spdlog::error("handler for {} {} failed: {}", request.method, request.path, e.what());
+        respond(http::Response::error(ApiError::internal()));
+      }
+      return;
+    }
+    case http::Router::Match::wrong_method:
+      return respond(http::Response::error(ApiError(405, "method_not_allowed", "Method not allowed")));
+    case http::Router::Match::none:
+      break;
+  }
+  http::Response response;
+  if ((request.method == "GET" || request.method == "HEAD") && serve_static(request, response, state_->config)) {
+    return respond(std::move(response));
+  }
+  respond(http::Response::error(ApiError::not_found()));
+}
+
+void HttpSession::upgrade(bhttp::request<bhttp::string_body>&& req, const http::Request& request) {
+  auto self = shared_from_this();
+  auto shared_req = std::make_shared<bhttp::request<bhttp::string_body>>(std::move(req));
+  auto executor = stream_.get_executor();
+  state_->upgrade(request, [self, shared_req, executor](UpgradeResult result) {
+    asio::post(executor, [self, shared_req, result = std::move(result)]() mutable {
+      if (!result.ok()) return self->respond(http::Response::error(result.error()));
+      log_access(self->log_method_, self->log_path_, 101, 0, self->log_remote_, self->started_);
+      self->stream_.expires_never();
+      self->state_->untrack(self.get());
+      auto ws = std::make_shared<WsSession>(std::move(self->stream_), self->state_, std::move(result.value()));
+      ws->run(std::move(*shared_req));
+    });
+  });
+}
+
+void HttpSession::respond(http::Response&& response) {
+  std::size_t bytes = response.static_body.empty() ? response.body.size() : response.static_body.size();
+  log_access(log_method_, log_path_, response.status, bytes, log_remote_, started_);
+  if (state_->stopping) keep_alive_ = false;
+
+  auto fill = [&](auto& res) {
+    res.version(version_);
+    res.keep_alive(keep_alive_);
+    res.set(bhttp::field::server, "Parley");
+    if (!response.content_type.empty()) res.set(bhttp::field::content_type, response.content_type);
+    for (const auto& [k, v] : response.headers) res.set(k, v);
+    res.content_length(bytes);
+  };
+  bool close = !keep_alive_;
+  auto self = shared_from_this();
+  stream_.expires_after(kHttpReadTimeout);
+  if (!response.static_body.empty() && response.status != 304) {
+    auto res = std::make_shared<bhttp::response<bhttp::span_body<const char>>>(
+        static_cast<bhttp::status>(response.status), version_);
+    res->body() = boost::beast::span<const char>(response.static_body.data(), response.static_body.size());
+    fill(*res);
+    if (head_) res->body() = {};  // Content-Length still says what GET would send
+    bhttp::async_write(stream_, *res, [self, res, close](beast::error_code ec, std::size_t) { self->on_write(close, ec); });
+  } else {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(response.status), version_);
+    if (response.status == 304) bytes = 0;
+    res->body() = head_ ? std::string() : std::move(response.body);
+    fill(*res);
+    if (response.status == 304 || response.status == 204) res->erase(bhttp::field::content_length);
+    bhttp::async_write(stream_, *res, [self, res, close](beast::error_code ec, std::size_t) { self->on_write(close, ec); });
+  }
+}
+
+void HttpSession::on_write(bool close, beast::error_code ec) {
+  busy_ = false;
+  if (ec || close) return close_socket();
+  do_read();
+}
+
+void HttpSession::close_socket() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.close();
+}
+
+}  // namespace parley::net

@@ -1,0 +1,68 @@
+#pragma once
+// What every connection of one Server shares. Private to src/net.
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <mutex>
+#include <unordered_map>
+
+#include "parley/net/server.hpp"
+
+namespace parley::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace websocket = boost::beast::websocket;
+using tcp = asio::ip::tcp;
+
+inline constexpr std::size_t kHeaderLimit = 8 * 1024;
+inline constexpr std::size_t kBodyLimit = 64 * 1024;
+inline constexpr std::size_t kWsMessageLimit = 64 * 1024;
+inline constexpr auto kHttpReadTimeout = std::chrono::seconds(20);
+// A WebSocket with no traffic is pinged at half this and dropped at the full interval.
+inline constexpr auto kWsIdleTimeout = std::chrono::seconds(40);
+inline constexpr std::size_t kWsSendQueueFrames = 1024;
+inline constexpr std::size_t kWsSendQueueBytes = 1024 * 1024;
+
+// Something the server can ask to wind down when it stops.
+class Stoppable {
+ public:
+  virtual ~Stoppable() = default;
+  virtual void shutdown() = 0;  // thread-safe
+};
+
+struct SharedState {
+  SharedState(const Config& c, http::Router& r, UpgradeHandler u) : config(c), router(r), upgrade(std::move(u)) {}
+
+  const Config& config;
+  http::Router& router;
+  UpgradeHandler upgrade;
+  ServerStats stats;
+  std::vector<asio::ip::address> trusted_proxies;
+  std::atomic<bool> stopping{false};
+
+  std::mutex sessions_mutex;
+  std::unordered_map<const void*, std::weak_ptr<Stoppable>> sessions;
+
+  void track(const void* key, std::weak_ptr<Stoppable> s) {
+    std::lock_guard lock(sessions_mutex);
+    sessions[key] = std::move(s);
+  }
+  void untrack(const void* key) {
+    std::lock_guard lock(sessions_mutex);
+    sessions.erase(key);
+  }
+};
+
+// Fills the transport-independent request, honouring X-Forwarded-* only from trusted proxies.
+http::Request to_request(const bhttp::request<bhttp::string_body>& req, const tcp::endpoint& peer,
+                         const SharedState& state);
+
+// Logs one access line: never the query string, a header value or a body.
+void log_access(const std::string& method, const std::string& path, int status, std::size_t bytes,
+                const std::string& remote, std::chrono::steady_clock::time_point started);
+
+}  // namespace parley::net

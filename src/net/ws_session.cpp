@@ -1,0 +1,137 @@
+#include "ws_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace parley::net {
+
+WsSession::WsSession(beast::tcp_stream&& stream, std::shared_ptr<SharedState> state,
+                     std::shared_ptr<chat::FrameHandler> handler)
+    : ws_(std::move(stream)), state_(std::move(state)), handler_(std::move(handler)) {
+  state_->stats.ws_connections.fetch_add(1);
+}
+
+WsSession::~WsSession() {
+  state_->stats.ws_connections.fetch_sub(1);
+  state_->untrack(this);
+}
+
+void WsSession::run(bhttp::request<bhttp::string_body>&& upgrade_request) {
+  state_->track(this, std::weak_ptr<Stoppable>(shared_from_this()));
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = std::chrono::seconds(10);
+  timeouts.idle_timeout = kWsIdleTimeout;
+  timeouts.keep_alive_pings = true;
+  ws_.set_option(timeouts);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(bhttp::field::server, "Parley"); }));
+  ws_.read_message_max(kWsMessageLimit);
+  auto req = std::make_shared<bhttp::request<bhttp::string_body>>(std::move(upgrade_request));
+  ws_.async_accept(*req, [self = shared_from_this(), req](beast::error_code ec) { self->on_accept(ec); });
+}
+
+void WsSession::on_accept(beast::error_code ec) {
+  if (ec) return finish();
+  open_ = true;
+  handler_->on_open(std::weak_ptr<chat::ClientLink>(shared_from_this()));
+  if (state_->stopping) return start_close({websocket::close_code::going_away, "going away"});
+  do_read();
+}
+
+void WsSession::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+}
+
+void WsSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec == websocket::error::message_too_big) {
+    state_->stats.ws_closed_too_big.fetch_add(1);
+    buffer_.clear();
+    // Beast has already begun the close handshake with 1009 "too big".
+    return finish();
+  }
+  if (ec) return finish();
+  if (!ws_.got_text()) {
+    buffer_.consume(buffer_.size());
+    return start_close({websocket::close_code::bad_payload, "text frames only"});
+  }
+  std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  if (!closing_) handler_->on_frame(text);
+  buffer_.consume(buffer_.size());
+  // An idle socket should not keep a large read buffer alive.
+  if (buffer_.capacity() > 4096) buffer_.shrink_to_fit();
+  do_read();
+}
+
+void WsSession::send(chat::Frame frame) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+    self->enqueue(std::move(frame));
+  });
+}
+
+void WsSession::enqueue(chat::Frame frame) {
+  if (!open_ || closing_) return;
+  if (queue_.size() >= kWsSendQueueFrames || queued_bytes_ + frame->size() > kWsSendQueueBytes) {
+    state_->stats.ws_closed_slow.fetch_add(1);
+    spdlog::warn("closing a WebSocket whose client is too slow ({} frames queued)", queue_.size());
+    // It is not reading, so a polite close would wait behind the queue: cut it.
+    queue_.clear();
+    closing_ = true;
+    beast::get_lowest_layer(ws_).close();
+    return;
+  }
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  if (!writing_) do_write();
+}
+
+void WsSession::do_write() {
+  if (queue_.empty()) {
+    writing_ = false;
+    if (pending_close_) {
+      auto reason = *pending_close_;
+      pending_close_.reset();
+      start_close(reason);
+    }
+    return;
+  }
+  writing_ = true;
+  ws_.text(true);
+  const auto& front = queue_.front();
+  ws_.async_write(asio::buffer(*front), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+}
+
+void WsSession::on_write(beast::error_code ec, std::size_t) {
+  if (ec) {
+    writing_ = false;
+    return finish();
+  }
+  queued_bytes_ -= queue_.front()->size();
+  queue_.pop_front();
+  do_write();
+}
+
+void WsSession::close(int code, std::string reason) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
+    self->start_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason));
+  });
+}
+
+void WsSession::post(std::function<void()> fn) { asio::post(ws_.get_executor(), std::move(fn)); }
+
+void WsSession::start_close(websocket::close_reason reason) {
+  if (!open_ || closing_) return;
+  if (writing_) {  // one write at a time: close after the queue drains
+    pending_close_ = reason;
+    return;
+  }
+  closing_ = true;
+  ws_.async_close(reason, [self = shared_from_this()](beast::error_code) { self->finish(); });
+}
+
+void WsSession::finish() {
+  if (finished_) return;
+  finished_ = true;
+  queue_.clear();
+  handler_->on_close();
+}
+
+}  // namespace parley::net

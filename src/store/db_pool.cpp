@@ -1,0 +1,101 @@
+#include "parley/store/db_pool.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace parley::store {
+namespace {
+// After a failed connect, fail fast for a moment instead of letting every request
+// wait on a dead server.
+constexpr auto kReconnectPause = std::chrono::milliseconds(250);
+}  // namespace
+
+DbConn& ConnectionSlot::connection() {
+  if (conn_ && conn_->raw().is_open()) return *conn_;
+  conn_.reset();
+  auto now = std::chrono::steady_clock::now();
+  if (now < retry_after_) throw ApiError::unavailable();
+  try {
+    conn_ = std::make_unique<DbConn>(url_);
+  } catch (const std::exception& e) {
+    retry_after_ = now + kReconnectPause;
+    spdlog::warn("database connection failed: {}", e.what());
+    throw ApiError::unavailable();
+  }
+  return *conn_;
+}
+
+ApiError ConnectionSlot::translate_current_exception() {
+  try {
+    throw;
+  } catch (const ApiError& e) {
+    return e;
+  } catch (const pqxx::broken_connection& e) {
+    spdlog::warn("database connection lost: {}", e.what());
+    conn_.reset();
+    return ApiError::unavailable();
+  } catch (const pqxx::in_doubt_error& e) {
+    conn_.reset();
+    return ApiError::unavailable("The database connection was lost during commit; retry");
+  } catch (const pqxx::unique_violation& e) {
+    return ApiError::conflict("That already exists");
+  } catch (const pqxx::sql_error& e) {
+    spdlog::error("database error {}: {}", e.sqlstate(), e.what());
+    if (conn_ && !conn_->raw().is_open()) conn_.reset();
+    return ApiError::internal();
+  } catch (const std::exception& e) {
+    spdlog::error("unexpected error in database work: {}", e.what());
+    return ApiError::internal();
+  }
+}
+
+DbPool::DbPool(std::string url, unsigned threads, std::size_t queue_limit)
+    : url_(std::move(url)), queue_limit_(queue_limit) {
+  for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this, i] { thread_main(i); });
+}
+
+DbPool::~DbPool() { stop(); }
+
+void DbPool::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : threads_) t.join();
+}
+
+std::size_t DbPool::queue_depth() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+bool DbPool::enqueue(Job job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || queue_.size() >= queue_limit_) {
+      rejected_.fetch_add(1);
+      return false;
+    }
+    queue_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void DbPool::thread_main(std::size_t) {
+  ConnectionSlot slot(url_);
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    job(slot);
+  }
+}
+
+}  // namespace parley::store

@@ -1,0 +1,683 @@
+// Parley chat frame, served at ${server}/chat/ and embedded by widget.js (see docs/EMBED.md,
+// docs/PROTOCOL.md). Persistent state (token, outbox, last seen id) is handed to the loader,
+// which keeps it first-party on the customer's page; this frame's own storage may be
+// partitioned, so it is used only when the page is opened on its own (no parent).
+
+const $ = id => document.getElementById(id);
+const el = (tag, cls, text) => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text != null) e.textContent = text;
+  return e;
+};
+
+const IDENTIFY_URL = new URL('../api/visitors/identify', location.href);
+// role=visitor: on Parley's own origin an agent's session cookie rides along; this socket is the visitor's.
+const WS_URL = new URL('../ws?role=visitor', location.href);
+WS_URL.protocol = WS_URL.protocol === 'https:' ? 'wss:' : 'ws:';
+const PERMANENT = new Set(['bad_request', 'bad_json', 'invalid_field', 'body_too_large']);
+const STANDALONE = window.parent === window;
+const LOCAL_KEY = 'parley.visitor';
+
+// ---- state ----
+let parentOrigin = null; // learned from the first message event
+let inited = false, started = false, fatal = false;
+let cfg = {}, page = '', isOpen = false;
+let token = null, visitorId = null, identified = false, skipMeta = false, bad400 = 0;
+let ws = null, authed = false, gen = 0, attempt = 0, retryTimer = 0;
+let teamAvailable = null, conv = null; // conv: {id, status} of the open conversation
+let lastId = 0, seen, synced = false, historyAsked = false, unreadSent = -1;
+let email = '', pendingEmail = null, lastTypingSent = 0, typingTimer = 0;
+const msgs = new Map();       // message id → message shown in the live area
+const sections = new Map();   // conversation id → <section>
+const outbox = [];            // [{clientId, body, page}] not yet acknowledged, oldest first
+const pendingEls = new Map(); // clientId → bubble element
+
+// ---- talking to the loader ----
+function toParent(m) {
+  if (STANDALONE) {
+    if (!['token', 'outbox', 'seen'].includes(m.type)) return;
+    try {
+      const s = JSON.parse(localStorage[LOCAL_KEY] || '{}');
+      s[m.type] = m.type === 'outbox' ? m.items : m[m.type];
+      localStorage[LOCAL_KEY] = JSON.stringify(s);
+    } catch (e) { /* storage unavailable: state lives in memory only */ }
+  } else if (parentOrigin) {
+    parent.postMessage(m, parentOrigin);
+  }
+}
+
+addEventListener('message', e => {
+  if (STANDALONE || e.source !== window.parent) return;
+  if (!parentOrigin) parentOrigin = e.origin;
+  else if (e.origin !== parentOrigin) return;
+  const m = e.data;
+  if (!m || typeof m !== 'object') return;
+  if (m.type === 'init') onInit(m);
+  else if (m.type === 'open') setOpen(true, m.page);
+  else if (m.type === 'close') setOpen(false);
+  else if (m.type === 'identify') onIdentify(m.user, m.userHash);
+});
+
+function onInit(m) {
+  if (inited) return;
+  inited = true;
+  cfg = { user: m.user, userHash: m.userHash };
+  token = typeof m.token === 'string' && m.token ? m.token : null;
+  seen = Number.isFinite(m.seen) ? m.seen : undefined;
+  if (typeof m.page === 'string') page = m.page.slice(0, 2000);
+  if (typeof m.color === 'string' && CSS.supports('color', m.color)) {
+    document.documentElement.style.setProperty('--c', m.color);
+  }
+  if (typeof m.greeting === 'string' && m.greeting.trim()) $('greeting').textContent = m.greeting;
+  if (cfg.user && typeof cfg.user.email === 'string') email = cfg.user.email;
+  for (const it of Array.isArray(m.outbox) ? m.outbox : []) {
+    if (it && typeof it.clientId === 'string' && typeof it.body === 'string' && !pendingEls.has(it.clientId)) {
+      addPending({ clientId: it.clientId, body: it.body, page: it.page });
+    }
+  }
+  isOpen = !!m.open;
+  sendUnread();
+  if (token || userId() || outbox.length || isOpen) start();
+}
+
+function onIdentify(user, userHash) {
+  cfg = { user, userHash };
+  email = user && typeof user.email === 'string' ? user.email : email;
+  identified = false;
+  fatal = false;
+  skipMeta = false;
+  bad400 = 0;
+  if (started) run();
+  else if (userId()) start();
+}
+
+function setOpen(open, p) {
+  isOpen = open;
+  if (typeof p === 'string') page = p.slice(0, 2000);
+  if (!open) return;
+  start();
+  sendUnread();
+  scrollDown(true);
+  if (innerWidth > 480) $('input').focus();
+}
+
+// ---- identify, connect, reconnect ----
+const userId = () => cfg.user && cfg.user.id != null && cfg.user.id !== '' ? String(cfg.user.id) : '';
+
+function start() {
+  if (started || !inited) return;
+  started = true;
+  run();
+}
+
+async function run() {
+  clearTimeout(retryTimer);
+  const g = ++gen;
+  dropSocket();
+  if (fatal) return;
+  setStatus();
+  if (!identified) {
+    let delay = 0;
+    try {
+      delay = await identify();
+    } catch (e) {
+      delay = 0;
+    }
+    if (g !== gen || fatal) return;
+    if (!identified) return retry(delay);
+  }
+  connect(g);
+}
+
+// Resolves when identified; returns a minimum retry delay (ms) otherwise; sets `fatal` when
+// retrying cannot help.
+async function identify() {
+  const u = cfg.user && typeof cfg.user === 'object' ? cfg.user : {};
+  const body = {};
+  if (userId()) body.id = userId();
+  if (typeof u.email === 'string' && u.email) body.email = u.email;
+  if (typeof u.name === 'string' && u.name) body.name = u.name;
+  const meta = {};
+  for (const [k, v] of Object.entries(u)) {
+    if (k !== 'id' && k !== 'email' && k !== 'name' && ['string', 'number', 'boolean'].includes(typeof v)) meta[k] = v;
+  }
+  if (!skipMeta && Object.keys(meta).length) body.metadata = meta;
+  if (body.id && cfg.userHash) body.userHash = String(cfg.userHash);
+  const headers = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = 'Bearer ' + token;
+  const res = await fetch(IDENTIFY_URL, {
+    method: 'POST', headers, body: JSON.stringify(body), credentials: 'omit', cache: 'no-store',
+  });
+  const data = await res.json().catch(() => ({}));
+  if (res.ok && typeof data.visitorToken === 'string') {
+    if (data.visitorToken !== token) {
+      token = data.visitorToken;
+      toParent({ type: 'token', token });
+    }
+    if (visitorId != null && data.visitorId !== visitorId) resetView();
+    visitorId = data.visitorId;
+    identified = true;
+    return 0;
+  }
+  const code = data.error && data.error.code;
+  if (res.status === 401 && code === 'bad_user_hash') {
+    return giveUp('We could not verify who you are, so the chat is unavailable on this page.',
+      'identify: userHash does not match user.id (bad_user_hash)');
+  }
+  if (res.status === 401 && token) { // a token the server no longer knows: start afresh
+    token = null;
+    toParent({ type: 'token', token: null });
+    return 0;
+  }
+  if (res.status === 400 && bad400++ === 0 && body.metadata) { // try again without metadata
+    skipMeta = true;
+    console.warn('[Parley] identify rejected the metadata:', data.error && data.error.message);
+    return 0;
+  }
+  if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408) {
+    return giveUp('The chat is unavailable right now.', `identify: ${res.status} ${code || ''}`);
+  }
+  const ra = Number(res.headers.get('Retry-After'));
+  return Number.isFinite(ra) && ra > 0 ? ra * 1000 : 0;
+}
+
+function giveUp(text, why) {
+  fatal = true;
+  console.warn('[Parley]', why);
+  const p = $('problem');
+  p.textContent = text;
+  p.hidden = false;
+  setStatus();
+  return 0;
+}
+
+function connect(g) {
+  let s, gotReady = false;
+  try {
+    s = ws = new WebSocket(WS_URL);
+  } catch (e) {
+    ws = null;
+    return retry();
+  }
+  s.onopen = () => s.send(JSON.stringify({ type: 'auth', visitorToken: token }));
+  s.onmessage = e => {
+    if (ws !== s) return;
+    let f;
+    try { f = JSON.parse(e.data); } catch (x) { return; }
+    if (!f || typeof f !== 'object') return;
+    if (f.type === 'ready') gotReady = true;
+    onFrame(f);
+  };
+  s.onclose = () => {
+    if (ws !== s || g !== gen) return;
+    ws = null;
+    authed = false;
+    if (!gotReady) identified = false; // maybe the token: identify again before the next try
+    setStatus();
+    retry();
+  };
+}
+
+function dropSocket() {
+  if (!ws) return;
+  ws.onclose = ws.onmessage = ws.onopen = null;
+  try { ws.close(); } catch (e) { /* already closed */ }
+  ws = null;
+  authed = false;
+}
+
+function retry(min = 0) { // exponential backoff, 0.5 s doubling to 30 s, full jitter
+  clearTimeout(retryTimer);
+  const cap = Math.min(30000, 500 * 2 ** Math.min(attempt++, 10));
+  retryTimer = setTimeout(run, Math.max(min, Math.random() * cap));
+}
+
+function wake() { // the network came back or the tab became visible: try now
+  if (started && !fatal && !ws) {
+    attempt = 0;
+    run();
+  }
+}
+addEventListener('online', wake);
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden) { wake(); sendUnread(); }
+});
+
+function send(frame) {
+  if (!ws || !authed || ws.readyState !== 1) return false; // nothing before `ready`
+  ws.send(JSON.stringify(frame));
+  return true;
+}
+
+// ---- frames from the server ----
+function onFrame(f) {
+  switch (f.type) {
+    case 'ready': {
+      if (f.role && f.role !== 'visitor') return;
+      authed = true;
+      attempt = 0;
+      teamAvailable = f.teamAvailable !== false;
+      const c = f.conversation && typeof f.conversation.id === 'number' ? f.conversation : null;
+      if (conv && (!c || c.id !== conv.id)) { // ours was resolved while we were away
+        markResolved(conv.id);
+        historyAsked = false;
+      }
+      conv = c;
+      send({ type: 'sync', after: lastId });
+      for (const it of outbox) sendItem(it);
+      if (pendingEmail) send({ type: 'email', email: pendingEmail });
+      if (!historyAsked) historyAsked = send({ type: 'history' });
+      setStatus();
+      break;
+    }
+    case 'messages':
+      for (const m of f.messages || []) addMsg(m);
+      if (f.more) send({ type: 'sync', after: lastId });
+      else if (!synced) {
+        synced = true;
+        if (seen === undefined) markSeen(true);
+        sendUnread();
+      }
+      break;
+    case 'ack':
+      if (f.message) addMsg(f.message);
+      settle(f.clientId);
+      break;
+    case 'message':
+      addMsg(f.message);
+      break;
+    case 'typing':
+      if (f.from !== 'visitor') showTyping(f.name);
+      break;
+    case 'presence':
+      teamAvailable = !!f.teamAvailable;
+      if (teamAvailable && !pendingEmail) $('away').hidden = true;
+      setStatus();
+      break;
+    case 'conversation': {
+      const c = f.conversation;
+      if (!c || typeof c.id !== 'number') break;
+      if (c.status === 'RESOLVED') {
+        markResolved(c.id);
+        if (conv && conv.id === c.id) conv = null;
+      } else {
+        conv = { id: c.id, status: c.status };
+        const sec = sections.get(c.id);
+        if (sec) sec.classList.remove('done');
+      }
+      break;
+    }
+    case 'history':
+      renderHistory(f.conversations);
+      break;
+    case 'visitor':
+      if (f.email) emailSaved(f.email);
+      break;
+    case 'error':
+      onError(f);
+      break;
+  }
+}
+
+function onError(f) {
+  if (f.clientId) {
+    const item = outbox.find(it => it.clientId === f.clientId);
+    if (!item) return;
+    if (PERMANENT.has(f.code)) {
+      outbox.splice(outbox.indexOf(item), 1);
+      saveOutbox();
+      setState(item, 'failed', f.message);
+    } else { // transient (e.g. database unavailable): the same client id again, later
+      setState(item, 'retrying');
+      item.tries = (item.tries || 0) + 1;
+      clearTimeout(item.timer);
+      item.timer = setTimeout(() => { item.timer = 0; if (outbox.includes(item)) sendItem(item); },
+        500 + Math.random() * Math.min(30000, 1000 * 2 ** Math.min(item.tries, 5)));
+    }
+  } else if (f.code === 'unauthenticated') {
+    identified = false;
+    if (ws) ws.close(); // onclose reconnects, identifying first
+  } else if (f.code === 'invalid_field' && pendingEmail) {
+    pendingEmail = null;
+    const b = $('emailForm').querySelector('button');
+    b.disabled = false;
+    b.textContent = 'Save';
+    $('email').setCustomValidity(f.message || 'Please check this address');
+    $('email').reportValidity();
+  }
+}
+
+// ---- messages ----
+function section(convId) {
+  let sec = sections.get(convId);
+  if (sec) return sec;
+  sec = el('section', 'conv');
+  sec.dataset.id = convId;
+  let ref = null;
+  for (const [id, s] of sections) if (id > convId && (!ref || id < +ref.dataset.id)) ref = s;
+  $('live').insertBefore(sec, ref);
+  sections.set(convId, sec);
+  return sec;
+}
+
+function markResolved(convId) {
+  const sec = sections.get(convId);
+  if (sec) sec.classList.add('done');
+}
+
+function bubble(m) {
+  const mine = m.sender === 'VISITOR';
+  const row = el('div', 'msg ' + (mine ? 'me' : 'them'));
+  if (!mine) {
+    const who = m.sender === 'BOT' ? 'Bot' : m.agentName || 'Support';
+    row.dataset.who = who;
+    row.append(el('div', 'who', who));
+  }
+  const body = el('div', 'body');
+  linkify(body, String(m.body || ''));
+  row.append(body);
+  if (mine) row.append(el('div', 'st'));
+  if (m.createdAt) {
+    const t = new Date(m.createdAt);
+    if (!isNaN(t)) row.title = t.toLocaleString();
+  }
+  return row;
+}
+
+function linkify(node, text) { // text nodes and http(s) links only, never HTML
+  const re = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g;
+  let i = 0, m;
+  while ((m = re.exec(text))) {
+    node.append(text.slice(i, m.index));
+    const a = el('a', null, m[0]);
+    a.href = m[0];
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer nofollow';
+    node.append(a);
+    i = m.index + m[0].length;
+  }
+  node.append(text.slice(i));
+}
+
+function addMsg(m) {
+  if (!m || typeof m.id !== 'number' || msgs.has(m.id)) return; // ack and message both arrive
+  msgs.set(m.id, m);
+  if (m.id > lastId) lastId = m.id;
+  const stick = nearBottom();
+  let node = m.clientId && pendingEls.get(m.clientId);
+  if (node) {
+    pendingEls.delete(m.clientId);
+    settle(m.clientId);
+    node.title = m.createdAt ? new Date(m.createdAt).toLocaleString() : '';
+  } else {
+    node = bubble(m);
+  }
+  node.dataset.id = m.id;
+  if (m.sender === 'VISITOR') setNodeState(node, 'sent');
+  const convId = typeof m.conversationId === 'number' ? m.conversationId : conv ? conv.id : 0;
+  if (convId && (!conv || conv.id !== convId) && !sections.get(convId)?.classList.contains('done')) {
+    conv = { id: convId, status: 'OPEN' }; // our first message opened it, or an agent wrote in it
+  }
+  const sec = section(convId);
+  let ref = null;
+  for (let x = sec.lastElementChild; x && +x.dataset.id > m.id; x = x.previousElementSibling) ref = x;
+  sec.insertBefore(node, ref);
+  const prev = node.previousElementSibling;
+  node.classList.toggle('cont', !!(prev && node.dataset.who && prev.dataset.who === node.dataset.who));
+  if (m.sender !== 'VISITOR') hideTyping();
+  if (synced) {
+    const { id, conversationId, sender, body, createdAt, agentName } = m;
+    toParent({ type: 'message', message: { id, conversationId, sender, body, createdAt, agentName } });
+  }
+  sendUnread();
+  scrollDown(stick || m.sender === 'VISITOR');
+}
+
+// ---- unread ----
+function markSeen(force) {
+  if ((force || (isOpen && !document.hidden)) && (seen === undefined || lastId > seen)) {
+    seen = lastId;
+    toParent({ type: 'seen', seen });
+  }
+}
+
+function sendUnread() {
+  if (synced) markSeen();
+  let n = 0;
+  if (seen !== undefined) for (const m of msgs.values()) if (m.sender !== 'VISITOR' && m.id > seen) n++;
+  if (n !== unreadSent) {
+    unreadSent = n;
+    toParent({ type: 'unread', count: n });
+  }
+}
+
+// ---- sending ----
+const newId = () => crypto.randomUUID ? crypto.randomUUID()
+  : Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('');
+
+function addPending(item) {
+  outbox.push(item);
+  const node = bubble({ sender: 'VISITOR', body: item.body });
+  pendingEls.set(item.clientId, node);
+  $('outq').append(node);
+  setState(item, authed ? 'sending' : 'waiting');
+}
+
+function saveOutbox() {
+  toParent({ type: 'outbox', items: outbox.map(({ clientId, body, page }) => ({ clientId, body, page })) });
+}
+
+function sendItem(item) {
+  const frame = { type: 'send', clientId: item.clientId, body: item.body };
+  if (item.page || page) frame.page = item.page || page;
+  if (send(frame)) {
+    item.sentAt = Date.now();
+    setState(item, 'sending');
+  } else {
+    setState(item, 'waiting');
+  }
+}
+
+function settle(clientId) { // acknowledged: forget it from the outbox
+  const i = outbox.findIndex(it => it.clientId === clientId);
+  if (i < 0) return;
+  clearTimeout(outbox[i].timer);
+  outbox.splice(i, 1);
+  saveOutbox();
+}
+
+// Unacknowledged for a while on a live socket (lost ack?): send again, same client id.
+setInterval(() => {
+  if (!authed) return;
+  for (const it of outbox) if (it.sentAt && Date.now() - it.sentAt > 15000 && !it.timer) sendItem(it);
+}, 5000);
+
+const LABELS = {
+  waiting: 'Waiting for connection…',
+  sending: 'Sending…',
+  retrying: 'Not sent yet — retrying…',
+  failed: 'Not sent.',
+  sent: 'Sent',
+};
+
+function setNodeState(node, state, why) {
+  node.classList.remove('waiting', 'sending', 'retrying', 'failed', 'sent');
+  node.classList.add(state);
+  const st = node.querySelector('.st');
+  if (!st) return;
+  st.textContent = LABELS[state];
+  if (state === 'failed') {
+    if (why) st.title = why;
+    const b = el('button', 'retry', 'Retry');
+    b.type = 'button';
+    st.append(' ', b);
+  }
+}
+
+function setState(item, state, why) {
+  const node = pendingEls.get(item.clientId);
+  if (!node) return;
+  setNodeState(node, state, why);
+  if (state !== 'failed') return;
+  node.querySelector('.retry').onclick = () => { // the same client id: stored at most once
+    if (outbox.includes(item)) return;
+    outbox.push(item);
+    saveOutbox();
+    item.tries = 0;
+    item.timer = 0;
+    $('outq').append(node);
+    sendItem(item);
+  };
+}
+
+function submit() {
+  const input = $('input');
+  const body = input.value.trim();
+  if (!body) return;
+  input.value = '';
+  grow();
+  const item = { clientId: newId(), body, page };
+  addPending(item);
+  saveOutbox();
+  if (authed) sendItem(item);
+  else start();
+  if (teamAvailable === false) showAway();
+  scrollDown(true);
+}
+
+// ---- away mode ----
+function showAway() {
+  $('away').hidden = false;
+  if (!email) $('emailForm').hidden = false;
+}
+
+function emailSaved(addr) {
+  email = addr;
+  pendingEmail = null;
+  $('emailForm').hidden = true;
+  const ok = $('emailOk');
+  ok.textContent = `Thanks! We'll email you at ${addr}.`;
+  ok.hidden = false;
+}
+
+$('emailForm').addEventListener('submit', e => {
+  e.preventDefault();
+  const input = $('email');
+  input.setCustomValidity('');
+  const v = input.value.trim();
+  if (!v || !input.checkValidity()) return input.reportValidity();
+  pendingEmail = v;
+  const b = e.target.querySelector('button');
+  b.disabled = true;
+  b.textContent = 'Saving…';
+  send({ type: 'email', email: v }); // or after the next `ready`
+});
+$('email').addEventListener('input', e => e.target.setCustomValidity(''));
+
+// ---- typing ----
+function showTyping(name) {
+  $('typingText').textContent = `${name || 'Support'} is typing…`;
+  const stick = nearBottom();
+  $('typing').hidden = false;
+  scrollDown(stick);
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(hideTyping, 5000);
+}
+
+function hideTyping() {
+  clearTimeout(typingTimer);
+  $('typing').hidden = true;
+}
+
+// ---- history ----
+function renderHistory(list) {
+  const box = $('history');
+  box.replaceChildren();
+  const convs = (Array.isArray(list) ? list : []).filter(c => c && typeof c.id === 'number');
+  for (const c of convs.reverse()) { // oldest first, above the current conversation
+    const messages = Array.isArray(c.messages) ? c.messages : [];
+    if (sections.has(c.id) || (conv && conv.id === c.id)) { // shown live: fill in what we missed
+      for (const m of messages) addMsg(m);
+      markResolved(c.id);
+      if (conv && conv.id === c.id) conv = null;
+      continue;
+    }
+    if (!messages.length) continue;
+    const d = el('details', 'past');
+    const s = el('summary');
+    const when = new Date(c.createdAt);
+    s.append(el('span', 'when', `Earlier conversation${isNaN(when) ? '' : ' · ' + when.toLocaleDateString()}`));
+    s.append(el('span', 'preview', String(messages[0].body || '').slice(0, 120)));
+    d.append(s);
+    for (const m of messages) d.append(bubble(m));
+    box.append(d);
+  }
+}
+
+function resetView() { // another visitor (identify changed who this is): start a clean slate
+  msgs.clear();
+  sections.clear();
+  $('live').replaceChildren();
+  $('history').replaceChildren();
+  lastId = 0;
+  conv = null;
+  synced = false;
+  historyAsked = false;
+  seen = undefined;
+}
+
+// ---- header, composer, scrolling ----
+function setStatus() {
+  const s = $('status'), t = $('statusText');
+  let cls, text;
+  if (fatal) [cls, text] = ['off', 'Unavailable'];
+  else if (!authed) [cls, text] = started && attempt > 0 ? ['off', 'Reconnecting…'] : ['connecting', 'Connecting…'];
+  else if (teamAvailable) [cls, text] = ['online', 'Online — ask us anything'];
+  else [cls, text] = ['away', "Away — we'll reply by email"];
+  s.className = cls;
+  t.textContent = text;
+}
+
+function nearBottom() {
+  const log = $('log');
+  return log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+}
+
+function scrollDown(really) {
+  if (really) requestAnimationFrame(() => { const log = $('log'); log.scrollTop = log.scrollHeight; });
+}
+
+function grow() {
+  const input = $('input');
+  input.style.height = 'auto';
+  input.style.height = Math.min(input.scrollHeight, 120) + 'px';
+}
+
+$('composer').addEventListener('submit', e => {
+  e.preventDefault();
+  submit();
+});
+$('input').addEventListener('keydown', e => {
+  if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    submit();
+  }
+});
+$('input').addEventListener('input', () => {
+  grow();
+  if (conv && authed && $('input').value.trim() && Date.now() - lastTypingSent > 2000) {
+    lastTypingSent = Date.now();
+    send({ type: 'typing' });
+  }
+});
+$('close').addEventListener('click', () => toParent({ type: 'close' }));
+addEventListener('keydown', e => { if (e.key === 'Escape') toParent({ type: 'close' }); });
+
+// Opened on its own (not in the loader's iframe): a full-page chat with its own storage.
+if (STANDALONE) {
+  document.documentElement.classList.add('standalone');
+  let s = {};
+  try { s = JSON.parse(localStorage[LOCAL_KEY] || '{}') || {}; } catch (e) { /* none */ }
+  onInit({ ...s, open: true });
+}
