@@ -115,9 +115,7 @@ void register_auth_routes(http::Router& router, ApiContext& ctx) {
       auto doc = agent.doc;
       ctx.pool.run<Unit>(
           [id, status](store::DbConn& conn) {
-            pqxx::work txn(conn.raw());
-            txn.exec_params("UPDATE agent SET presence = $2::agent_presence WHERE id = $1", id, status);
-            txn.commit();
+            auth::set_presence(conn, id, status);
             return Unit{};
           },
           [&ctx, respond, id, status, doc](Outcome<Unit> r) mutable {

@@ -19,6 +19,7 @@ SELECT d.id, d.doc->>'name', d.doc::text FROM agent_session s JOIN agent_doc d O
 WHERE s.token_hash = $1 AND s.expires_at > now())SQL"};
 const store::Statement kEndSessions{"session_end_all", "DELETE FROM agent_session WHERE agent_id = $1"};
 const store::Statement kPasswordHash{"agent_password_hash", "SELECT password_hash FROM agent WHERE id = $1"};
+const store::Statement kSetPresence{"agent_set_presence", "UPDATE agent SET presence = $2::agent_presence WHERE id = $1"};
 const store::Statement kSetPassword{"agent_set_password", "UPDATE agent SET password_hash = $2 WHERE id = $1"};
 
 AgentRecord record_from(const pqxx::row& row) {
@@ -79,6 +80,13 @@ std::optional<AgentRecord> agent_for_session(store::DbConn& conn, const std::str
 void end_sessions(store::DbConn& conn, std::int64_t agent_id) {
   pqxx::work txn(conn.raw());
   conn.exec(txn, kEndSessions, agent_id);
+  txn.commit();
+}
+
+void set_presence(store::DbConn& conn, std::int64_t agent_id, const std::string& presence) {
+  if (presence != "online" && presence != "away") throw ApiError::invalid_field("status must be online or away");
+  pqxx::work txn(conn.raw());
+  conn.exec(txn, kSetPresence, agent_id, presence);
   txn.commit();
 }
 

@@ -1,6 +1,7 @@
 // An agent's socket: authenticated by the session cookie at the upgrade; receives the
 // inbox feed and may write into any conversation.
 #include "connection_base.hpp"
+#include "parley/auth/agent_accounts.hpp"
 
 namespace parley::chat {
 namespace {
@@ -8,7 +9,6 @@ namespace {
 const store::Statement kVisitorOfConversation{"conversation_visitor", "SELECT visitor_id FROM conversation WHERE id = $1"};
 const store::Statement kConversationMessagesAfter{"agent_messages_after", R"SQL(
 SELECT doc::text FROM message_doc WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT 501)SQL"};
-const store::Statement kSetPresence{"agent_set_presence", "UPDATE agent SET presence = $2::agent_presence WHERE id = $1"};
 
 constexpr std::size_t kSyncPage = 500;
 
@@ -121,9 +121,7 @@ class AgentConnection : public ConnectionBase {
     agent_.doc["status"] = status;
     with_db<Unit>(
         [agent_id, status](store::DbConn& conn) {
-          pqxx::work txn(conn.raw());
-          conn.exec(txn, kSetPresence, agent_id, status);
-          txn.commit();
+          auth::set_presence(conn, agent_id, status);
           return Unit{};
         },
         [this, status](Outcome<Unit> r) {

@@ -117,7 +117,7 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
                     {"c", m.conversation_id},
                     {"s", m.sender},
                     {"a", m.agent_id ? nlohmann::json(*m.agent_id) : nlohmann::json()},
-                    {"an", m.agent_name},
+                    {"an", m.agent_name.empty() ? nlohmann::json() : nlohmann::json(m.agent_name)},
                     {"k", m.client_id},
                     {"b", m.body}});
   }

@@ -68,6 +68,7 @@ class VisitorConnection : public ConnectionBase {
     std::string digest = auth::token_digest(frame["visitorToken"].get<std::string>());
     struct Found {
       std::int64_t visitor_id = 0;
+      std::string email;
       std::optional<ConversationRef> conversation;
     };
     with_db<Found>(
@@ -77,6 +78,7 @@ class VisitorConnection : public ConnectionBase {
           auto v = conn.exec(txn, kVisitorByToken, pqxx::binarystring(digest));
           if (v.empty()) throw ApiError(401, "bad_token", "Unknown visitor token");
           found.visitor_id = v[0][0].as<std::int64_t>();
+          if (!v[0][1].is_null()) found.email = v[0][1].c_str();
           auto c = conn.exec(txn, kOpenConversation, found.visitor_id);
           if (!c.empty()) found.conversation = ConversationRef{c[0][0].as<std::int64_t>(), c[0][1].c_str(), c[0][2].is_null() ? "" : c[0][2].c_str()};
           txn.commit();
@@ -95,6 +97,7 @@ class VisitorConnection : public ConnectionBase {
                                   {"role", "visitor"},
                                   {"visitorId", visitor_id_},
                                   {"teamAvailable", service_->hub().team_available()},
+                                  {"email", result.value().email.empty() ? nlohmann::json() : nlohmann::json(result.value().email)},
                                   {"conversation", nullptr}};
           if (conversation_) {
             ready["conversation"] = {{"id", conversation_->id}, {"status", conversation_->status}, {"page", conversation_->page}};
@@ -111,18 +114,24 @@ class VisitorConnection : public ConnectionBase {
     std::string page = frame.value("page", "");
     if (page.size() > 2000) page.resize(2000);
     if (conversation_) return submit(std::move(m), page, true);
-    start_conversation(std::move(m), page);
+    wait_for_conversation(std::move(m), page);
   }
 
-  // Opens the visitor's one open conversation (or finds the one another tab just opened),
-  // then sends the message into it.
-  void start_conversation(PendingMessage m, const std::string& page) {
+  // Queues a message until the visitor's conversation is open, opening it if nobody is:
+  // messages sent meanwhile (several quick sends, a re-send) all go into that one.
+  void wait_for_conversation(PendingMessage m, const std::string& page) {
+    waiting_.push_back(std::move(m));
+    if (!starting_) start_conversation(page);
+  }
+
+  // Opens the visitor's one open conversation (or finds the one another tab just opened).
+  void start_conversation(const std::string& page) {
+    starting_ = true;
     std::int64_t visitor_id = visitor_id_;
     struct Started {
       ConversationRef ref;
       std::string doc;  // set when this call created it
     };
-    auto pending = std::make_shared<PendingMessage>(std::move(m));
     with_db<Started>(
         [visitor_id, page](store::DbConn& conn) {
           pqxx::work txn(conn.raw());
@@ -135,11 +144,17 @@ class VisitorConnection : public ConnectionBase {
           txn.commit();
           return s;
         },
-        [this, pending, page](Outcome<Started> result) {
-          if (!result.ok()) return reply_error(result.error(), pending->client_id);
+        [this, page](Outcome<Started> result) {
+          starting_ = false;
+          auto waiting = std::move(waiting_);
+          waiting_.clear();
+          if (!result.ok()) {
+            for (auto& m : waiting) reply_error(result.error(), m.client_id);
+            return;
+          }
           conversation_ = result.value().ref;
           if (!result.value().doc.empty()) service_->publish_conversation(result.value().doc);
-          submit(std::move(*pending), page, false);
+          for (auto& m : waiting) submit(std::move(m), page, false);
         });
   }
 
@@ -163,7 +178,7 @@ class VisitorConnection : public ConnectionBase {
         // Resolved under us (by an agent): start a new conversation, once.
         if (r.error().code() == "conversation_closed" && may_reopen) {
           self->conversation_.reset();
-          return self->start_conversation(std::move(*retry), page);
+          return self->wait_for_conversation(std::move(*retry), page);
         }
         self->reply_error(r.error(), retry->client_id);
       });
@@ -243,6 +258,8 @@ class VisitorConnection : public ConnectionBase {
 
   std::int64_t visitor_id_ = 0;
   bool authenticating_ = false;
+  bool starting_ = false;                // a conversation is being opened
+  std::vector<PendingMessage> waiting_;  // messages waiting for it
   std::optional<ConversationRef> conversation_;
   std::chrono::steady_clock::time_point last_typing_{};
 };

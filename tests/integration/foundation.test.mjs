@@ -22,6 +22,16 @@ function assertError(res, status, code) {
   else assert.equal(typeof body.error.code, 'string', `no error.code in ${res.text}`);
 }
 
+/** `promise`'s value, or null if it has not settled within `ms` (the timer never outlives it). */
+async function orNull(promise, ms) {
+  let timer;
+  try {
+    return await Promise.race([promise, new Promise((r) => (timer = setTimeout(() => r(null), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const ASSETS = [
   { path: '/widget.js', type: /^(application|text)\/javascript\b/i },
   { path: '/chat/', type: /^text\/html\b/i },
@@ -212,7 +222,7 @@ describe('lifecycle and CLI', () => {
     try {
       ws = await connectWs(server.wsUrl);
       const code = await server.stop();
-      const closed = await Promise.race([ws.closed, new Promise((r) => setTimeout(() => r(null), 15000))]);
+      const closed = await orNull(ws.closed, 15000);
       assert.equal(code, 0, server.logs());
       assert.ok(closed, 'the WebSocket was not closed');
     } finally {

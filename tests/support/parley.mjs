@@ -10,7 +10,8 @@ const LISTENING = /listening on ([\d.]+|\[[^\]]+\]|[\w.-]+):(\d+)/;
 const PARLEY_VARS = new Set([
   'PARLEY_LISTEN', 'PARLEY_PUBLIC_URL', 'DATABASE_URL', 'PARLEY_IDENTITY_SECRET',
   'PARLEY_ALLOWED_ORIGINS', 'RESEND_API_KEY', 'RESEND_API_URL', 'PARLEY_MAIL_FROM',
-  'PARLEY_SUPPORT_EMAIL', 'PARLEY_THREADS', 'PARLEY_LOG_FORMAT',
+  'PARLEY_SUPPORT_EMAIL', 'PARLEY_THREADS', 'PARLEY_LOG_FORMAT', 'PARLEY_METRICS_ALLOW',
+  'PARLEY_TRUSTED_PROXIES',
 ]);
 
 /** process.env without Parley's own variables, plus `extra` (undefined values remove a variable). */

@@ -36,6 +36,9 @@ std::optional<AgentRecord> agent_for_session(store::DbConn& conn, const std::str
 // Ends every session of the agent.
 void end_sessions(store::DbConn& conn, std::int64_t agent_id);
 
+// Stores the agent's online/away preference ("online" | "away").
+void set_presence(store::DbConn& conn, std::int64_t agent_id, const std::string& presence);
+
 // Checks the current password, sets the new one and ends every session; throws 401/400.
 void change_password(store::DbConn& conn, std::int64_t agent_id, const std::string& current, const std::string& next);
 

@@ -1,0 +1,58 @@
+#include <gtest/gtest.h>
+
+#include "parley/config/config.hpp"
+
+using parley::Config;
+using parley::ConfigError;
+using parley::parse_config;
+
+TEST(Config, DefaultsWithoutEnvironment) {
+  Config c = parse_config({}, {});
+  EXPECT_EQ(c.listen.host, "127.0.0.1");
+  EXPECT_EQ(c.listen.port, 8080);
+  EXPECT_EQ(c.log_format, "text");
+  EXPECT_TRUE(c.allowed_origins.empty());
+  EXPECT_EQ(c.threads, 0u);
+}
+
+TEST(Config, FlagsOverrideEnvironment) {
+  Config c = parse_config({"--threads", "3", "--listen=0.0.0.0:9000"},
+                          {{"PARLEY_THREADS", "7"}, {"PARLEY_LISTEN", "127.0.0.1:1"}, {"DATABASE_URL", "postgresql:///x"}});
+  EXPECT_EQ(c.threads, 3u);
+  EXPECT_EQ(c.listen.host, "0.0.0.0");
+  EXPECT_EQ(c.listen.port, 9000);
+  EXPECT_EQ(c.database_url, "postgresql:///x");
+}
+
+TEST(Config, BadValuesAreErrors) {
+  EXPECT_THROW(parse_config({"--threads", "0"}, {}), ConfigError);
+  EXPECT_THROW(parse_config({}, {{"PARLEY_THREADS", "abc"}}), ConfigError);
+  EXPECT_THROW(parse_config({"--listen", "nonsense"}, {}), ConfigError);
+  EXPECT_THROW(parse_config({"--listen", "host:70000"}, {}), ConfigError);
+  EXPECT_THROW(parse_config({"--log-format", "xml"}, {}), ConfigError);
+  EXPECT_THROW(parse_config({"--public-url", "ftp://x"}, {}), ConfigError);
+  EXPECT_THROW(parse_config({"--allowed-origins", "not a url"}, {}), ConfigError);
+  EXPECT_THROW(parse_config({"--no-such-flag", "1"}, {}), ConfigError);
+  EXPECT_THROW(parse_config({"--threads"}, {}), ConfigError);
+}
+
+TEST(Config, AllowedOriginsAreNormalised) {
+  Config c = parse_config({"--allowed-origins", "https://Shop.Example.com/path, http://localhost:3000"}, {});
+  ASSERT_EQ(c.allowed_origins.size(), 2u);
+  EXPECT_EQ(c.allowed_origins[0], "https://shop.example.com");
+  EXPECT_EQ(c.allowed_origins[1], "http://localhost:3000");
+  EXPECT_TRUE(parse_config({"--allowed-origins", "*"}, {}).allowed_origins.empty());
+}
+
+TEST(Config, IPv6Listen) {
+  auto a = parley::parse_listen("[::1]:8080");
+  EXPECT_EQ(a.host, "::1");
+  EXPECT_EQ(a.port, 8080);
+}
+
+TEST(Config, OriginOf) {
+  EXPECT_EQ(parley::origin_of("https://a.b:8443/x?y#z"), "https://a.b:8443");
+  EXPECT_EQ(parley::origin_of("javascript:alert(1)"), "");
+  EXPECT_EQ(parley::origin_of("http://user@evil/"), "");
+  EXPECT_EQ(parley::origin_of(""), "");
+}

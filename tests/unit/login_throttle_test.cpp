@@ -1,0 +1,36 @@
+#include <gtest/gtest.h>
+
+#include "parley/auth/login_throttle.hpp"
+
+using parley::auth::LoginThrottle;
+
+TEST(LoginThrottle, BlocksAfterTheLimitWithinTheWindow) {
+  LoginThrottle t(10, std::chrono::minutes(1));
+  auto now = LoginThrottle::Clock::now();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(t.allowed("1.2.3.4", now));
+    t.record_failure("1.2.3.4", now);
+  }
+  EXPECT_FALSE(t.allowed("1.2.3.4", now));
+  EXPECT_TRUE(t.allowed("5.6.7.8", now));
+  EXPECT_TRUE(t.allowed("1.2.3.4", now + std::chrono::seconds(61)));
+}
+
+TEST(LoginThrottle, ResetClears) {
+  LoginThrottle t(2, std::chrono::minutes(1));
+  auto now = LoginThrottle::Clock::now();
+  t.record_failure("a", now);
+  t.record_failure("a", now);
+  EXPECT_FALSE(t.allowed("a", now));
+  t.reset("a");
+  EXPECT_TRUE(t.allowed("a", now));
+}
+
+TEST(LoginThrottle, TracksABoundedNumberOfKeys) {
+  LoginThrottle t(1, std::chrono::minutes(1), 3);
+  auto now = LoginThrottle::Clock::now();
+  for (int i = 0; i < 10; ++i) t.record_failure("k" + std::to_string(i), now + std::chrono::milliseconds(i));
+  // The newest keys are still remembered, the oldest were forgotten.
+  EXPECT_FALSE(t.allowed("k9", now));
+  EXPECT_TRUE(t.allowed("k0", now));
+}
