@@ -82,11 +82,15 @@ CREATE TABLE message (
 CREATE INDEX message_by_conversation ON message (conversation_id, id);
 
 -- Read models as JSON, built where the data is: the API passes these documents through.
+-- Times are ISO-8601 in UTC with milliseconds, as JavaScript's Date.toISOString() writes them.
+CREATE FUNCTION parley_time(t timestamptz) RETURNS text LANGUAGE sql STABLE AS
+$$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') $$;
+
 CREATE VIEW message_doc AS
 SELECT m.id, m.conversation_id,
        json_build_object('id', m.id, 'conversationId', m.conversation_id, 'sender', m.sender,
                          'agentId', m.agent_id, 'agentName', a.name, 'clientId', m.client_id,
-                         'body', m.body, 'createdAt', m.created_at) AS doc
+                         'body', m.body, 'createdAt', parley_time(m.created_at)) AS doc
 FROM message m LEFT JOIN agent a ON a.id = m.agent_id;
 
 CREATE VIEW visitor_doc AS
@@ -100,8 +104,8 @@ SELECT c.id, c.visitor_id, c.status, c.assigned_agent_id, c.updated_at,
        json_build_object('id', c.id, 'status', c.status, 'version', c.version,
                          'assignedTo', CASE WHEN a.id IS NULL THEN NULL
                                             ELSE json_build_object('id', a.id, 'name', a.name) END,
-                         'visitor', vd.doc, 'page', c.page_url, 'createdAt', c.created_at,
-                         'updatedAt', c.updated_at, 'lastMessage', md.doc) AS doc
+                         'visitor', vd.doc, 'page', c.page_url, 'createdAt', parley_time(c.created_at),
+                         'updatedAt', parley_time(c.updated_at), 'lastMessage', md.doc) AS doc
 FROM conversation c
 JOIN visitor_doc vd ON vd.id = c.visitor_id
 LEFT JOIN agent a ON a.id = c.assigned_agent_id

@@ -6,15 +6,24 @@ PARLEY_ROOT=${PARLEY_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 PARLEY_BUILD_DIR=${PARLEY_BUILD_DIR:-$PARLEY_ROOT/build}
 PARLEY_BIN=${PARLEY_BIN:-$PARLEY_BUILD_DIR/parley}
 
-# Debian 12 packages the build and the server need. Extend here, nowhere else.
-PARLEY_PACKAGES=(
+# Debian 12 packages. Extend here, nowhere else: scripts/run, scripts/test and
+# docker/Dockerfile all install from these lists.
+# What building Parley needs (the Dockerfile's build stage installs only these).
+PARLEY_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libpqxx-dev nlohmann-json3-dev libcurl4-openssl-dev
   libspdlog-dev libgtest-dev libsodium-dev
-  postgresql-15 ca-certificates gzip
+  ca-certificates gzip
 )
-# What the browser tests need on top (node/npm only when `node` is missing).
-PARLEY_BROWSER_PACKAGES=(chromium fonts-liberation)
+# The build plus the PostgreSQL that scripts/run and the tests start themselves.
+PARLEY_PACKAGES=("${PARLEY_BUILD_PACKAGES[@]}" postgresql-15)
+# What the built binary needs at run time (the Dockerfile's slim stage); curl for health checks.
+PARLEY_RUNTIME_PACKAGES=(
+  libpqxx-6.4 libspdlog1.10 libfmt9 libcurl4 libsodium23 ca-certificates curl
+)
+# What the integration and browser tests need on top (node/npm only when `node` is missing):
+# nginx-light and openssl for the reverse-proxy test (tests/integration/nginx.test.mjs).
+PARLEY_BROWSER_PACKAGES=(chromium fonts-liberation nginx-light openssl)
 
 log() { printf '[parley] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -57,6 +66,14 @@ ensure_packages() {
   apt_install "${PARLEY_PACKAGES[@]}"
 }
 
+ensure_build_packages() {
+  apt_install "${PARLEY_BUILD_PACKAGES[@]}"
+}
+
+ensure_runtime_packages() {
+  apt_install "${PARLEY_RUNTIME_PACKAGES[@]}"
+}
+
 ensure_browser_packages() {
   local extra=()
   command -v node >/dev/null 2>&1 || extra+=(nodejs)
@@ -65,6 +82,7 @@ ensure_browser_packages() {
 }
 
 # build_parley: configure (first time only, so a developer's own cache is kept) and build.
+# PARLEY_BUILD_TARGETS (e.g. "parley") limits what is built; default everything.
 build_parley() {
   local args=()
   if [ ! -f "$PARLEY_BUILD_DIR/CMakeCache.txt" ]; then
@@ -74,8 +92,14 @@ build_parley() {
     fi
   fi
   log "building parley in $PARLEY_BUILD_DIR"
-  cmake -S "$PARLEY_ROOT" -B "$PARLEY_BUILD_DIR" "${args[@]}"
-  cmake --build "$PARLEY_BUILD_DIR"
+  # One build at a time on this machine (2 cores; two ninjas in one build dir corrupt it).
+  local lock=${PARLEY_BUILD_LOCK:-/tmp/parley-build.lock} rc=0
+  if command -v flock >/dev/null 2>&1 && exec 9>>"$lock"; then
+    flock 9 || true
+  fi
+  cmake -S "$PARLEY_ROOT" -B "$PARLEY_BUILD_DIR" "${args[@]}" && cmake --build "$PARLEY_BUILD_DIR" ${PARLEY_BUILD_TARGETS:+--target $PARLEY_BUILD_TARGETS} || rc=$?
+  exec 9>&- 2>/dev/null || true
+  [ "$rc" -eq 0 ] || die "the build failed (exit $rc)"
   [ -x "$PARLEY_BIN" ] || die "the build did not produce $PARLEY_BIN"
 }
 

@@ -17,6 +17,11 @@ std::string string_field(const nlohmann::json& body, const char* field, std::siz
   return s;
 }
 
+http::Response throttled(const std::string& email, const std::string& address) {
+  spdlog::warn("login throttled for {} from {}", email, address);
+  return http::Response::error(ApiError(429, "too_many_requests", "Too many failed logins; wait a minute"));
+}
+
 // Ends every session of an agent and closes their sockets at once.
 void end_agent_sessions(ApiContext& ctx, std::int64_t agent_id) {
   ctx.chat->hub().close_agent(agent_id, 4001, "session ended");
@@ -31,21 +36,26 @@ void register_auth_routes(http::Router& router, ApiContext& ctx) {
     std::string email = lower(string_field(body, "email", 320));
     std::string password = string_field(body, "password", 256);
     std::string by_address = request.remote_address;
-    if (!ctx.throttle_by_address.allowed(by_address) || !ctx.throttle_by_account.allowed(email)) {
-      spdlog::warn("login throttled for {} from {}", email, by_address);
-      return respond(http::Response::error(ApiError(429, "too_many_requests", "Too many failed logins; wait a minute")));
+    // Each attempt counts against the address and the account until it succeeds.
+    if (!ctx.throttle_by_address.try_acquire(by_address)) return respond(throttled(email, by_address));
+    if (!ctx.throttle_by_account.try_acquire(email)) {
+      ctx.throttle_by_address.forgive(by_address);
+      return respond(throttled(email, by_address));
     }
     bool secure = request.secure;
     ctx.pool.run<std::optional<auth::LoginResult>>(
         [email, password](store::DbConn& conn) { return auth::login(conn, email, password); },
         [&ctx, respond, email, by_address, secure](Outcome<std::optional<auth::LoginResult>> r) {
-          if (!r.ok()) return respond(http::Response::error(r.error()));
-          if (!r.value()) {
-            ctx.throttle_by_address.record_failure(by_address);
-            ctx.throttle_by_account.record_failure(email);
+          if (!r.ok() || !r.value()) {
+            if (!r.ok()) {  // not the agent's fault: do not count it
+              ctx.throttle_by_address.forgive(by_address);
+              ctx.throttle_by_account.forgive(email);
+              return respond(http::Response::error(r.error()));
+            }
             spdlog::info("failed login for {} from {}", email, by_address);
             return respond(http::Response::error(ApiError(401, "bad_credentials", "Wrong email or password")));
           }
+          ctx.throttle_by_address.forgive(by_address);
           ctx.throttle_by_account.reset(email);
           auto res = http::Response::json(200, {{"agent", r.value()->agent.doc}});
           res.headers.emplace_back("Set-Cookie", session_cookie(r.value()->session_token, ctx, secure));
@@ -84,11 +94,11 @@ void register_auth_routes(http::Router& router, ApiContext& ctx) {
 
   router.add("POST", "/api/me/password", [&ctx](const http::Request& request, http::Responder respond) {
     check_same_origin(request, ctx);
-    auto body = parse_json_body(request);
-    std::string current = string_field(body, "current", 256);
-    std::string next = string_field(body, "password", 256);
     bool secure = request.secure;
-    with_agent(ctx, request, respond, [&ctx, current, next, secure](const auth::AgentRecord& agent, http::Responder respond) {
+    with_agent(ctx, request, respond, [&ctx, request, secure](const auth::AgentRecord& agent, http::Responder respond) {
+      auto body = parse_json_body(request);
+      std::string current = string_field(body, "current", 256);
+      std::string next = string_field(body, "password", 256);
       std::int64_t id = agent.id;
       ctx.pool.run<Unit>(
           [id, current, next](store::DbConn& conn) {
@@ -107,10 +117,10 @@ void register_auth_routes(http::Router& router, ApiContext& ctx) {
 
   router.add("POST", "/api/me/status", [&ctx](const http::Request& request, http::Responder respond) {
     check_same_origin(request, ctx);
-    auto body = parse_json_body(request);
-    std::string status = body.value("status", "");
-    if (status != "online" && status != "away") throw ApiError::invalid_field("status must be online or away");
-    with_agent(ctx, request, respond, [&ctx, status](const auth::AgentRecord& agent, http::Responder respond) {
+    with_agent(ctx, request, respond, [&ctx, request](const auth::AgentRecord& agent, http::Responder respond) {
+      auto body = parse_json_body(request);
+      std::string status = body.value("status", "");
+      if (status != "online" && status != "away") throw ApiError::invalid_field("status must be online or away");
       std::int64_t id = agent.id;
       auto doc = agent.doc;
       ctx.pool.run<Unit>(

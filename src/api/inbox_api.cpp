@@ -1,5 +1,6 @@
 // The agents' inbox over REST (original paths kept). Every route needs a session.
 #include "helpers.hpp"
+#include "parley/mail/outbox.hpp"
 
 namespace parley::api {
 namespace {
@@ -8,8 +9,8 @@ const store::Statement kInboxPage{"inbox_page", R"SQL(
 SELECT doc::text, (extract(epoch FROM updated_at) * 1000000)::bigint AS cursor_time, id
 FROM conversation_doc
 WHERE status = ANY($1::conversation_status[])
-  AND ($2 = 'any' OR ($2 = 'none' AND assigned_agent_id IS NULL) OR ($2 = 'agent' AND assigned_agent_id = $3))
-  AND ($4 = 0 OR (updated_at, id) < (timestamptz 'epoch' + $4 * interval '1 microsecond', $5))
+  AND ($2 = 'any' OR ($2 = 'none' AND assigned_agent_id IS NULL) OR ($2 = 'agent' AND assigned_agent_id = $3::bigint))
+  AND ($4::bigint = 0 OR (updated_at, id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
 ORDER BY updated_at DESC, id DESC
 LIMIT $6)SQL"};
 const store::Statement kInboxCounts{"inbox_counts", R"SQL(
@@ -103,9 +104,9 @@ void change_conversation(ApiContext& ctx, const http::Request& request, http::Re
                          std::function<bool(store::DbConn&, pqxx::work&, std::int64_t id, std::int64_t agent)> change,
                          const char* refused) {
   check_same_origin(request, ctx);
-  std::int64_t id = path_id(request);
   std::string refused_message = refused;
-  with_agent(ctx, request, respond, [&ctx, id, change, refused_message](const auth::AgentRecord& agent, http::Responder respond) {
+  with_agent(ctx, request, respond, [&ctx, request, change, refused_message](const auth::AgentRecord& agent, http::Responder respond) {
+    std::int64_t id = path_id(request);
     std::int64_t agent_id = agent.id;
     auto chat = ctx.chat;
     ctx.pool.run<std::string>(
@@ -160,24 +161,28 @@ void register_inbox_routes(http::Router& router, ApiContext& ctx) {
   });
 
   router.add("GET", "/api/inbox/:id", [&ctx](const http::Request& request, http::Responder respond) {
-    std::int64_t id = path_id(request);
-    std::string after_param = request.query_param("after");
-    std::int64_t after = after_param.empty() ? 0 : parse_number(after_param, "after");
-    with_agent(ctx, request, respond, [&ctx, id, after](const auth::AgentRecord&, http::Responder respond) {
+    with_agent(ctx, request, respond, [&ctx, request](const auth::AgentRecord&, http::Responder respond) {
+      std::int64_t id = path_id(request);
+      std::string after_param = request.query_param("after");
+      std::int64_t after = after_param.empty() ? 0 : parse_number(after_param, "after");
       respond_with(ctx, respond, [id, after](store::DbConn& conn) {
         pqxx::read_transaction txn(conn.raw());
         nlohmann::json out = {{"conversation", conversation_doc(conn, txn, id)}, {"messages", nlohmann::json::array()}};
         for (const auto& row : conn.exec(txn, kMessages, id, after)) out["messages"].push_back(nlohmann::json::parse(row[0].c_str()));
+        out["emails"] = mail::conversation_emails(conn, txn, id);  // offline mode: what went out, what failed
         return out;
       });
     });
   });
 
   router.add("POST", "/api/inbox/:id/assign", [&ctx](const http::Request& request, http::Responder respond) {
-    auto body = parse_json_body(request);
-    if (!body.contains("agentId") || !body["agentId"].is_number_integer()) throw ApiError::invalid_field("agentId must be an agent's id");
-    std::int64_t assignee = body["agentId"].get<std::int64_t>();
-    change_conversation(ctx, request, respond, [assignee](store::DbConn& conn, pqxx::work& txn, std::int64_t id, std::int64_t) {
+    auto assignee_of = [](const http::Request& request) {
+      auto body = parse_json_body(request);
+      if (!body.contains("agentId") || !body["agentId"].is_number_integer()) throw ApiError::invalid_field("agentId must be an agent's id");
+      return body["agentId"].get<std::int64_t>();
+    };
+    change_conversation(ctx, request, respond, [assignee_of, request](store::DbConn& conn, pqxx::work& txn, std::int64_t id, std::int64_t) {
+      std::int64_t assignee = assignee_of(request);
       if (conn.exec(txn, kAgentExists, assignee).empty()) throw ApiError::invalid_field("agentId is not an active agent");
       return !conn.exec(txn, kAssign, id, assignee).empty();
     }, "A resolved conversation cannot be assigned; reopen it first");
@@ -204,14 +209,13 @@ void register_inbox_routes(http::Router& router, ApiContext& ctx) {
 
   router.add("POST", "/api/inbox/:id/reply", [&ctx](const http::Request& request, http::Responder respond) {
     check_same_origin(request, ctx);
-    std::int64_t id = path_id(request);
-    auto body = parse_json_body(request);
-    chat::PendingMessage m;
-    m.conversation_id = id;
-    m.sender = "AGENT";
-    m.client_id = chat::validated_client_id(body);
-    m.body = chat::validated_body(body);
-    with_agent(ctx, request, respond, [&ctx, m](const auth::AgentRecord& agent, http::Responder respond) mutable {
+    with_agent(ctx, request, respond, [&ctx, request](const auth::AgentRecord& agent, http::Responder respond) {
+      auto body = parse_json_body(request);
+      chat::PendingMessage m;
+      m.conversation_id = path_id(request);
+      m.sender = "AGENT";
+      m.client_id = chat::validated_client_id(body);
+      m.body = chat::validated_body(body);
       m.agent_id = agent.id;
       m.agent_name = agent.name;
       ctx.chat->post_message(std::move(m), [respond](Outcome<chat::StoredMessage> r) {

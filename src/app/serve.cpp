@@ -8,6 +8,8 @@
 #include "parley/api/api.hpp"
 #include "parley/app/commands.hpp"
 #include "parley/auth/crypto.hpp"
+#include "parley/mail/outbox.hpp"
+#include "parley/mail/outbox_worker.hpp"
 #include "parley/store/migrations.hpp"
 #include "ws_upgrade.hpp"
 
@@ -96,6 +98,7 @@ int serve(const Config& config) {
   api::register_inbox_routes(router, ctx);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
+  auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub);
   std::uint16_t port = 0;
   try {
     port = server.bind();
@@ -104,6 +107,20 @@ int serve(const Config& config) {
     return 1;
   }
   set_origins(ctx, config, port);
+
+  // Offline mode: emails are enqueued in the message's own transaction and sent by the worker.
+  mail::OutboxWorker mailer(config, ctx.public_origin);
+  mail::EnqueueSettings mail_settings{mail::support_address(config), config.email_batch_seconds};
+  writer.set_batch_hook(
+      [&hub, mail_settings](store::DbConn& conn, pqxx::transaction_base& txn, const std::vector<chat::InsertedMessage>& rows) {
+        std::vector<mail::MessageEvent> events;
+        for (const auto& m : rows) {
+          bool connected = m.sender != "AGENT" || hub.visitor_connected(m.visitor_id);
+          events.push_back({m.id, m.conversation_id, m.sender, m.team_available, connected});
+        }
+        return mail::enqueue_emails(conn, txn, events, mail_settings);
+      },
+      [&mailer] { mailer.wake(); });
   spdlog::info("listening on {}:{} (public origin {})", config.listen.host, port, ctx.public_origin);
 
   std::thread signal_thread([&server, signals] {
@@ -116,6 +133,7 @@ int serve(const Config& config) {
 
   server.run();
   writer.stop();  // writes what was queued; its acks go to sockets already closed
+  mailer.stop();  // after the writer: it may still enqueue; what is unsent waits in the outbox
   pool.stop();
   spdlog::info("stopped");
   return 0;

@@ -18,8 +18,30 @@ bool LoginThrottle::allowed(const std::string& key, Clock::time_point now) {
   return it->second.size() < max_failures_;
 }
 
+bool LoginThrottle::try_acquire(const std::string& key, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (auto it = failures_.find(key); it != failures_.end()) {
+    prune(it->second, now);
+    if (it->second.size() >= max_failures_) return false;
+  }
+  record_failure_locked(key, now);
+  return true;
+}
+
+void LoginThrottle::forgive(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return;
+  if (!it->second.empty()) it->second.pop_back();
+  if (it->second.empty()) failures_.erase(it);
+}
+
 void LoginThrottle::record_failure(const std::string& key, Clock::time_point now) {
   std::lock_guard lock(mutex_);
+  record_failure_locked(key, now);
+}
+
+void LoginThrottle::record_failure_locked(const std::string& key, Clock::time_point now) {
   if (failures_.size() >= max_keys_ && !failures_.count(key)) {
     // Forget keys whose failures have all expired; if none, the oldest one.
     for (auto it = failures_.begin(); it != failures_.end();) {

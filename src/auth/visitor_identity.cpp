@@ -34,6 +34,7 @@ std::optional<std::string> optional_string(const nlohmann::json& body, const cha
   else if (v.is_number_integer()) s = std::to_string(v.get<std::int64_t>());
   else throw ApiError::invalid_field(std::string(field) + " must be a string");
   if (s.size() > max) throw ApiError::invalid_field(std::string(field) + " is longer than " + std::to_string(max) + " characters");
+  if (s.find('\0') != std::string::npos) throw ApiError::invalid_field(std::string(field) + " contains a NUL character");
   return s;
 }
 
@@ -49,7 +50,8 @@ IdentifyRequest parse_identify_request(const nlohmann::json& body) {
     throw ApiError::invalid_field("email is not an email address");
   }
   r.name = optional_string(body, "name", 200);
-  r.user_hash = optional_string(body, "userHash", 128);
+  // Any length: a wrong hash is a 401 whatever its size (the body limit bounds it).
+  r.user_hash = optional_string(body, "userHash", 64 * 1024);
   if (body.contains("metadata") && !body["metadata"].is_null()) {
     const auto& m = body["metadata"];
     if (!m.is_object()) throw ApiError::invalid_field("metadata must be an object");
@@ -59,7 +61,10 @@ IdentifyRequest parse_identify_request(const nlohmann::json& body) {
         throw ApiError::invalid_field("metadata values must be strings, numbers or booleans");
       }
     }
-    if (m.dump().size() > 4096) throw ApiError::invalid_field("metadata is larger than 4 KiB");
+    std::string dumped = m.dump();
+    if (dumped.size() > 4096) throw ApiError::invalid_field("metadata is larger than 4 KiB");
+    // jsonb cannot hold \u0000.
+    if (dumped.find("\\u0000") != std::string::npos) throw ApiError::invalid_field("metadata contains a NUL character");
     r.metadata = m;
   }
   return r;

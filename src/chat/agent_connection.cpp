@@ -62,9 +62,8 @@ class AgentConnection : public ConnectionBase {
     service_->post_message(std::move(m), [link, client_id](Outcome<StoredMessage> r) {
       auto l = link.lock();
       if (!l) return;
-      nlohmann::json id = client_id;
       if (r.ok()) {
-        l->send(make_frame(R"({"type":"ack","clientId":)" + id.dump() + R"(,"message":)" + r.value().doc + "}"));
+        l->send(ack_frame(client_id, r.value().doc));
       } else {
         nlohmann::json f = {{"type", "error"}, {"code", r.error().code()}, {"message", r.error().what()}, {"clientId", client_id}};
         l->send(make_frame(f.dump()));

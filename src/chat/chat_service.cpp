@@ -4,7 +4,7 @@
 
 namespace parley::chat {
 namespace {
-const store::Statement kAgentDocs{"agent_docs", "SELECT id, doc::text FROM agent_doc ORDER BY lower(name), id"};
+const store::Statement kAgentDocs{"agent_docs", "SELECT id, doc::text FROM agent_doc ORDER BY lower(doc->>'name'), id"};
 }  // namespace
 
 ChatService::ChatService(const Config& config, store::DbPool& pool, MessageWriter& writer, Hub& hub)
@@ -12,6 +12,8 @@ ChatService::ChatService(const Config& config, store::DbPool& pool, MessageWrite
 
 void ChatService::post_message(PendingMessage message, std::function<void(Outcome<StoredMessage>)> done) {
   Hub& hub = hub_;
+  // Offline mode decides by availability when the visitor wrote, not when it is committed.
+  if (message.sender == "VISITOR") message.team_available = hub_.team_available();
   message.done = [&hub, done = std::move(done)](Outcome<StoredMessage> result) {
     // On the writer thread, in commit order: deliver before acknowledging, so every
     // socket sees messages in the order they were committed.

@@ -71,4 +71,9 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
 // {"type":"message","message":<doc>} without re-serialising the document.
 inline Frame message_frame(const std::string& doc) { return make_frame(R"({"type":"message","message":)" + doc + "}"); }
 
+// {"type":"ack","clientId":…,"message":<doc>}: the sender's confirmation, after commit.
+inline Frame ack_frame(const std::string& client_id, const std::string& message_doc) {
+  return make_frame(R"({"type":"ack","clientId":)" + nlohmann::json(client_id).dump() + R"(,"message":)" + message_doc + "}");
+}
+
 }  // namespace parley::chat

@@ -33,7 +33,7 @@ SELECT input.i, ins.id IS NOT NULL AS inserted, coalesce(ins.id, old.id) AS id, 
   CASE
     WHEN ins.id IS NOT NULL THEN json_build_object(
       'id', ins.id, 'conversationId', ins.conversation_id, 'sender', ins.sender, 'agentId', ins.agent_id,
-      'agentName', input.an, 'clientId', ins.client_id, 'body', ins.body, 'createdAt', ins.created_at)::text
+      'agentName', input.an, 'clientId', ins.client_id, 'body', ins.body, 'createdAt', parley_time(ins.created_at))::text
     WHEN old.id IS NOT NULL AND old.sender = input.s AND old.agent_id IS NOT DISTINCT FROM input.a
       THEN (SELECT doc::text FROM message_doc WHERE id = old.id)
   END AS doc,
@@ -67,6 +67,13 @@ void MessageWriter::stop() {
 std::size_t MessageWriter::queue_depth() const {
   std::lock_guard lock(mutex_);
   return queue_.size();
+}
+
+void MessageWriter::set_batch_hook(BatchHook hook, std::function<void()> after_commit) {
+  // Before the first submit: the queue's mutex orders this before the writer's reads.
+  std::lock_guard lock(mutex_);
+  batch_hook_ = std::move(hook);
+  after_commit_ = std::move(after_commit);
 }
 
 void MessageWriter::submit(PendingMessage message) {
@@ -130,10 +137,10 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
     std::optional<std::string> doc;
   };
   auto started = std::chrono::steady_clock::now();
+  bool wake_after_commit = false;
   auto outcome = slot.run<std::vector<Row>>([&](store::DbConn& conn) {
     pqxx::work txn(conn.raw());
     pqxx::result r = conn.exec(txn, kInsertBatch, rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    txn.commit();
     std::vector<Row> out(batch.size());
     for (const auto& row : r) {
       Row& o = out[row["i"].as<std::size_t>()];
@@ -143,6 +150,15 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
       if (!row["visitor_id"].is_null()) o.visitor_id = row["visitor_id"].as<std::int64_t>();
       if (!row["doc"].is_null()) o.doc = row["doc"].as<std::string>();
     }
+    if (batch_hook_) {
+      std::vector<InsertedMessage> inserted;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (!out[i].inserted || !out[i].doc) continue;
+        inserted.push_back({out[i].id, batch[i].conversation_id, out[i].visitor_id, batch[i].sender, batch[i].team_available});
+      }
+      if (!inserted.empty()) wake_after_commit = batch_hook_(conn, txn, inserted);
+    }
+    txn.commit();
     return out;
   });
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -151,9 +167,20 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
 
   if (!outcome.ok()) {
     stats_.failed_batches.fetch_add(1);
+    // A batch that failed for a reason other than the database being away may hold one
+    // message that cannot be stored: write the messages one by one, so only that one fails.
+    if (outcome.error().code() == "internal" && batch.size() > 1) {
+      for (auto& m : batch) {
+        std::vector<PendingMessage> single;
+        single.push_back(std::move(m));
+        write_batch(slot, single);
+      }
+      return;
+    }
     for (auto& m : batch) m.done(outcome.error());
     return;
   }
+  if (wake_after_commit && after_commit_) after_commit_();
   const auto& results = outcome.value();
   std::size_t stored = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {

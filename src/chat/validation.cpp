@@ -20,6 +20,13 @@ std::string validated_body(const nlohmann::json& frame) {
   auto last = body.find_last_not_of(" \t\r\n");
   body = body.substr(first, last - first + 1);
   if (utf8_length(body) > kMaxBodyChars) throw ApiError::invalid_field("body is longer than 8000 characters");
+  // PostgreSQL text cannot hold NUL; other control characters are noise. Rejected here,
+  // one message, rather than failing the group-commit batch it would share with others.
+  bool has_control = std::any_of(body.begin(), body.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 && c != '\n' && c != '\t' && c != '\r';
+  });
+  if (has_control) throw ApiError::invalid_field("body contains control characters");
   return body;
 }
 

@@ -1,5 +1,8 @@
 // A visitor's socket: authenticates with the visitor token in its first frame, then may
 // read and write only that visitor's own conversations.
+#include <algorithm>
+#include <map>
+
 #include "parley/auth/crypto.hpp"
 #include "connection_base.hpp"
 
@@ -20,11 +23,17 @@ const store::Statement kMessagesAfter{"visitor_messages_after", R"SQL(
 SELECT md.doc::text FROM message_doc md JOIN conversation c ON c.id = md.conversation_id
 WHERE md.conversation_id = $1 AND c.visitor_id = $2 AND md.id > $3 ORDER BY md.id LIMIT 501)SQL"};
 const store::Statement kHistory{"visitor_history", R"SQL(
-SELECT json_build_object('id', c.id, 'status', c.status, 'createdAt', c.created_at,
+SELECT json_build_object('id', c.id, 'status', c.status, 'createdAt', parley_time(c.created_at),
   'messages', (SELECT coalesce(json_agg(m.doc ORDER BY m.id), '[]'::json)
                FROM (SELECT * FROM message_doc WHERE conversation_id = c.id ORDER BY id DESC LIMIT 200) m))::text
 FROM conversation c WHERE c.visitor_id = $1 AND c.status = 'RESOLVED'
 ORDER BY c.created_at DESC LIMIT 10)SQL"};
+// Messages of this visitor already stored under these client ids, in any conversation: a
+// re-send whose ack was lost before the conversation was resolved is answered, not stored again.
+const store::Statement kStoredByClientId{"visitor_stored_by_client_id", R"SQL(
+SELECT md.doc::text, m.client_id FROM message m JOIN conversation c ON c.id = m.conversation_id
+JOIN message_doc md ON md.id = m.id
+WHERE c.visitor_id = $1 AND m.sender = 'VISITOR' AND m.client_id = ANY($2::text[]))SQL"};
 const store::Statement kSetEmail{"visitor_set_email", "UPDATE visitor SET email = $2 WHERE id = $1"};
 
 constexpr std::size_t kSyncPage = 500;
@@ -128,19 +137,28 @@ class VisitorConnection : public ConnectionBase {
   void start_conversation(const std::string& page) {
     starting_ = true;
     std::int64_t visitor_id = visitor_id_;
+    std::string client_ids = "{";
+    for (const auto& m : waiting_) client_ids += (client_ids.size() > 1 ? "," : "") + m.client_id;
+    client_ids += "}";  // client ids are [A-Za-z0-9_-]: no quoting needed in the array literal
     struct Started {
-      ConversationRef ref;
-      std::string doc;  // set when this call created it
+      std::optional<ConversationRef> ref;
+      std::string doc;                                     // set when this call created it
+      std::map<std::string, std::string> already_stored;  // client id → Message document
     };
     with_db<Started>(
-        [visitor_id, page](store::DbConn& conn) {
+        [visitor_id, page, client_ids](store::DbConn& conn) {
           pqxx::work txn(conn.raw());
           Started s;
+          for (const auto& row : conn.exec(txn, kStoredByClientId, visitor_id, client_ids)) {
+            s.already_stored[row[1].c_str()] = row[0].c_str();
+          }
+          std::size_t waiting = std::count(client_ids.begin(), client_ids.end(), ',') + 1;
+          if (s.already_stored.size() >= waiting) return s;  // nothing new: open nothing
           auto inserted = conn.exec(txn, kStartConversation, visitor_id, page);
           auto c = conn.exec(txn, kOpenConversation, visitor_id);
           if (c.empty()) throw ApiError::conflict("Could not open a conversation; retry");
-          s.ref = {c[0][0].as<std::int64_t>(), c[0][1].c_str(), c[0][2].is_null() ? "" : c[0][2].c_str()};
-          if (!inserted.empty()) s.doc = conn.exec(txn, kConversationDoc, s.ref.id)[0][0].c_str();
+          s.ref = ConversationRef{c[0][0].as<std::int64_t>(), c[0][1].c_str(), c[0][2].is_null() ? "" : c[0][2].c_str()};
+          if (!inserted.empty()) s.doc = conn.exec(txn, kConversationDoc, s.ref->id)[0][0].c_str();
           txn.commit();
           return s;
         },
@@ -152,9 +170,35 @@ class VisitorConnection : public ConnectionBase {
             for (auto& m : waiting) reply_error(result.error(), m.client_id);
             return;
           }
-          conversation_ = result.value().ref;
-          if (!result.value().doc.empty()) service_->publish_conversation(result.value().doc);
-          for (auto& m : waiting) submit(std::move(m), page, false);
+          auto& started = result.value();
+          if (started.ref) conversation_ = started.ref;
+          if (!started.doc.empty()) service_->publish_conversation(started.doc);
+          for (auto& m : waiting) {
+            if (auto it = started.already_stored.find(m.client_id); it != started.already_stored.end()) {
+              send_raw(ack_frame(m.client_id, it->second));
+            } else {
+              submit(std::move(m), page, false);
+            }
+          }
+        });
+  }
+
+  // The visitor's open conversation, looked up when this socket has not seen it yet (another
+  // tab opened it, or an agent reopened one).
+  void with_conversation(std::function<void()> then) {
+    if (conversation_) return then();
+    std::int64_t visitor_id = visitor_id_;
+    with_db<std::optional<ConversationRef>>(
+        [visitor_id](store::DbConn& conn) -> std::optional<ConversationRef> {
+          pqxx::read_transaction txn(conn.raw());
+          auto c = conn.exec(txn, kOpenConversation, visitor_id);
+          if (c.empty()) return std::nullopt;
+          return ConversationRef{c[0][0].as<std::int64_t>(), c[0][1].c_str(), c[0][2].is_null() ? "" : c[0][2].c_str()};
+        },
+        [this, then = std::move(then)](Outcome<std::optional<ConversationRef>> r) {
+          if (!r.ok()) return reply_error(r.error());
+          if (!conversation_ && r.value()) conversation_ = r.value();
+          then();
         });
   }
 
@@ -168,10 +212,7 @@ class VisitorConnection : public ConnectionBase {
     service_->post_message(std::move(m), [weak, link, retry, page, may_reopen, client_id](Outcome<StoredMessage> r) {
       auto l = link.lock();
       if (!l) return;
-      if (r.ok()) {
-        l->send(make_frame(R"({"type":"ack","clientId":)" + nlohmann::json(client_id).dump() + R"(,"message":)" + r.value().doc + "}"));
-        return;
-      }
+      if (r.ok()) return l->send(ack_frame(client_id, r.value().doc));
       l->post([weak, retry, page, may_reopen, r = std::move(r)]() mutable {
         auto self = weak.lock();
         if (!self) return;
@@ -187,6 +228,10 @@ class VisitorConnection : public ConnectionBase {
 
   void sync(const nlohmann::json& frame) {
     std::int64_t after = frame.contains("after") && frame["after"].is_number_integer() ? frame["after"].get<std::int64_t>() : 0;
+    with_conversation([this, after] { sync_after(after); });
+  }
+
+  void sync_after(std::int64_t after) {
     if (!conversation_) {
       return reply({{"type", "messages"}, {"conversationId", nullptr}, {"messages", nlohmann::json::array()}, {"more", false}});
     }
@@ -209,12 +254,14 @@ class VisitorConnection : public ConnectionBase {
   }
 
   void typing() {
-    if (!conversation_) return;
     auto now = std::chrono::steady_clock::now();
     if (now - last_typing_ < std::chrono::seconds(1)) return;  // clients send every 2 s at most
     last_typing_ = now;
-    nlohmann::json f = {{"type", "typing"}, {"conversationId", conversation_->id}, {"from", "visitor"}};
-    service_->hub().send_to_agents(make_frame(f.dump()));
+    with_conversation([this] {
+      if (!conversation_) return;
+      nlohmann::json f = {{"type", "typing"}, {"conversationId", conversation_->id}, {"from", "visitor"}};
+      service_->hub().send_to_agents(make_frame(f.dump()));
+    });
   }
 
   void history() {

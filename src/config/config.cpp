@@ -46,6 +46,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"--resend-api-url", "RESEND_API_URL", "Resend API base URL (default https://api.resend.com)"},
       {"--mail-from", "PARLEY_MAIL_FROM", "From address of outgoing email"},
       {"--support-email", "PARLEY_SUPPORT_EMAIL", "address that is emailed when no agent is available"},
+      {"--email-batch-seconds", "PARLEY_EMAIL_BATCH_SECONDS", "seconds later messages are batched into one follow-up email (default 120)"},
       {"--threads", "PARLEY_THREADS", "I/O threads (default: number of cores)"},
       {"--log-format", "PARLEY_LOG_FORMAT", "text or json (default text)"},
       {"--metrics-allow", "PARLEY_METRICS_ALLOW", "addresses allowed to read /metrics (default loopback)"},
@@ -146,6 +147,14 @@ Config parse_config(const std::vector<std::string>& args, const std::map<std::st
   }
   if (auto v = get("PARLEY_MAIL_FROM"); v && !v->empty()) c.mail_from = *v;
   if (auto v = get("PARLEY_SUPPORT_EMAIL")) c.support_email = *v;
+  if (auto v = get("PARLEY_EMAIL_BATCH_SECONDS"); v && !v->empty()) {
+    int n = -1;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc{} || end != v->data() + v->size() || n < 0 || n > 86400) {
+      throw ConfigError("PARLEY_EMAIL_BATCH_SECONDS must be a whole number from 0 to 86400, got '" + *v + "'");
+    }
+    c.email_batch_seconds = n;
+  }
   if (auto v = get("PARLEY_THREADS"); v && !v->empty()) c.threads = parse_threads(*v);
   if (auto v = get("PARLEY_LOG_FORMAT"); v && !v->empty()) {
     if (*v != "text" && *v != "json") throw ConfigError("PARLEY_LOG_FORMAT must be text or json, got '" + *v + "'");

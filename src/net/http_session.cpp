@@ -49,6 +49,7 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   }
   started_ = std::chrono::steady_clock::now();
   log_remote_ = peer_.address().to_string();
+  route_ = "unmatched";
   if (ec == bhttp::error::header_limit) {
     log_method_ = "-", log_path_ = "-";
     keep_alive_ = false;
@@ -84,12 +85,15 @@ void HttpSession::dispatch(bhttp::request<bhttp::string_body>&& req) {
 
   if (websocket::is_upgrade(req)) {
     if (request.path != "/ws") return respond(http::Response::error(ApiError::not_found()));
+    route_ = "/ws";
     return upgrade(std::move(req), request);
   }
 
   const http::Handler* handler = nullptr;
-  switch (state_->router.match(request, &handler)) {
+  const std::string* pattern = nullptr;
+  switch (state_->router.match(request, &handler, &pattern)) {
     case http::Router::Match::found: {
+      route_ = *pattern;
       auto self = shared_from_this();
       auto executor = stream_.get_executor();
       try {
@@ -111,6 +115,7 @@ void HttpSession::dispatch(bhttp::request<bhttp::string_body>&& req) {
   }
   http::Response response;
   if ((request.method == "GET" || request.method == "HEAD") && serve_static(request, response, state_->config)) {
+    route_ = "static";
     return respond(std::move(response));
   }
   respond(http::Response::error(ApiError::not_found()));
@@ -124,6 +129,7 @@ void HttpSession::upgrade(bhttp::request<bhttp::string_body>&& req, const http::
     asio::post(executor, [self, shared_req, result = std::move(result)]() mutable {
       if (!result.ok()) return self->respond(http::Response::error(result.error()));
       log_access(self->log_method_, self->log_path_, 101, 0, self->log_remote_, self->started_);
+      if (self->state_->stats.on_response) self->state_->stats.on_response(self->route_, 101);
       self->stream_.expires_never();
       self->state_->untrack(self.get());
       auto ws = std::make_shared<WsSession>(std::move(self->stream_), self->state_, std::move(result.value()));
@@ -135,6 +141,7 @@ void HttpSession::upgrade(bhttp::request<bhttp::string_body>&& req, const http::
 void HttpSession::respond(http::Response&& response) {
   std::size_t bytes = response.static_body.empty() ? response.body.size() : response.static_body.size();
   log_access(log_method_, log_path_, response.status, bytes, log_remote_, started_);
+  if (state_->stats.on_response) state_->stats.on_response(route_, response.status);
   if (state_->stopping) keep_alive_ = false;
 
   auto fill = [&](auto& res) {

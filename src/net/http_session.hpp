@@ -31,6 +31,7 @@ class HttpSession : public Stoppable, public std::enable_shared_from_this<HttpSe
   bool head_ = false;
   unsigned version_ = 11;
   std::string log_method_, log_path_, log_remote_;
+  std::string_view route_ = "unmatched";  // metrics label: a route pattern, "static" or "unmatched"
   std::chrono::steady_clock::time_point started_;
 };
 

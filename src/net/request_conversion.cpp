@@ -18,20 +18,25 @@ http::Request to_request(const bhttp::request<bhttp::string_body>& req, const tc
     out.headers.emplace_back(std::move(name), std::string(field.value()));
   }
   out.body = req.body();
-  out.remote_address = peer.address().to_string();
+  out.remote_address = AddressSet::normalize(peer.address().to_string());
 
-  bool from_proxy = std::find(state.trusted_proxies.begin(), state.trusted_proxies.end(), peer.address()) !=
-                    state.trusted_proxies.end();
-  if (from_proxy) {
-    // The right-most address is the one our proxy saw; anything left of it is client-supplied.
+  if (state.trusted_proxies.contains(out.remote_address)) {
+    // Walk X-Forwarded-For from the right: each entry was added by the hop after it, so the
+    // client is the right-most address that is not one of our proxies. Entries left of it
+    // are whatever the client chose to send.
     std::string xff = out.header("x-forwarded-for");
-    if (!xff.empty()) {
-      auto comma = xff.rfind(',');
-      std::string last = xff.substr(comma == std::string::npos ? 0 : comma + 1);
-      last.erase(0, last.find_first_not_of(' '));
-      boost::system::error_code ec;
-      auto addr = asio::ip::make_address(last, ec);
-      if (!ec) out.remote_address = addr.to_string();
+    std::size_t end = xff.size();
+    while (!xff.empty()) {
+      auto comma = xff.rfind(',', end == 0 ? 0 : end - 1);
+      std::size_t start = comma == std::string::npos || comma >= end ? 0 : comma + 1;
+      std::string item = xff.substr(start, end - start);
+      item.erase(0, item.find_first_not_of(" \t"));
+      item.erase(item.find_last_not_of(" \t") + 1);
+      std::string addr = AddressSet::normalize(item);
+      if (addr.empty()) break;  // garbage: keep the last hop we could trust
+      out.remote_address = addr;
+      if (!state.trusted_proxies.contains(addr) || start == 0) break;
+      end = start - 1;
     }
     out.secure = out.header("x-forwarded-proto") == "https";
   }

@@ -18,10 +18,11 @@ std::vector<std::string> split_path(std::string_view path) {
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
-  routes_.push_back({std::move(method), split_path(pattern), std::move(handler)});
+  auto segments = split_path(pattern);
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
-Router::Match Router::match(Request& request, const Handler** out) const {
+Router::Match Router::match(Request& request, const Handler** out, const std::string** pattern) const {
   auto segments = split_path(request.path);
   bool path_matched = false;
   for (const auto& route : routes_) {
@@ -42,6 +43,7 @@ Router::Match Router::match(Request& request, const Handler** out) const {
     if (route.method != request.method) continue;
     request.params = std::move(params);
     *out = &route.handler;
+    if (pattern) *pattern = &route.pattern;
     return Match::found;
   }
   return path_matched ? Match::wrong_method : Match::none;

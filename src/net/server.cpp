@@ -15,11 +15,9 @@ struct Server::Impl {
         ioc(static_cast<int>(threads)),
         acceptor(asio::make_strand(ioc)),
         state(std::make_shared<SharedState>(config, router, std::move(upgrade))) {
-    for (const auto& p : config.trusted_proxies) {
-      boost::system::error_code ec;
-      auto addr = asio::ip::make_address(p, ec);
-      if (!ec) state->trusted_proxies.push_back(addr);
-    }
+    std::vector<std::string> invalid;
+    state->trusted_proxies = AddressSet(config.trusted_proxies, &invalid);
+    for (const auto& e : invalid) spdlog::warn("PARLEY_TRUSTED_PROXIES: ignoring '{}' (not an address or CIDR network)", e);
   }
 
   void do_accept() {
@@ -106,5 +104,17 @@ void Server::stop() {
 }
 
 const ServerStats& Server::stats() const { return impl_->state->stats; }
+ServerStats& Server::stats() { return impl_->state->stats; }
+
+const char* to_string(WsCloseReason reason) {
+  switch (reason) {
+    case WsCloseReason::normal: return "normal";
+    case WsCloseReason::going_away: return "going_away";
+    case WsCloseReason::too_big: return "too_big";
+    case WsCloseReason::too_slow: return "too_slow";
+    case WsCloseReason::error: break;
+  }
+  return "error";
+}
 
 }  // namespace parley::net

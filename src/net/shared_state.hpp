@@ -8,6 +8,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "parley/net/address_set.hpp"
 #include "parley/net/server.hpp"
 
 namespace parley::net {
@@ -41,7 +42,7 @@ struct SharedState {
   http::Router& router;
   UpgradeHandler upgrade;
   ServerStats stats;
-  std::vector<asio::ip::address> trusted_proxies;
+  AddressSet trusted_proxies;
   std::atomic<bool> stopping{false};
 
   std::mutex sessions_mutex;

@@ -3,6 +3,25 @@
 #include <spdlog/spdlog.h>
 
 namespace parley::net {
+namespace {
+
+// How a close code is counted: deliberate ends are "normal", protocol trouble is "error".
+WsCloseReason reason_for_code(unsigned code) {
+  switch (code) {
+    case 1000:  // normal
+    case 1005:  // no code given
+    case 4001:  // Parley ended the agent's session (logout, password change)
+      return WsCloseReason::normal;
+    case 1001:
+      return WsCloseReason::going_away;
+    case 1009:
+      return WsCloseReason::too_big;
+    default:
+      return WsCloseReason::error;
+  }
+}
+
+}  // namespace
 
 WsSession::WsSession(beast::tcp_stream&& stream, std::shared_ptr<SharedState> state,
                      std::shared_ptr<chat::FrameHandler> handler)
@@ -30,7 +49,10 @@ void WsSession::run(bhttp::request<bhttp::string_body>&& upgrade_request) {
 }
 
 void WsSession::on_accept(beast::error_code ec) {
-  if (ec) return finish();
+  if (ec) {
+    note_close(WsCloseReason::error);
+    return finish();
+  }
   open_ = true;
   handler_->on_open(std::weak_ptr<chat::ClientLink>(shared_from_this()));
   if (state_->stopping) return start_close({websocket::close_code::going_away, "going away"});
@@ -43,12 +65,16 @@ void WsSession::do_read() {
 
 void WsSession::on_read(beast::error_code ec, std::size_t) {
   if (ec == websocket::error::message_too_big) {
-    state_->stats.ws_closed_too_big.fetch_add(1);
+    note_close(WsCloseReason::too_big);
     buffer_.clear();
     // Beast has already begun the close handshake with 1009 "too big".
     return finish();
   }
-  if (ec) return finish();
+  if (ec == websocket::error::closed) note_close(reason_for_code(ws_.reason().code));
+  if (ec) {
+    note_close(WsCloseReason::error);
+    return finish();
+  }
   if (!ws_.got_text()) {
     buffer_.consume(buffer_.size());
     return start_close({websocket::close_code::bad_payload, "text frames only"});
@@ -70,7 +96,7 @@ void WsSession::send(chat::Frame frame) {
 void WsSession::enqueue(chat::Frame frame) {
   if (!open_ || closing_) return;
   if (queue_.size() >= kWsSendQueueFrames || queued_bytes_ + frame->size() > kWsSendQueueBytes) {
-    state_->stats.ws_closed_slow.fetch_add(1);
+    note_close(WsCloseReason::too_slow);
     spdlog::warn("closing a WebSocket whose client is too slow ({} frames queued)", queue_.size());
     // It is not reading, so a polite close would wait behind the queue: cut it.
     queue_.clear();
@@ -102,6 +128,7 @@ void WsSession::do_write() {
 void WsSession::on_write(beast::error_code ec, std::size_t) {
   if (ec) {
     writing_ = false;
+    note_close(WsCloseReason::error);
     return finish();
   }
   queued_bytes_ -= queue_.front()->size();
@@ -119,6 +146,7 @@ void WsSession::post(std::function<void()> fn) { asio::post(ws_.get_executor(), 
 
 void WsSession::start_close(websocket::close_reason reason) {
   if (!open_ || closing_) return;
+  note_close(reason_for_code(reason.code));
   if (writing_) {  // one write at a time: close after the queue drains
     pending_close_ = reason;
     return;
@@ -130,6 +158,7 @@ void WsSession::start_close(websocket::close_reason reason) {
 void WsSession::finish() {
   if (finished_) return;
   finished_ = true;
+  state_->stats.ws_closes[static_cast<std::size_t>(close_reason_.value_or(WsCloseReason::error))].fetch_add(1);
   queue_.clear();
   handler_->on_close();
 }

@@ -41,6 +41,10 @@ class WsSession : public chat::ClientLink, public Stoppable, public std::enable_
   bool closing_ = false;
   bool finished_ = false;
   std::optional<websocket::close_reason> pending_close_;
+  std::optional<WsCloseReason> close_reason_;  // the first known cause wins; counted in finish()
+  void note_close(WsCloseReason r) {
+    if (!close_reason_) close_reason_ = r;
+  }
 };
 
 }  // namespace parley::net

@@ -138,3 +138,18 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file });
   return file;
 }
+
+/**
+ * Waits until the visitor's bubble `text` is acknowledged (class `sent`); on time-out the error
+ * carries what the chat frame shows and the server's log tail, to tell a client from a server fault.
+ */
+export async function waitSent(frame, text, server, timeout = LONG) {
+  try {
+    await ownBubble(frame, text).and(frame.locator('.sent')).waitFor({ timeout });
+  } catch (e) {
+    const log = await frame.locator('#log').innerHTML().catch((x) => `(frame unreadable: ${x.message})`);
+    const status = await frame.locator('#statusText').innerText().catch(() => '?');
+    throw new Error(`"${text}" not acknowledged: ${e.message}\nframe status: ${status}\nframe log: ${log}\n` +
+      `server log tail:\n${server ? server.logs().slice(-3000) : '(none)'}`);
+  }
+}

@@ -34,3 +34,14 @@ TEST(LoginThrottle, TracksABoundedNumberOfKeys) {
   EXPECT_FALSE(t.allowed("k9", now));
   EXPECT_TRUE(t.allowed("k0", now));
 }
+
+TEST(LoginThrottle, ParallelAttemptsCountBeforeTheirOutcome) {
+  LoginThrottle t(10, std::chrono::minutes(1));
+  auto now = LoginThrottle::Clock::now();
+  int acquired = 0;
+  for (int i = 0; i < 30; ++i) acquired += t.try_acquire("acct", now) ? 1 : 0;
+  EXPECT_EQ(acquired, 10);
+  t.forgive("acct");  // one of them succeeded
+  EXPECT_TRUE(t.try_acquire("acct", now));
+  EXPECT_FALSE(t.try_acquire("acct", now));
+}

@@ -21,6 +21,9 @@ TEST(Validation, MessageBody) {
   std::string accented;
   for (int i = 0; i < 8000; ++i) accented += "\xC3\xA9";
   EXPECT_NO_THROW(parley::chat::validated_body(json{{"body", accented}}));
+  EXPECT_NO_THROW(parley::chat::validated_body(json{{"body", "line\nline\ttab"}}));
+  EXPECT_THROW(parley::chat::validated_body(json{{"body", std::string("a\0b", 3)}}), ApiError);
+  EXPECT_THROW(parley::chat::validated_body(json{{"body", "bell\a"}}), ApiError);
 }
 
 TEST(Validation, ClientId) {
@@ -41,6 +44,8 @@ TEST(Validation, IdentifyRequest) {
   EXPECT_THROW(parley::auth::parse_identify_request(json{{"email", "not-an-email"}}), ApiError);
   EXPECT_THROW(parley::auth::parse_identify_request(json{{"name", std::string(201, 'n')}}), ApiError);
   EXPECT_THROW(parley::auth::parse_identify_request(json::array()), ApiError);
+  EXPECT_THROW(parley::auth::parse_identify_request(json{{"name", std::string("a\0b", 3)}}), ApiError);
+  EXPECT_THROW(parley::auth::parse_identify_request(json{{"metadata", {{"k", std::string("a\0b", 3)}}}}), ApiError);
 }
 
 TEST(Validation, IdentityCheck) {

@@ -335,7 +335,7 @@ function onError(f) {
       item.timer = setTimeout(() => { item.timer = 0; if (outbox.includes(item)) sendItem(item); },
         500 + Math.random() * Math.min(30000, 1000 * 2 ** Math.min(item.tries, 5)));
     }
-  } else if (f.code === 'unauthenticated') {
+  } else if (f.code === 'bad_token' || f.code === 'unauthenticated') {
     identified = false;
     if (ws) ws.close(); // onclose reconnects, identifying first
   } else if (f.code === 'invalid_field' && pendingEmail) {

@@ -6,6 +6,10 @@
 #include "parley/chat/chat_service.hpp"
 #include "parley/net/router.hpp"
 
+namespace parley::net {
+struct ServerStats;
+}
+
 namespace parley::api {
 
 struct ApiContext {
@@ -22,5 +26,11 @@ void register_health_routes(http::Router& router, ApiContext& ctx);
 void register_visitor_routes(http::Router& router, ApiContext& ctx);
 void register_auth_routes(http::Router& router, ApiContext& ctx);
 void register_inbox_routes(http::Router& router, ApiContext& ctx);
+
+// GET /metrics (Prometheus text), for PARLEY_METRICS_ALLOW only; also installs the counting
+// hooks on the server and the writer. Call before the server runs; keep the returned handle
+// for as long as the server runs.
+std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& ctx, net::ServerStats& server,
+                                              chat::MessageWriter& writer, const chat::Hub& hub);
 
 }  // namespace parley::api

@@ -20,8 +20,15 @@ class LoginThrottle {
   void record_failure(const std::string& key, Clock::time_point now = Clock::now());
   void reset(const std::string& key);
 
+  // Counts an attempt as a failure before its outcome is known, when it is allowed —
+  // so parallel attempts cannot all pass the check before any failure is recorded.
+  // Call forgive() when the attempt turns out to have succeeded.
+  bool try_acquire(const std::string& key, Clock::time_point now = Clock::now());
+  void forgive(const std::string& key);
+
  private:
   void prune(std::deque<Clock::time_point>& failures, Clock::time_point now) const;
+  void record_failure_locked(const std::string& key, Clock::time_point now);
 
   std::size_t max_failures_;
   Clock::duration window_;

@@ -15,8 +15,12 @@
 
 #include "parley/core/outcome.hpp"
 
+namespace pqxx {
+class transaction_base;
+}
 namespace parley::store {
 class ConnectionSlot;
+class DbConn;
 }
 
 namespace parley::chat {
@@ -36,9 +40,25 @@ struct PendingMessage {
   std::string agent_name;
   std::string client_id;
   std::string body;
+  // VISITOR messages: whether an agent was available when it was sent (offline mode).
+  bool team_available = true;
   // Called on the writer thread, in commit order, after the commit (or the failure).
   std::function<void(Outcome<StoredMessage>)> done;
 };
+
+// A message the current batch inserted (not a re-send), as the batch hook sees it.
+struct InsertedMessage {
+  std::int64_t id = 0;
+  std::int64_t conversation_id = 0;
+  std::int64_t visitor_id = 0;
+  std::string sender;
+  bool team_available = true;  // copied from PendingMessage
+};
+
+// Runs on the writer thread INSIDE the batch transaction, after the insert and before the
+// commit, so what it writes commits (or fails) with the messages. Keep it to a statement or
+// two per batch. Returns true to have `after_commit` called once the batch is committed.
+using BatchHook = std::function<bool(store::DbConn&, pqxx::transaction_base&, const std::vector<InsertedMessage>&)>;
 
 struct WriterStats {
   std::atomic<std::uint64_t> messages_stored{0};
@@ -62,6 +82,9 @@ class MessageWriter {
   std::size_t queue_depth() const;
   WriterStats& stats() { return stats_; }
 
+  // Set before messages are submitted (e.g. the email outbox, see mail/outbox.hpp).
+  void set_batch_hook(BatchHook hook, std::function<void()> after_commit);
+
  private:
   void thread_main();
   void write_batch(store::ConnectionSlot& slot, std::vector<PendingMessage>& batch);
@@ -74,6 +97,8 @@ class MessageWriter {
   std::deque<PendingMessage> queue_;
   bool stopping_ = false;
   WriterStats stats_;
+  BatchHook batch_hook_;                   // guarded by mutex_ until the writer thread reads it
+  std::function<void()> after_commit_;
   std::thread thread_;
 };
 

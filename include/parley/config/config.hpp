@@ -29,6 +29,7 @@ struct Config {
   std::string resend_api_url = "https://api.resend.com";
   std::string mail_from = "Parley <support@localhost>";
   std::string support_email;
+  int email_batch_seconds = 120;  // later messages of a conversation are batched this long
   unsigned threads = 0;
   std::string log_format = "text";  // text | json
   std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};

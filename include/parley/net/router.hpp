@@ -13,12 +13,14 @@ class Router {
   void add(std::string method, std::string pattern, Handler handler);
 
   enum class Match { found, wrong_method, none };
-  // On `found`, fills request.params and returns the handler in `out`.
-  Match match(Request& request, const Handler** out) const;
+  // On `found`, fills request.params and returns the handler in `out` and, when asked, the
+  // route's pattern in `pattern` (a bounded label for metrics, unlike the raw path).
+  Match match(Request& request, const Handler** out, const std::string** pattern = nullptr) const;
 
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
   };

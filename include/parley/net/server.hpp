@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "parley/chat/client_link.hpp"
 #include "parley/config/config.hpp"
@@ -18,11 +19,20 @@ namespace parley::net {
 using UpgradeResult = Outcome<std::shared_ptr<chat::FrameHandler>>;
 using UpgradeHandler = std::function<void(const http::Request&, std::function<void(UpgradeResult)>)>;
 
+// Why a WebSocket ended, as counted by the metrics.
+enum class WsCloseReason { normal, going_away, too_big, too_slow, error };
+inline constexpr std::size_t kWsCloseReasons = 5;
+const char* to_string(WsCloseReason reason);
+
 struct ServerStats {
   std::atomic<std::int64_t> http_connections{0};
   std::atomic<std::int64_t> ws_connections{0};
-  std::atomic<std::uint64_t> ws_closed_slow{0};
-  std::atomic<std::uint64_t> ws_closed_too_big{0};
+  std::atomic<std::uint64_t> ws_closes[kWsCloseReasons] = {};  // indexed by WsCloseReason
+  // Called once per HTTP response (and per accepted upgrade, status 101) on the connection's
+  // thread with the route pattern, "static" for assets, or "unmatched". Set before run().
+  std::function<void(std::string_view route, int status)> on_response;
+
+  std::uint64_t ws_closed(WsCloseReason r) const { return ws_closes[static_cast<std::size_t>(r)].load(); }
 };
 
 class Server {
@@ -39,6 +49,7 @@ class Server {
   void stop();
 
   const ServerStats& stats() const;
+  ServerStats& stats();
 
  private:
   struct Impl;

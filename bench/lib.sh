@@ -1,0 +1,167 @@
+# shellcheck shell=bash
+# Shared by the bench/* commands. Source it; it defines functions and runs nothing else.
+# Placement: the server under test and PostgreSQL on CPU $BENCH_SERVER_CPU, the load
+# generator (and wrk) on CPU $BENCH_LOAD_CPU — the same for Parley and for its peers.
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PARLEY_ROOT=${PARLEY_ROOT:-$(cd "$BENCH_DIR/.." && pwd)}
+# shellcheck source=../scripts/lib/common.sh
+source "$PARLEY_ROOT/scripts/lib/common.sh"
+
+BENCH_SERVER_CPU=${BENCH_SERVER_CPU:-0}
+BENCH_LOAD_CPU=${BENCH_LOAD_CPU:-1}
+BENCH_RUNS=${BENCH_RUNS:-3}
+BENCH_RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results/results.md}
+LOADGEN=${LOADGEN:-$PARLEY_BUILD_DIR/parley_loadgen}
+BENCH_AGENT_EMAIL=bench@localhost
+BENCH_AGENT_PASSWORD=bench-password-1234
+PEER_DIR=$BENCH_DIR/peers/seed-node
+
+BENCH_TMP=""
+BENCH_PIDS=()
+
+bench_cleanup() {
+  local p
+  for p in "${BENCH_PIDS[@]}"; do
+    kill -TERM "$p" 2>/dev/null || true
+  done
+  for p in "${BENCH_PIDS[@]}"; do
+    wait "$p" 2>/dev/null || true
+  done
+  if [ -n "$BENCH_TMP" ]; then
+    pg_stop "$BENCH_TMP/data" >/dev/null 2>&1 || true
+    rm -rf "$BENCH_TMP"
+  fi
+}
+
+# bench_init: build what is missing, a private PostgreSQL cluster pinned to the server CPU,
+# and the cleanup trap. fsync and synchronous_commit are on (durable commits).
+bench_init() {
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  [ "$(nproc --all)" -ge 2 ] || log "warning: fewer than 2 CPUs; server and load generator share one"
+  if [ "${BENCH_BUILD:-1}" = 1 ]; then
+    flock /tmp/parley-build.lock cmake --build "$PARLEY_BUILD_DIR" -j2 --target parley parley_loadgen >&2 ||
+      die "build failed"
+  fi
+  [ -x "$LOADGEN" ] || die "no load generator at $LOADGEN (build the parley_loadgen target)"
+  BENCH_TMP=$(mktemp -d /tmp/parley-bench.XXXXXX)
+  pg_chown_owner "$BENCH_TMP"
+  chmod 700 "$BENCH_TMP"
+  PG_MAX_CONNECTIONS=100 pg_init "$BENCH_TMP/data"
+  cat >>"$BENCH_TMP/data/postgresql.conf" <<CONF
+synchronous_commit = on
+log_min_messages = warning
+CONF
+  # pg_ctl's children (the postmaster and every backend) inherit this affinity.
+  taskset -c "$BENCH_SERVER_CPU" bash -c "source '$PARLEY_ROOT/scripts/lib/common.sh'; pg_start '$BENCH_TMP/data'" ||
+    die "PostgreSQL did not start"
+  BENCH_PG_SOCK=$BENCH_TMP/data
+}
+
+# bench_db NAME: a new migrated database; prints its URL.
+bench_db() {
+  pg_create_db "$BENCH_PG_SOCK" "$1" >&2
+  local url
+  url=$(pg_url "$BENCH_PG_SOCK" "$1")
+  DATABASE_URL=$url "$PARLEY_BIN" migrate >/dev/null 2>&1 || die "migrating $1 failed"
+  printf '%s\n' "$BENCH_AGENT_PASSWORD" |
+    DATABASE_URL=$url "$PARLEY_BIN" agent add --email "$BENCH_AGENT_EMAIL" --name Bench >/dev/null 2>&1 || true
+  printf '%s' "$url"
+}
+
+# _bench_wait_listening LOG PID: the port a server logs as "listening on HOST:PORT".
+_bench_wait_listening() {
+  local log=$1 pid=$2 i port
+  for ((i = 0; i < 600; i++)); do
+    port=$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$log" 2>/dev/null | head -n 1)
+    if [ -n "$port" ]; then printf '%s' "$port"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "the server exited before listening"; }
+    sleep 0.05
+  done
+  die "the server did not listen within 30 s (log: $log)"
+}
+
+# bench_start_parley DB_URL [ENV=VALUE…]: Parley pinned to the server CPU; sets SERVER_PID,
+# SERVER_URL. Its log (access lines included) goes to a file, as under a service manager.
+bench_start_parley() {
+  local url=$1 log
+  shift
+  log=$(mktemp "$BENCH_TMP/parley.XXXXXX.log")
+  env DATABASE_URL="$url" "$@" taskset -c "$BENCH_SERVER_CPU" "$PARLEY_BIN" serve --listen 127.0.0.1:0 >"$log" 2>&1 &
+  SERVER_PID=$!
+  BENCH_PIDS+=("$SERVER_PID")
+  SERVER_URL="http://127.0.0.1:$(_bench_wait_listening "$log" "$SERVER_PID")"
+  SERVER_LOG=$log
+}
+
+# bench_peer_install: the seed-node peer's npm dependencies (never committed).
+bench_peer_install() {
+  command -v node >/dev/null 2>&1 || apt_install nodejs npm
+  if [ ! -d "$PEER_DIR/node_modules/ws" ] || [ ! -d "$PEER_DIR/node_modules/pg" ]; then
+    log "installing the seed-node peer's dependencies (npm install)"
+    (cd "$PEER_DIR" && npm install --no-audit --no-fund --loglevel=error </dev/null >&2) || die "npm install failed"
+  fi
+}
+
+# bench_start_peer DB_URL: the seed-node peer pinned to the server CPU; sets SERVER_PID etc.
+bench_start_peer() {
+  local url=$1 log
+  log=$(mktemp "$BENCH_TMP/peer.XXXXXX.log")
+  env DATABASE_URL="$url" PORT=0 PEER_AGENT_PASSWORD="$BENCH_AGENT_PASSWORD" \
+    taskset -c "$BENCH_SERVER_CPU" node "$PEER_DIR/server.mjs" >"$log" 2>&1 &
+  SERVER_PID=$!
+  BENCH_PIDS+=("$SERVER_PID")
+  SERVER_URL="http://127.0.0.1:$(_bench_wait_listening "$log" "$SERVER_PID")"
+  SERVER_LOG=$log
+}
+
+# bench_start TARGET DB_URL: TARGET is parley or seed-node.
+bench_start() {
+  case "$1" in
+    parley) bench_start_parley "$2" ;;
+    seed-node) bench_start_peer "$2" ;;
+    *) die "unknown target $1" ;;
+  esac
+}
+
+bench_stop() {
+  [ -n "${SERVER_PID:-}" ] || return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+# loadgen ARGS…: the load generator pinned to the load CPU.
+loadgen() { taskset -c "$BENCH_LOAD_CPU" "$LOADGEN" "$@"; }
+
+bench_machine() {
+  local model
+  model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+  printf 'nproc %s, %s' "$(nproc --all)" "${model:-unknown CPU}"
+}
+
+# bench_mmm V…: "min / median / max" of numbers (blank when none).
+bench_mmm() {
+  [ $# -gt 0 ] || { printf 'n/a'; return; }
+  printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {
+    m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2;
+    printf "%s / %s / %s", v[1], m, v[NR] }'
+}
+
+# bench_row CELLS…: prints a markdown table row and appends it to $BENCH_RESULTS.
+bench_row() {
+  local row="|"
+  local c
+  for c in "$@"; do row+=" $c |"; done
+  mkdir -p "$(dirname "$BENCH_RESULTS")"
+  printf '%s\n' "$row" | tee -a "$BENCH_RESULTS"
+}
+
+bench_header() {
+  {
+    printf '\n<!-- %s: %s, %s -->\n' "$1" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(bench_machine)"
+  } >>"$BENCH_RESULTS"
+  log "$1 on $(bench_machine); server+PostgreSQL on CPU $BENCH_SERVER_CPU, load on CPU $BENCH_LOAD_CPU; $BENCH_RUNS runs"
+}

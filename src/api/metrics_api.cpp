@@ -1,0 +1,240 @@
+// GET /metrics: Prometheus text format, for the addresses in PARLEY_METRICS_ALLOW only.
+// Counters that change on the hot path are atomics fed by hooks (ServerStats::on_response,
+// WriterStats::on_batch); everything else — queue depths, connection counts, the email
+// outbox, the process — is read when scraped.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <shared_mutex>
+#include <spdlog/spdlog.h>
+#include <unordered_map>
+
+#include "parley/api/api.hpp"
+#include "parley/core/error.hpp"
+#include "parley/metrics/registry.hpp"
+#include "parley/net/address_set.hpp"
+#include "parley/net/server.hpp"
+
+namespace parley::api {
+namespace {
+
+using metrics::Registry;
+
+// Named SQL, read at scrape time. The outbox table may not exist yet (older schema): the
+// first statement says whether it does.
+constexpr const char* kOutboxExists = "SELECT to_regclass('email_outbox') IS NOT NULL";
+constexpr const char* kOutboxCounts = "SELECT lower(status::text), count(*) FROM email_outbox GROUP BY 1";
+
+// The values of the email_status enum (migrations/0002_email_outbox.sql), always exported.
+constexpr const char* kOutboxStatuses[] = {"pending", "sending", "sent", "failed", "held", "logged"};
+
+std::string bounded_status(const std::string& s) {
+  if (s.empty() || s.size() > 32) return "other";
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || c == '_')) return "other";
+  }
+  return s;
+}
+
+double resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  long pages_total = 0, pages_resident = 0;
+  if (!(statm >> pages_total >> pages_resident)) return 0;
+  return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+
+double open_fds() {
+  std::error_code ec;
+  double n = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end; it.increment(ec)) ++n;
+  return n > 0 ? n - 1 : 0;  // less the descriptor the iteration itself holds
+}
+
+double max_fds() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return 0;
+  return static_cast<double>(lim.rlim_cur);
+}
+
+double cpu_seconds() {
+  rusage ru{};
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; };
+  return secs(ru.ru_utime) + secs(ru.ru_stime);
+}
+
+struct PairHash {
+  std::size_t operator()(const std::pair<const char*, int>& k) const noexcept {
+    return std::hash<const void*>()(k.first) * 31 + static_cast<std::size_t>(k.second);
+  }
+};
+
+struct MetricsState {
+  explicit MetricsState(const Config& config) {
+    std::vector<std::string> invalid;
+    allow = net::AddressSet(config.metrics_allow, &invalid);
+    for (const auto& e : invalid) spdlog::warn("PARLEY_METRICS_ALLOW: ignoring '{}' (not an address or CIDR network)", e);
+  }
+
+  // Counting a response must not allocate or take an exclusive lock once warm: route labels
+  // are string_views into the router's patterns (or literals), stable for the process, so
+  // (pointer, status) identifies the child.
+  void count_response(std::string_view route, int status) {
+    std::pair<const char*, int> key{route.data(), status};
+    {
+      std::shared_lock lock(cache_mutex);
+      auto it = cache.find(key);
+      if (it != cache.end()) return it->second->inc();
+    }
+    metrics::Counter& c = http_requests->with({std::string(route), std::to_string(status)});
+    {
+      std::unique_lock lock(cache_mutex);
+      cache.emplace(key, &c);
+    }
+    c.inc();
+  }
+
+  Registry registry;
+  net::AddressSet allow;
+  metrics::Family<metrics::Counter>* http_requests = nullptr;
+  metrics::Histogram* batch_size = nullptr;
+  metrics::Histogram* commit_seconds = nullptr;
+  metrics::Family<metrics::Gauge>* outbox = nullptr;
+  metrics::Gauge* database_up = nullptr;
+  std::shared_mutex cache_mutex;
+  std::unordered_map<std::pair<const char*, int>, metrics::Counter*, PairHash> cache;
+};
+
+struct OutboxCounts {
+  bool table = false;
+  std::vector<std::pair<std::string, std::int64_t>> counts;
+};
+
+}  // namespace
+
+std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& ctx, net::ServerStats& server,
+                                              chat::MessageWriter& writer, const chat::Hub& hub) {
+  auto state = std::make_shared<MetricsState>(ctx.config);
+  auto& r = state->registry;
+  auto* stats = &server;
+  auto* w = &writer;
+  auto* h = &hub;
+  store::DbPool* pool = &ctx.pool;
+  using Type = Registry::Type;
+
+  r.gauge("parley_build_info", "Always 1; the version label says which Parley is running.", {"version"})
+      .with({PARLEY_VERSION})
+      .set(1);
+
+  r.callback("parley_connections", "Open connections: HTTP keep-alive, and WebSockets by role.", Type::gauge,
+             {"kind"}, [stats, h] {
+               double ws = static_cast<double>(stats->ws_connections.load());
+               double visitors = static_cast<double>(h->visitor_links());
+               double agents = static_cast<double>(h->agent_links());
+               return std::vector<Registry::Sample>{
+                   {{"http"}, static_cast<double>(stats->http_connections.load())},
+                   {{"visitor"}, visitors},
+                   {{"agent"}, agents},
+                   {{"unauthenticated"}, std::max(0.0, ws - visitors - agents)},
+               };
+             });
+
+  state->http_requests = &r.counter("parley_http_requests_total",
+                                    "HTTP responses by route pattern (\"static\" for assets, \"unmatched\" otherwise) "
+                                    "and status; accepted WebSocket upgrades count as 101 on /ws.",
+                                    {"route", "status"});
+
+  r.callback("parley_websocket_closes_total", "WebSockets ended, by reason.", Type::counter, {"reason"}, [stats] {
+    std::vector<Registry::Sample> out;
+    for (std::size_t i = 0; i < net::kWsCloseReasons; ++i) {
+      out.push_back({{net::to_string(static_cast<net::WsCloseReason>(i))}, static_cast<double>(stats->ws_closes[i].load())});
+    }
+    return out;
+  });
+
+  r.callback("parley_messages_stored_total", "Chat messages committed to PostgreSQL (re-sends not counted).",
+             Type::counter, [w] { return static_cast<double>(w->stats().messages_stored.load()); });
+  r.callback("parley_message_writer_queue_depth", "Messages waiting for the group-commit writer.", Type::gauge,
+             [w] { return static_cast<double>(w->queue_depth()); });
+  r.callback("parley_message_writer_rejected_total", "Messages refused because the writer's queue was full (503).",
+             Type::counter, [w] { return static_cast<double>(w->stats().rejected.load()); });
+  r.callback("parley_message_writer_failed_batches_total", "Group-commit batches whose transaction failed.",
+             Type::counter, [w] { return static_cast<double>(w->stats().failed_batches.load()); });
+  state->batch_size = &r.histogram("parley_commit_batch_size", "Messages per group-commit transaction.",
+                                   {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000})
+                           .get();
+  state->commit_seconds = &r.histogram("parley_commit_duration_seconds",
+                                       "Time to write and commit one group-commit batch.", metrics::latency_buckets())
+                               .get();
+
+  r.callback("parley_db_queue_depth", "Database jobs waiting for a connection of the pool.", Type::gauge,
+             [pool] { return static_cast<double>(pool->queue_depth()); });
+  r.callback("parley_db_rejected_total", "Database jobs refused because the pool's queue was full (503).",
+             Type::counter, [pool] { return static_cast<double>(pool->rejected()); });
+  state->database_up = &r.gauge("parley_database_up", "1 when this scrape's database query succeeded, else 0.").get();
+  state->outbox = &r.gauge("parley_email_outbox_messages",
+                           "Emails in the outbox by status (read from PostgreSQL at scrape time; 0 before the "
+                           "outbox table exists).",
+                           {"status"});
+  for (const char* s : kOutboxStatuses) state->outbox->with({s});
+
+  auto started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  r.callback("process_start_time_seconds", "Start time of the process since the Unix epoch.", Type::gauge,
+             [started] { return started; });
+  r.callback("process_cpu_seconds_total", "User and system CPU time spent.", Type::counter, cpu_seconds);
+  r.callback("process_resident_memory_bytes", "Resident memory (RSS, from /proc/self/statm).", Type::gauge,
+             resident_bytes);
+  r.callback("process_open_fds", "Open file descriptors (sockets included).", Type::gauge, open_fds);
+  r.callback("process_max_fds", "The open file limit.", Type::gauge, max_fds);
+
+  // Hooks hold the state, so it outlives whoever calls them.
+  server.on_response = [state](std::string_view route, int status) { state->count_response(route, status); };
+  writer.stats().on_batch = [state](std::size_t size, double seconds) {
+    state->batch_size->observe(static_cast<double>(size));
+    state->commit_seconds->observe(seconds);
+  };
+
+  router.add("GET", "/metrics", [state, pool](const http::Request& request, http::Responder respond) {
+    if (!state->allow.contains(request.remote_address)) {
+      return respond(http::Response::error(ApiError::forbidden("Metrics are not available from this address")));
+    }
+    pool->run<OutboxCounts>(
+        [](store::DbConn& conn) {
+          OutboxCounts out;
+          pqxx::read_transaction txn(conn.raw());
+          out.table = txn.exec1(kOutboxExists)[0].as<bool>();
+          if (!out.table) return out;
+          try {
+            for (const auto& row : txn.exec(kOutboxCounts)) {
+              out.counts.emplace_back(row[0].is_null() ? "" : row[0].as<std::string>(), row[1].as<std::int64_t>());
+            }
+          } catch (const pqxx::sql_error& e) {
+            // A table of another shape (no status column yet): report nothing rather than fail.
+            spdlog::debug("metrics: email_outbox not readable: {}", e.what());
+            out.counts.clear();
+          }
+          return out;
+        },
+        [state, respond](Outcome<OutboxCounts> result) {
+          state->database_up->set(result.ok() ? 1 : 0);
+          if (result.ok()) {
+            std::map<std::string, double> by_status;
+            for (const char* s : kOutboxStatuses) by_status[s] = 0;
+            for (const auto& [status, n] : result.value().counts) by_status[bounded_status(status)] += static_cast<double>(n);
+            for (const auto& [status, n] : by_status) state->outbox->with({status}).set(n);
+          }
+          http::Response res;
+          res.status = 200;
+          res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+          res.headers.emplace_back("Cache-Control", "no-store");
+          res.body = state->registry.render();
+          respond(std::move(res));
+        });
+  });
+  return state;
+}
+
+}  // namespace parley::api

@@ -1,0 +1,101 @@
+#include "parley/mail/outbox.hpp"
+
+namespace parley::mail {
+namespace {
+
+// One statement per writer batch. Partial unique indexes do the batching: a conversation has
+// one "new conversation" email and one acknowledgement ever, and at most one pending
+// follow-up / reply, which later messages join (ON CONFLICT DO NOTHING keeps its first
+// message and its due time: first pending + window).
+const store::Statement kEnqueue{"outbox_enqueue", R"SQL(
+WITH input AS (
+  SELECT * FROM json_to_recordset($1::json) AS x(m bigint, c bigint, s text, away boolean, gone boolean)
+), offline AS (
+  SELECT c, min(m) AS first_m FROM input WHERE s = 'VISITOR' AND away GROUP BY c
+), support_new AS (
+  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, covers_through_message_id)
+  SELECT 'support_new'::email_kind, o.c, $2::text, o.first_m, o.first_m FROM offline o WHERE $2::text <> ''
+  ON CONFLICT (conversation_id, kind) WHERE kind IN ('support_new', 'visitor_ack') DO NOTHING
+  RETURNING conversation_id, first_message_id
+), followup AS (
+  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, due_at)
+  SELECT 'support_followup'::email_kind, i.c, $2::text, min(i.m), now() + $3::int * interval '1 second'
+  FROM input i LEFT JOIN support_new n ON n.conversation_id = i.c
+  WHERE i.s = 'VISITOR' AND i.away AND $2::text <> '' AND i.m IS DISTINCT FROM n.first_message_id
+  GROUP BY i.c
+  ON CONFLICT (conversation_id, kind) WHERE status = 'pending' AND kind IN ('support_followup', 'visitor_reply') DO NOTHING
+  RETURNING id
+), ack AS (
+  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, covers_through_message_id)
+  SELECT 'visitor_ack'::email_kind, o.c, v.email, o.first_m, o.first_m
+  FROM offline o JOIN conversation cv ON cv.id = o.c JOIN visitor v ON v.id = cv.visitor_id
+  WHERE coalesce(v.email, '') <> ''
+  ON CONFLICT (conversation_id, kind) WHERE kind IN ('support_new', 'visitor_ack') DO NOTHING
+  RETURNING id
+), reply AS (
+  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, due_at)
+  SELECT 'visitor_reply'::email_kind, r.c, v.email, r.first_m, now() + $3::int * interval '1 second'
+  FROM (SELECT c, min(m) AS first_m FROM input WHERE s = 'AGENT' AND gone GROUP BY c) r
+  JOIN conversation cv ON cv.id = r.c JOIN visitor v ON v.id = cv.visitor_id
+  WHERE coalesce(v.email, '') <> ''
+  ON CONFLICT (conversation_id, kind) WHERE status = 'pending' AND kind IN ('support_followup', 'visitor_reply') DO NOTHING
+  RETURNING id
+)
+SELECT (SELECT count(*) FROM support_new) + (SELECT count(*) FROM followup) + (SELECT count(*) FROM ack)
+     + (SELECT count(*) FROM reply))SQL"};
+
+// A visitor who gave their address after writing (within the hour, before any agent answered,
+// conversation still open) gets the acknowledgement they would have had.
+const store::Statement kLateAcks{"outbox_late_acks", R"SQL(
+INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, covers_through_message_id)
+SELECT 'visitor_ack'::email_kind, s.conversation_id, v.email, s.first_message_id, s.first_message_id
+FROM email_outbox s
+JOIN conversation c ON c.id = s.conversation_id AND c.status <> 'RESOLVED'
+JOIN visitor v ON v.id = c.visitor_id
+WHERE s.kind = 'support_new' AND s.created_at > now() - interval '1 hour' AND coalesce(v.email, '') <> ''
+  AND NOT EXISTS (SELECT 1 FROM email_outbox a WHERE a.conversation_id = s.conversation_id AND a.kind = 'visitor_ack')
+  AND NOT EXISTS (SELECT 1 FROM message m WHERE m.conversation_id = s.conversation_id AND m.sender = 'AGENT'
+                  AND m.id > s.first_message_id)
+ON CONFLICT (conversation_id, kind) WHERE kind IN ('support_new', 'visitor_ack') DO NOTHING)SQL"};
+
+const store::Statement kConversationEmails{"outbox_conversation_emails", R"SQL(
+SELECT coalesce(json_agg(json_build_object(
+  'id', id, 'kind', kind, 'to', to_address, 'status', status, 'attempts', attempts,
+  'lastError', last_error, 'sentAt', sent_at, 'createdAt', created_at, 'dueAt', due_at) ORDER BY id), '[]'::json)::text
+FROM email_outbox WHERE conversation_id = $1)SQL"};
+
+}  // namespace
+
+bool enqueue_emails(store::DbConn& conn, pqxx::transaction_base& txn, const std::vector<MessageEvent>& events,
+                    const EnqueueSettings& settings) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& e : events) {
+    bool away = e.sender == "VISITOR" && !e.team_available;
+    bool gone = e.sender == "AGENT" && !e.visitor_connected;
+    if (!away && !gone) continue;
+    rows.push_back({{"m", e.message_id}, {"c", e.conversation_id}, {"s", e.sender}, {"away", away}, {"gone", gone}});
+  }
+  if (rows.empty()) return false;  // the common case costs nothing
+  auto r = conn.exec(txn, kEnqueue, rows.dump(), settings.support_email, settings.batch_seconds);
+  return !r.empty() && r[0][0].as<std::int64_t>() > 0;
+}
+
+std::int64_t enqueue_late_acknowledgements(store::DbConn& conn, pqxx::transaction_base& txn) {
+  return conn.exec(txn, kLateAcks).affected_rows();
+}
+
+std::string support_address(const Config& config) {
+  if (!config.support_email.empty()) return config.support_email;
+  const std::string& from = config.mail_from;  // "Name <addr>" or "addr"
+  auto open = from.rfind('<');
+  auto close = from.rfind('>');
+  if (open != std::string::npos && close != std::string::npos && close > open) return from.substr(open + 1, close - open - 1);
+  return from;
+}
+
+nlohmann::json conversation_emails(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id) {
+  auto r = conn.exec(txn, kConversationEmails, conversation_id);
+  return nlohmann::json::parse(r[0][0].c_str());
+}
+
+}  // namespace parley::mail

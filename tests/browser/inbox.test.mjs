@@ -1,0 +1,213 @@
+// The agent inbox, end to end in headless Chromium: two agents (made with `parley agent add`)
+// in two browser contexts on /inbox, a visitor in a third, all against the real binary and
+// PostgreSQL. No timing assertions: waits are auto-waiting locators or polled conditions whose
+// deadlines only stop a hung test.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from '../support/browser.mjs';
+import { startParley, runParley } from '../support/parley.mjs';
+import { waitFor } from '../support/http.mjs';
+import {
+  LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, ownBubble, waitSent, exactText, watchPage, screenshot,
+} from './lib.mjs';
+
+const TEST_OPTS = { timeout: 240000 };
+const PASSWORD = 'inbox test password 9';
+
+async function addAgent(databaseUrl, email, name, role = 'agent') {
+  const r = await runParley(['agent', 'add', '--email', email, '--name', name, '--role', role], {
+    env: { DATABASE_URL: databaseUrl },
+    input: `${PASSWORD}\n`,
+  });
+  assert.equal(r.code, 0, `agent add ${email}: ${r.stderr}`);
+}
+
+/** A logged-in inbox page (its own browser context); the agent is switched Online. */
+async function agentInbox(browser, parley, email) {
+  const ctx = await browser.newContext({ viewport: VIEWPORT });
+  const page = await ctx.newPage();
+  const watch = watchPage(page);
+  await page.goto(`${parley}/inbox/`);
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('conversation-list').waitFor({ state: 'attached', timeout: LONG });
+  await page.getByTestId('me-name').filter({ hasText: /\S/ }).waitFor({ timeout: LONG });
+  const toggle = page.getByTestId('presence-toggle');
+  if ((await toggle.getAttribute('data-status')) !== 'online') await toggle.click();
+  await page.locator('[data-testid="presence-toggle"][data-status="online"]').waitFor({ timeout: LONG });
+  return { ctx, page, watch };
+}
+
+const byId = (page, id) => page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`);
+const item = (page, text) => page.getByTestId('conversation-item').filter({ hasText: text });
+
+describe('agent inbox: two agents and a visitor, live', TEST_OPTS, () => {
+  let server;
+  let parley;
+  let browser;
+  let site;
+  const contexts = [];
+
+  before(async () => {
+    server = await startParley();
+    parley = `http://localhost:${server.port}`; // = the default public URL (agents' Origin)
+    await addAgent(server.databaseUrl, 'alice@support.test', 'Alice Agent', 'admin');
+    await addAgent(server.databaseUrl, 'bob@support.test', 'Bob Agent');
+    browser = await launchBrowser();
+    site = await customerSite();
+  });
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await site?.close();
+    await server?.stop();
+  });
+
+  it('the visitor writes, both agents see it; A assigns (B sees it), types, replies, resolves', TEST_OPTS, async () => {
+    const A = await agentInbox(browser, parley, 'alice@support.test');
+    const B = await agentInbox(browser, parley, 'bob@support.test');
+    contexts.push(A.ctx, B.ctx);
+    // Each sees the other in the Team list.
+    await A.page.getByTestId('team-member').filter({ hasText: 'Bob Agent' }).waitFor({ timeout: LONG });
+
+    const vctx = await browser.newContext({ viewport: VIEWPORT });
+    contexts.push(vctx);
+    const visitor = await vctx.newPage();
+    const vw = watchPage(visitor);
+    await visitor.goto(`${parley}/demo`);
+    const frame = await openChat(visitor, parley);
+    await frame.locator('#status.online').waitFor({ timeout: LONG }); // an agent is online
+    const question = 'Hi, how do I export my dashboard to PDF?';
+    await visitorSend(frame, question);
+    await waitSent(frame, question, server);
+
+    // Live in both lists, unassigned.
+    for (const ag of [A, B]) {
+      await item(ag.page, question).waitFor({ timeout: LONG });
+      await item(ag.page, question).getByTestId('conversation-assignee').filter({ hasText: exactText('Unassigned') }).waitFor({ timeout: LONG });
+    }
+    await screenshot(visitor, 'demo-chat-open');
+
+    const convId = await item(A.page, question).getAttribute('data-conversation-id');
+    assert.match(convId, /^\d+$/);
+    // A opens it and takes it.
+    await item(A.page, question).click();
+    await A.page.getByTestId('messages').getByTestId('message-body').filter({ hasText: exactText(question) }).waitFor({ timeout: LONG });
+    await A.page.getByTestId('assign-me').click();
+    await A.page.getByTestId('assignee').filter({ hasText: 'Alice Agent' }).waitFor({ timeout: LONG });
+    await A.page.getByTestId('conversation-status').filter({ hasText: /assigned/i }).waitFor({ timeout: LONG });
+    // B sees it assigned to A, live, in the list and in the conversation.
+    await item(B.page, question).getByTestId('conversation-assignee').filter({ hasText: exactText('Alice Agent') }).waitFor({ timeout: LONG });
+    await item(B.page, question).click();
+    await B.page.getByTestId('assignee').filter({ hasText: exactText('Alice Agent') }).waitFor({ timeout: LONG });
+
+    // A types: the visitor sees the typing indicator before the reply arrives.
+    const answer = 'Open the dashboard, then Share → Export as PDF.';
+    const input = A.page.getByTestId('reply-input');
+    await input.click();
+    await input.pressSequentially('Open the dashboard, then', { delay: 20 });
+    await frame.locator('#typing').waitFor({ state: 'visible', timeout: LONG });
+    assert.match(await frame.locator('#typingText').innerText(), /typing/i);
+    assert.equal(await frame.locator('#live .msg.them').count(), 0, 'no reply shown before it was sent');
+    // B, watching the same conversation, sees the visitor's side only; A's reply goes out.
+    await input.pressSequentially(' Share → Export as PDF.', { delay: 5 });
+    await input.press('Enter');
+    const mine = A.page.getByTestId('message').filter({ hasText: answer });
+    await mine.getByTestId('message-status').filter({ hasText: 'Sent' }).waitFor({ timeout: LONG });
+
+    const reply = frame.locator('#live .msg.them').filter({ has: frame.locator('.body', { hasText: exactText(answer) }) });
+    await reply.waitFor({ timeout: LONG });
+    assert.equal(await reply.count(), 1);
+    assert.equal(await reply.locator('.who').innerText(), 'Alice Agent');
+    await frame.locator('#typing').waitFor({ state: 'hidden', timeout: LONG });
+    await B.page.getByTestId('message-body').filter({ hasText: exactText(answer) }).waitFor({ timeout: LONG });
+    await screenshot(A.page, 'inbox-conversation-open');
+
+    // A resolves.
+    await A.page.getByTestId('resolve').click();
+    await A.page.getByTestId('conversation-status').filter({ hasText: /resolved/i }).waitFor({ timeout: LONG });
+    await A.page.getByTestId('reopen').waitFor({ state: 'visible', timeout: LONG });
+    await B.page.getByTestId('conversation-status').filter({ hasText: /resolved/i }).waitFor({ timeout: LONG });
+    await B.page.getByTestId('view-resolved').click();
+    await byId(B.page, convId).filter({ hasText: 'Resolved' }).waitFor({ timeout: LONG });
+    await frame.locator('#live section.conv.done').waitFor({ state: 'attached', timeout: LONG });
+
+    for (const w of [A.watch, B.watch, vw]) {
+      assert.deepEqual(w.errors, [], `page errors: ${w.errors.join('\n')}`);
+      assert.deepEqual(w.dialogs, [], `dialogs: ${w.dialogs.join('\n')}`);
+    }
+  });
+
+  it('a hostile visitor name and message are shown as literal text and nothing runs', TEST_OPTS, async () => {
+    const NAME = '<img src=x onerror=alert(1)>';
+    const BODY = '<script>window.__pwned=1</script>';
+    const PLAN = '<b onmouseover=alert(2)>pro</b>';
+    const A = await agentInbox(browser, parley, 'alice@support.test');
+    contexts.push(A.ctx);
+
+    const vctx = await browser.newContext({ viewport: VIEWPORT });
+    contexts.push(vctx);
+    const visitor = await vctx.newPage();
+    const vw = watchPage(visitor);
+    await visitor.goto(site.add(syncPage(parley, { user: { id: 'evil-1', name: NAME, email: 'evil@x.test', plan: PLAN } })));
+    const frame = await openChat(visitor, parley);
+    await visitorSend(frame, BODY);
+    await waitSent(frame, BODY, server);
+
+    const row = item(A.page, BODY);
+    await row.waitFor({ timeout: LONG });
+    // The view counts follow: the first test's conversation is resolved, this one is open.
+    await A.page.locator('[data-testid="count-open"]', { hasText: exactText('1') }).waitFor({ timeout: LONG });
+    await A.page.locator('[data-testid="count-unassigned"]', { hasText: exactText('1') }).waitFor({ timeout: LONG });
+    assert.equal(await row.getByTestId('conversation-name').textContent(), NAME, 'list: the name as literal text');
+    assert.equal(await row.getByTestId('conversation-preview').textContent(), BODY, 'list: the message as literal text');
+    await row.click();
+    const body = A.page.getByTestId('messages').getByTestId('message-body');
+    await body.filter({ hasText: BODY }).waitFor({ timeout: LONG });
+    assert.equal(await body.filter({ hasText: BODY }).textContent(), BODY, 'conversation: the message as literal text');
+    assert.equal(await A.page.getByTestId('conversation-title').textContent(), NAME);
+    assert.equal(await A.page.getByTestId('messages').getByTestId('message-author').first().textContent(), NAME);
+    assert.equal(await A.page.getByTestId('visitor-name').textContent(), NAME, 'visitor panel: the name');
+    await A.page.getByTestId('visitor-metadata').locator('dd', { hasText: PLAN }).waitFor({ timeout: LONG });
+    assert.equal(await A.page.getByTestId('visitor-metadata').locator('dd[data-key="plan"]').textContent(), PLAN);
+    assert.equal(await A.page.getByTestId('visitor-verified').getAttribute('data-verified'), 'false', 'marked unverified');
+
+    // Nothing became markup, nothing ran.
+    const injected = await A.page.evaluate(() => document.querySelectorAll(
+      '#conv-list img, #conv-list script, #conv-list b, #messages img, #messages script, .visitor img, .visitor b, .conv-head img').length);
+    assert.equal(injected, 0, 'elements injected by visitor data');
+    await A.page.waitForLoadState('load');
+    assert.equal(await A.page.evaluate(() => typeof window.__pwned), 'undefined');
+    assert.equal(await frame.evaluate(() => typeof window.__pwned), 'undefined');
+    assert.equal(await frame.locator('.msg.me .body script').count(), 0);
+    for (const w of [A.watch, vw]) {
+      assert.deepEqual(w.dialogs, [], `dialogs: ${w.dialogs.join('\n')}`);
+      assert.deepEqual(w.errors, [], `page errors: ${w.errors.join('\n')}`);
+    }
+    await screenshot(A.page, 'inbox-hostile-visitor');
+  });
+
+  it('Team: both connected agents are shown online to each other, and a switch to Away shows live', TEST_OPTS, async () => {
+    const A = await agentInbox(browser, parley, 'alice@support.test');
+    const B = await agentInbox(browser, parley, 'bob@support.test');
+    contexts.push(A.ctx, B.ctx);
+    const member = (ag, name, presence) =>
+      ag.page.locator(`[data-testid="team-member"][data-presence="${presence}"]`, { hasText: name });
+    const expectPresence = async (ag, name, presence) => {
+      try {
+        await member(ag, name, presence).waitFor({ timeout: LONG });
+      } catch (e) {
+        const who = await ag.page.getByTestId('me-name').innerText();
+        const team = await ag.page.getByTestId('team').innerText();
+        throw new Error(`${who}'s Team list does not show ${name} ${presence}: ${JSON.stringify(team)}\n${e.message}`);
+      }
+    };
+    for (const ag of [A, B]) {
+      for (const name of ['Alice Agent', 'Bob Agent']) await expectPresence(ag, name, 'online');
+    }
+    await B.page.getByTestId('presence-toggle').click();
+    await B.page.locator('[data-testid="presence-toggle"][data-status="away"]').waitFor({ timeout: LONG });
+    await expectPresence(A, 'Bob Agent', 'away');
+  });
+});
