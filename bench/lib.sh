@@ -101,7 +101,11 @@ bench_peer_install() {
   command -v node >/dev/null 2>&1 || apt_install nodejs npm
   if [ ! -d "$PEER_DIR/node_modules/ws" ] || [ ! -d "$PEER_DIR/node_modules/pg" ]; then
     log "installing the seed-node peer's dependencies (npm install)"
-    (cd "$PEER_DIR" && npm install --no-audit --no-fund --loglevel=error </dev/null >&2) || die "npm install failed"
+    if [ -f "$PEER_DIR/package-lock.json" ]; then
+      (cd "$PEER_DIR" && npm ci --no-audit --no-fund --loglevel=error </dev/null >&2) || die "npm ci failed"
+    else
+      (cd "$PEER_DIR" && npm install --no-audit --no-fund --loglevel=error </dev/null >&2) || die "npm install failed"
+    fi
   fi
 }
 
@@ -160,8 +164,12 @@ bench_row() {
 }
 
 bench_header() {
-  {
-    printf '\n<!-- %s: %s, %s -->\n' "$1" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(bench_machine)"
-  } >>"$BENCH_RESULTS"
+  local load
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  mkdir -p "$(dirname "$BENCH_RESULTS")"
+  printf '\n<!-- %s: %s, %s, load average %s at start -->\n' "$1" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(bench_machine)" "$load" >>"$BENCH_RESULTS"
+  if awk -v l="$load" 'BEGIN {exit !(l > 0.7)}'; then
+    log "warning: load average $load — something else is running; these numbers will not be meaningful"
+  fi
   log "$1 on $(bench_machine); server+PostgreSQL on CPU $BENCH_SERVER_CPU, load on CPU $BENCH_LOAD_CPU; $BENCH_RUNS runs"
 }

@@ -17,6 +17,10 @@ void print_help() {
                "  parley migrate [options]      apply database migrations and exit\n"
                "  parley agent add --email E --name N [--role admin|agent] [options]\n"
                "                                create an agent; the password is read from stdin\n"
+               "  parley agent disable|enable --email E\n"
+               "                                disabling ends the agent's sessions and closes their sockets\n"
+               "  parley agent password --email E\n"
+               "                                set a new password (stdin); ends every session\n"
                "  parley --help | --version\n\n"
                "Options (each also an environment variable):\n";
   for (const auto& spec : parley::option_specs()) {
@@ -51,11 +55,14 @@ int main(int argc, char** argv) {
   std::string command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   std::vector<std::string> extra_flags;
+  std::string agent_action;
   if (command == "agent") {
-    if (rest.empty() || rest[0] != "add") {
-      std::cerr << "parley: unknown agent command (did you mean 'parley agent add'?)\n";
+    static const std::vector<std::string> actions = {"add", "disable", "enable", "password"};
+    if (rest.empty() || std::find(actions.begin(), actions.end(), rest[0]) == actions.end()) {
+      std::cerr << "parley: unknown agent command (add, disable, enable, password)\n";
       return 2;
     }
+    agent_action = rest[0];
     rest.erase(rest.begin());
     extra_flags = {"--email", "--name", "--role"};
   } else if (command != "serve" && command != "migrate") {
@@ -77,5 +84,5 @@ int main(int argc, char** argv) {
   parley::setup_logging(config.log_format);
   if (command == "serve") return parley::app::serve(config);
   if (command == "migrate") return parley::app::migrate(config);
-  return parley::app::add_agent(config, extras);
+  return parley::app::agent_command(agent_action, config, extras);
 }

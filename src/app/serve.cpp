@@ -11,6 +11,7 @@
 #include "parley/mail/outbox.hpp"
 #include "parley/mail/outbox_worker.hpp"
 #include "parley/store/migrations.hpp"
+#include "session_reaper.hpp"
 #include "ws_upgrade.hpp"
 
 namespace parley::app {
@@ -21,6 +22,7 @@ constexpr std::size_t kDbQueueLimit = 10000;
 constexpr std::size_t kWriterQueueLimit = 100000;
 constexpr std::size_t kWriterMaxBatch = 1000;
 constexpr int kLoginFailuresPerMinute = 10;
+constexpr auto kSessionCheckInterval = std::chrono::seconds(10);
 
 // Every socket is a file: take all the process is allowed.
 void raise_file_limit() {
@@ -90,6 +92,7 @@ int serve(const Config& config) {
   auth::LoginThrottle by_address(kLoginFailuresPerMinute, std::chrono::minutes(1));
   auth::LoginThrottle by_account(kLoginFailuresPerMinute, std::chrono::minutes(1));
   api::ApiContext ctx{config, pool, chat, by_address, by_account, {}, {}};
+  SessionReaper session_reaper(pool, hub, kSessionCheckInterval);
 
   http::Router router;
   api::register_health_routes(router, ctx);
@@ -134,6 +137,7 @@ int serve(const Config& config) {
   server.run();
   writer.stop();  // writes what was queued; its acks go to sockets already closed
   mailer.stop();  // after the writer: it may still enqueue; what is unsent waits in the outbox
+  session_reaper.stop();
   pool.stop();
   spdlog::info("stopped");
   return 0;

@@ -19,6 +19,12 @@ SELECT d.id, d.doc->>'name', d.doc::text FROM agent_session s JOIN agent_doc d O
 WHERE s.token_hash = $1 AND s.expires_at > now())SQL"};
 const store::Statement kEndSessions{"session_end_all", "DELETE FROM agent_session WHERE agent_id = $1"};
 const store::Statement kPasswordHash{"agent_password_hash", "SELECT password_hash FROM agent WHERE id = $1"};
+const store::Statement kSetDisabled{"agent_set_disabled",
+                                    "UPDATE agent SET disabled = $2 WHERE lower(email) = lower($1) RETURNING id"};
+const store::Statement kAgentIdByEmail{"agent_id_by_email", "SELECT id FROM agent WHERE lower(email) = lower($1)"};
+const store::Statement kWithoutSession{"agents_without_session", R"SQL(
+SELECT a.id FROM agent a WHERE a.id = ANY($1::bigint[]) AND (a.disabled OR NOT EXISTS (
+  SELECT 1 FROM agent_session s WHERE s.agent_id = a.id AND s.expires_at > now())))SQL"};
 const store::Statement kSetPresence{"agent_set_presence", "UPDATE agent SET presence = $2::agent_presence WHERE id = $1"};
 const store::Statement kSetPassword{"agent_set_password", "UPDATE agent SET password_hash = $2 WHERE id = $1"};
 
@@ -81,6 +87,39 @@ void end_sessions(store::DbConn& conn, std::int64_t agent_id) {
   pqxx::work txn(conn.raw());
   conn.exec(txn, kEndSessions, agent_id);
   txn.commit();
+}
+
+std::int64_t set_disabled(store::DbConn& conn, const std::string& email, bool disabled) {
+  pqxx::work txn(conn.raw());
+  auto r = conn.exec(txn, kSetDisabled, email, disabled);
+  if (r.empty()) throw ApiError::not_found("No agent with that email");
+  std::int64_t id = r[0][0].as<std::int64_t>();
+  if (disabled) conn.exec(txn, kEndSessions, id);
+  txn.commit();
+  return id;
+}
+
+std::int64_t reset_password(store::DbConn& conn, const std::string& email, const std::string& password) {
+  check_password_rules(password);
+  std::string hash = hash_password(password);
+  pqxx::work txn(conn.raw());
+  auto r = conn.exec(txn, kAgentIdByEmail, email);
+  if (r.empty()) throw ApiError::not_found("No agent with that email");
+  std::int64_t id = r[0][0].as<std::int64_t>();
+  conn.exec(txn, kSetPassword, id, hash);
+  conn.exec(txn, kEndSessions, id);
+  txn.commit();
+  return id;
+}
+
+std::vector<std::int64_t> agents_without_session(store::DbConn& conn, const std::vector<std::int64_t>& agent_ids) {
+  std::string ids = "{";
+  for (auto id : agent_ids) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+  ids += "}";
+  pqxx::read_transaction txn(conn.raw());
+  std::vector<std::int64_t> out;
+  for (const auto& row : conn.exec(txn, kWithoutSession, ids)) out.push_back(row[0].as<std::int64_t>());
+  return out;
 }
 
 void set_presence(store::DbConn& conn, std::int64_t agent_id, const std::string& presence) {

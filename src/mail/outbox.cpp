@@ -89,7 +89,8 @@ std::string support_address(const Config& config) {
   const std::string& from = config.mail_from;  // "Name <addr>" or "addr"
   auto open = from.rfind('<');
   auto close = from.rfind('>');
-  if (open != std::string::npos && close != std::string::npos && close > open) return from.substr(open + 1, close - open - 1);
+  if (open != std::string::npos && close != std::string::npos && close > open)
+    return from.substr(open + 1, close - open - 1);
   return from;
 }
 

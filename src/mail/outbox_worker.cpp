@@ -107,7 +107,9 @@ OutboxWorker::OutboxWorker(const Config& config, std::string public_origin) : im
   thread_ = std::thread([this] { thread_main(); });
 }
 
-OutboxWorker::~OutboxWorker() { stop(); }
+OutboxWorker::~OutboxWorker() {
+  stop();
+}
 
 void OutboxWorker::wake() {
   {
@@ -190,7 +192,8 @@ void OutboxWorker::thread_main() {
         spdlog::info("email {} sent: kind={} to={} provider id {}", c.id, kind, c.to, d.provider_id);
         return record(c, "sent", -1, "", d.provider_id);
       case Verdict::failed:
-        spdlog::error("email {} failed for good: kind={} to={} conversation {}: {}", c.id, kind, c.to, c.conversation_id, d.reason);
+        spdlog::error("email {} failed for good: kind={} to={} conversation {}: {}", c.id, kind, c.to,
+                      c.conversation_id, d.reason);
         return record(c, "failed", -1, d.reason, "");
       case Verdict::hold: {
         auto delay = d.retry_after.value_or(std::chrono::minutes(10));
@@ -204,9 +207,9 @@ void OutboxWorker::thread_main() {
           spdlog::error("email {} failed: kind={} to={}: {}", c.id, kind, c.to, reason);
           return record(c, "failed", -1, reason, "");
         }
-        std::chrono::milliseconds delay = d.retry_after
-            ? *d.retry_after
-            : backoff_delay(c.attempts, std::uniform_real_distribution<double>(0.0, 1.0)(im.rng));
+        std::chrono::milliseconds delay =
+            d.retry_after ? *d.retry_after
+                          : backoff_delay(c.attempts, std::uniform_real_distribution<double>(0.0, 1.0)(im.rng));
         spdlog::warn("email {} attempt {} not sent ({}); retrying in {} ms", c.id, c.attempts, d.reason, delay.count());
         return record(c, "pending", delay.count(), d.reason, "");
       }
@@ -228,7 +231,8 @@ void OutboxWorker::thread_main() {
         c.idempotency_key = row[5].c_str();
         if (row[6].is_null()) {
           // First claim: render now, once; every retry sends these same bytes.
-          render(conn, txn, c, row[9].as<std::int64_t>(), row[10].is_null() ? 0 : row[10].as<std::int64_t>(), im.public_origin);
+          render(conn, txn, c, row[9].as<std::int64_t>(), row[10].is_null() ? 0 : row[10].as<std::int64_t>(),
+                 im.public_origin);
         } else {
           c.email = {row[6].c_str(), row[7].c_str(), row[8].c_str()};
         }

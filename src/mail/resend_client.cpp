@@ -69,7 +69,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000)));
 }
 
-std::chrono::milliseconds backoff_delay(int attempt, double unit, std::chrono::milliseconds base, std::chrono::milliseconds cap) {
+std::chrono::milliseconds backoff_delay(int attempt, double unit, std::chrono::milliseconds base,
+                                        std::chrono::milliseconds cap) {
   if (attempt < 1) attempt = 1;
   double ceiling = static_cast<double>(base.count()) * std::pow(2.0, std::min(attempt - 1, 40));
   ceiling = std::min(ceiling, static_cast<double>(cap.count()));
@@ -93,7 +94,8 @@ SendDecision classify_response(const HttpResult& r) {
   auto body = nlohmann::json::parse(r.body, nullptr, false);
   if (r.status >= 200 && r.status < 300) {
     d.verdict = Verdict::sent;
-    if (body.is_object() && body.contains("id") && body["id"].is_string()) d.provider_id = body["id"].get<std::string>();
+    if (body.is_object() && body.contains("id") && body["id"].is_string())
+      d.provider_id = body["id"].get<std::string>();
     return d;
   }
   std::string name, message;

@@ -23,8 +23,10 @@ std::string html_body(std::string_view body) {
   std::string out;
   out.reserve(escaped.size());
   for (char c : escaped) {
-    if (c == '\n') out += "<br>";
-    else if (c != '\r') out += c;
+    if (c == '\n')
+      out += "<br>";
+    else if (c != '\r')
+      out += c;
   }
   return out;
 }
@@ -41,7 +43,8 @@ std::string quote_text(std::string_view body) {
 
 const char* kHtmlHead =
     "<!doctype html><html><head><meta charset=\"utf-8\"></head>"
-    "<body style=\"margin:0;padding:24px;background:#f5f6f8;font:15px/1.5 -apple-system,Segoe UI,Roboto,sans-serif;color:#1f2328\">"
+    "<body style=\"margin:0;padding:24px;background:#f5f6f8;font:15px/1.5 -apple-system,Segoe "
+    "UI,Roboto,sans-serif;color:#1f2328\">"
     "<div style=\"max-width:560px;margin:0 auto;background:#fff;border-radius:8px;padding:24px\">";
 const char* kHtmlFoot = "</div></body></html>";
 
@@ -69,7 +72,8 @@ void append_messages_text(std::string& text, const EmailContext& c) {
 
 std::string button(const std::string& href, const std::string& label) {
   return "<p><a href=\"" + html_escape(href) +
-         "\" style=\"display:inline-block;background:#2f6feb;color:#fff;text-decoration:none;padding:10px 16px;border-radius:6px\">" +
+         "\" style=\"display:inline-block;background:#2f6feb;color:#fff;text-decoration:none;padding:10px "
+         "16px;border-radius:6px\">" +
          html_escape(label) + "</a></p>";
 }
 
@@ -89,15 +93,18 @@ RenderedEmail render_support(const EmailContext& c) {
     h += "<tr><td style=\"padding-right:12px\">Email</td><td>" + html_escape(c.visitor_email) +
          (c.visitor_verified ? " (verified)" : " (unverified)") + "</td></tr>";
   }
-  if (!c.page_url.empty()) h += "<tr><td style=\"padding-right:12px\">Page</td><td>" + html_escape(c.page_url) + "</td></tr>";
-  h += "<tr><td style=\"padding-right:12px\">Conversation</td><td>#" + std::to_string(c.conversation_id) + "</td></tr></table>";
+  if (!c.page_url.empty())
+    h += "<tr><td style=\"padding-right:12px\">Page</td><td>" + html_escape(c.page_url) + "</td></tr>";
+  h += "<tr><td style=\"padding-right:12px\">Conversation</td><td>#" + std::to_string(c.conversation_id) +
+       "</td></tr></table>";
   append_messages_html(h, c);
   if (!c.inbox_url.empty()) h += button(c.inbox_url, "Open in the inbox");
   h += kHtmlFoot;
 
   std::string& t = e.text;
   t = name + " " + intro + "\n\n";
-  if (!c.visitor_email.empty()) t += "Email: " + c.visitor_email + (c.visitor_verified ? " (verified)" : " (unverified)") + "\n";
+  if (!c.visitor_email.empty())
+    t += "Email: " + c.visitor_email + (c.visitor_verified ? " (verified)" : " (unverified)") + "\n";
   if (!c.page_url.empty()) t += "Page: " + c.page_url + "\n";
   t += "Conversation: #" + std::to_string(c.conversation_id) + "\n\n";
   append_messages_text(t, c);
@@ -116,10 +123,12 @@ RenderedEmail render_visitor(const EmailContext& c) {
       if (m.sender == "AGENT" && !m.agent_name.empty()) agent = m.agent_name;
     }
   }
-  e.subject = ack ? "We got your message" : header_text((agent.empty() ? std::string("Support") : agent) + " replied to your message");
-  std::string lead = ack ? "Thanks for getting in touch. Nobody from the team is available right now; we will reply to you "
-                           "by email as soon as we can. Here is what you wrote:"
-                         : "You have a reply to your conversation with us:";
+  e.subject = ack ? "We got your message"
+                  : header_text((agent.empty() ? std::string("Support") : agent) + " replied to your message");
+  std::string lead =
+      ack ? "Thanks for getting in touch. Nobody from the team is available right now; we will reply to you "
+            "by email as soon as we can. Here is what you wrote:"
+          : "You have a reply to your conversation with us:";
   std::string& h = e.html;
   h = kHtmlHead;
   h += "<p>" + html_escape(greeting) + "</p><p>" + html_escape(lead) + "</p>";
@@ -138,16 +147,21 @@ RenderedEmail render_visitor(const EmailContext& c) {
 
 const char* to_string(EmailKind kind) {
   switch (kind) {
-    case EmailKind::support_new: return "support_new";
-    case EmailKind::support_followup: return "support_followup";
-    case EmailKind::visitor_ack: return "visitor_ack";
-    case EmailKind::visitor_reply: return "visitor_reply";
+    case EmailKind::support_new:
+      return "support_new";
+    case EmailKind::support_followup:
+      return "support_followup";
+    case EmailKind::visitor_ack:
+      return "visitor_ack";
+    case EmailKind::visitor_reply:
+      return "visitor_reply";
   }
   return "support_new";
 }
 
 EmailKind parse_email_kind(std::string_view text) {
-  for (auto k : {EmailKind::support_new, EmailKind::support_followup, EmailKind::visitor_ack, EmailKind::visitor_reply}) {
+  for (auto k :
+       {EmailKind::support_new, EmailKind::support_followup, EmailKind::visitor_ack, EmailKind::visitor_reply}) {
     if (text == to_string(k)) return k;
   }
   throw std::invalid_argument("unknown email kind: " + std::string(text));
@@ -158,12 +172,23 @@ std::string html_escape(std::string_view text) {
   out.reserve(text.size() + text.size() / 8);
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -199,9 +224,11 @@ std::string header_text(std::string_view text, std::size_t max) {
 RenderedEmail render_email(const EmailContext& context) {
   switch (context.kind) {
     case EmailKind::support_new:
-    case EmailKind::support_followup: return render_support(context);
+    case EmailKind::support_followup:
+      return render_support(context);
     case EmailKind::visitor_ack:
-    case EmailKind::visitor_reply: return render_visitor(context);
+    case EmailKind::visitor_reply:
+      return render_visitor(context);
   }
   return render_support(context);
 }

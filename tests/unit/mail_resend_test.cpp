@@ -27,7 +27,8 @@ TEST(MailResend, SuccessIsSentWithTheProviderId) {
 }
 
 TEST(MailResend, RateLimitRetriesAfterRetryAfter) {
-  auto d = classify_response(answer(429, error_body(429, "rate_limit_exceeded", "Too many requests"), {{"retry-after", "2"}}));
+  auto d = classify_response(
+      answer(429, error_body(429, "rate_limit_exceeded", "Too many requests"), {{"retry-after", "2"}}));
   EXPECT_EQ(d.verdict, Verdict::retry);
   ASSERT_TRUE(d.retry_after.has_value());
   EXPECT_EQ(*d.retry_after, milliseconds(2000));

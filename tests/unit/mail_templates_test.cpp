@@ -45,7 +45,8 @@ TEST(MailTemplates, HeaderTextIsOneBoundedLine) {
 }
 
 TEST(MailTemplates, EveryKindEscapesVisitorValuesAndHasATextPart) {
-  for (auto kind : {EmailKind::support_new, EmailKind::support_followup, EmailKind::visitor_ack, EmailKind::visitor_reply}) {
+  for (auto kind :
+       {EmailKind::support_new, EmailKind::support_followup, EmailKind::visitor_ack, EmailKind::visitor_reply}) {
     auto c = hostile(kind);
     if (kind == EmailKind::visitor_reply) c.messages = {{"AGENT", "Bo <b>", "Reply <script>alert(4)</script>", ""}};
     auto e = render_email(c);
@@ -98,7 +99,8 @@ TEST(MailTemplates, VisitorEmailsLinkBackToThePageNeverToTheInbox) {
 }
 
 TEST(MailTemplates, KindNamesRoundTrip) {
-  for (auto kind : {EmailKind::support_new, EmailKind::support_followup, EmailKind::visitor_ack, EmailKind::visitor_reply}) {
+  for (auto kind :
+       {EmailKind::support_new, EmailKind::support_followup, EmailKind::visitor_ack, EmailKind::visitor_reply}) {
     EXPECT_EQ(parse_email_kind(to_string(kind)), kind);
   }
   EXPECT_THROW(parse_email_kind("spam"), std::invalid_argument);

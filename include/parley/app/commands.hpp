@@ -9,7 +9,8 @@ namespace parley::app {
 
 int serve(const Config& config);
 int migrate(const Config& config);
-// Reads the password from the first line of standard input.
-int add_agent(const Config& config, const std::map<std::string, std::string>& flags);
+// `parley agent add|disable|enable|password`; passwords are read from the first line of
+// standard input.
+int agent_command(const std::string& action, const Config& config, const std::map<std::string, std::string>& flags);
 
 }  // namespace parley::app

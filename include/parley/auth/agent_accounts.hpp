@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "parley/store/db_conn.hpp"
 
@@ -35,6 +36,17 @@ std::optional<AgentRecord> agent_for_session(store::DbConn& conn, const std::str
 
 // Ends every session of the agent.
 void end_sessions(store::DbConn& conn, std::int64_t agent_id);
+
+// Disables (or enables) an agent by email; disabling ends every session. Returns the
+// agent's id; throws 404 when there is no such agent.
+std::int64_t set_disabled(store::DbConn& conn, const std::string& email, bool disabled);
+
+// Sets a new password by email (an operator's reset) and ends every session; returns the id.
+std::int64_t reset_password(store::DbConn& conn, const std::string& email, const std::string& password);
+
+// Of these agents, those who no longer have a valid session (logged out elsewhere,
+// disabled, expired): their sockets must close.
+std::vector<std::int64_t> agents_without_session(store::DbConn& conn, const std::vector<std::int64_t>& agent_ids);
 
 // Stores the agent's online/away preference ("online" | "away").
 void set_presence(store::DbConn& conn, std::int64_t agent_id, const std::string& presence);

@@ -16,9 +16,9 @@ namespace parley::mail {
 struct MessageEvent {
   std::int64_t message_id = 0;
   std::int64_t conversation_id = 0;
-  std::string sender;              // VISITOR | AGENT | BOT
-  bool team_available = true;      // VISITOR messages: was an agent available when it was sent
-  bool visitor_connected = true;   // AGENT messages: is the visitor connected now
+  std::string sender;             // VISITOR | AGENT | BOT
+  bool team_available = true;     // VISITOR messages: was an agent available when it was sent
+  bool visitor_connected = true;  // AGENT messages: is the visitor connected now
 };
 
 struct EnqueueSettings {

@@ -31,16 +31,16 @@ struct HttpResult {
 };
 
 enum class Verdict {
-  sent,     // accepted by Resend
-  retry,    // try again at `retry_after` (or after a backoff delay when it is not set)
-  hold,     // a condition an operator must see (quota, API key): try again much later
-  failed,   // never retried (validation errors)
+  sent,    // accepted by Resend
+  retry,   // try again at `retry_after` (or after a backoff delay when it is not set)
+  hold,    // a condition an operator must see (quota, API key): try again much later
+  failed,  // never retried (validation errors)
 };
 
 struct SendDecision {
   Verdict verdict = Verdict::retry;
-  std::string provider_id;   // Resend's email id when sent
-  std::string reason;        // for logs and agents: "422 validation_error: Invalid `to` field"
+  std::string provider_id;  // Resend's email id when sent
+  std::string reason;       // for logs and agents: "422 validation_error: Invalid `to` field"
   // Set when the answer says when to come back (retry-after, holds); empty: use backoff.
   std::optional<std::chrono::milliseconds> retry_after;
   bool counts_as_failure = false;  // 5xx, time-outs: these give up after a number of attempts
@@ -55,7 +55,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
 
 // Exponential backoff with full jitter: a uniform draw from [0, min(cap, base·2^(attempt-1))],
 // attempt ≥ 1. `unit` is the uniform draw in [0, 1).
-std::chrono::milliseconds backoff_delay(int attempt, double unit, std::chrono::milliseconds base = std::chrono::seconds(1),
+std::chrono::milliseconds backoff_delay(int attempt, double unit,
+                                        std::chrono::milliseconds base = std::chrono::seconds(1),
                                         std::chrono::milliseconds cap = std::chrono::minutes(10));
 
 // The JSON body of POST /emails.

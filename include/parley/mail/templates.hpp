@@ -28,8 +28,8 @@ struct EmailContext {
   std::string visitor_name;
   std::string visitor_email;
   bool visitor_verified = false;
-  std::string page_url;       // where the conversation started (visitor-supplied)
-  std::string inbox_url;      // {public origin}/inbox#/open/{id}, for support emails
+  std::string page_url;   // where the conversation started (visitor-supplied)
+  std::string inbox_url;  // {public origin}/inbox#/open/{id}, for support emails
   std::vector<EmailMessage> messages;
   std::size_t more_messages = 0;  // covered but not shown (the email shows a bounded number)
 };

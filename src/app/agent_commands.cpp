@@ -1,0 +1,81 @@
+// `parley agent add|disable|enable|password`: what operators do to agent accounts.
+#include <iostream>
+
+#include "parley/app/commands.hpp"
+#include "parley/auth/agent_accounts.hpp"
+#include "parley/auth/crypto.hpp"
+#include "parley/core/error.hpp"
+#include "parley/store/migrations.hpp"
+
+namespace parley::app {
+namespace {
+
+std::string read_password_line() {
+  std::string password;
+  std::getline(std::cin, password);
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  return password;
+}
+
+// Runs `action` against a migrated database, turning errors into a message and exit 1.
+int with_database(const Config& config, const std::function<void(store::DbConn&)>& action) {
+  if (config.database_url.empty()) {
+    std::cerr << "parley agent: DATABASE_URL is required (or --database-url)\n";
+    return 2;
+  }
+  try {
+    store::migrate(config.database_url);
+    store::DbConn conn(config.database_url);
+    action(conn);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "parley agent: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
+
+int agent_command(const std::string& action, const Config& config, const std::map<std::string, std::string>& flags) {
+  auth::init_crypto();
+  auto flag = [&](const char* name) {
+    auto it = flags.find(name);
+    return it == flags.end() ? std::string() : it->second;
+  };
+  std::string email = flag("--email");
+  if (email.empty()) {
+    std::cerr << "parley agent " << action << ": --email is required\n";
+    return 2;
+  }
+  if (action == "add") {
+    std::string name = flag("--name"), role = flag("--role");
+    if (role.empty()) role = "agent";
+    if (name.empty()) {
+      std::cerr << "parley agent add: --name is required\n";
+      return 2;
+    }
+    std::string password = read_password_line();
+    return with_database(config, [&](store::DbConn& conn) {
+      auto agent = auth::add_agent(conn, email, name, role, password);
+      std::cout << "created " << role << " " << email << " (id " << agent.id << ")\n";
+    });
+  }
+  if (action == "disable" || action == "enable") {
+    return with_database(config, [&](store::DbConn& conn) {
+      auth::set_disabled(conn, email, action == "disable");
+      // A running server closes the agent's sockets within its session check interval.
+      std::cout << action << "d " << email << (action == "disable" ? "; every session ended" : "") << "\n";
+    });
+  }
+  if (action == "password") {
+    std::string password = read_password_line();
+    return with_database(config, [&](store::DbConn& conn) {
+      auth::reset_password(conn, email, password);
+      std::cout << "password changed for " << email << "; every session ended\n";
+    });
+  }
+  std::cerr << "parley agent: unknown action '" << action << "' (add, disable, enable, password)\n";
+  return 2;
+}
+
+}  // namespace parley::app

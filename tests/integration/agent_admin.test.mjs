@@ -1,0 +1,90 @@
+// What operators do to agent accounts with the CLI while Parley runs: disabling an agent or
+// resetting their password ends every session and closes their open sockets (the server
+// notices within its session check interval), and the CLI reports bad input clearly.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startParley, runParley } from '../support/parley.mjs';
+import { createDatabase } from '../support/pg.mjs';
+import { request } from '../support/http.mjs';
+import { connectWs } from '../support/ws.mjs';
+
+async function agentCli(db, args, input = '') {
+  return runParley(['agent', ...args], { input, env: { DATABASE_URL: db } });
+}
+
+async function login(server, email, password) {
+  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password } });
+  assert.equal(res.status, 200, res.text);
+  const line = [].concat(res.headers['set-cookie'])[0];
+  return line.split(';')[0];
+}
+
+async function agentSocket(server, cookie) {
+  const ws = await connectWs(server.url.replace('http', 'ws') + '/ws', { headers: { Cookie: cookie }, origin: server.url });
+  await ws.nextMessage('ready');
+  return ws;
+}
+
+describe('agent administration from the command line', () => {
+  let db;
+  let server;
+  before(async () => {
+    db = createDatabase();
+    for (const [email, name] of [['ann@team.io', 'Ann'], ['bob@team.io', 'Bob']]) {
+      const r = await agentCli(db, ['add', '--email', email, '--name', name], 'password-1\n');
+      assert.equal(r.code, 0, r.stderr);
+    }
+    server = await startParley({ env: { DATABASE_URL: db } });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('disable ends the sessions, closes the socket, and refuses login; enable lets the agent back in', async () => {
+    const cookie = await login(server, 'ann@team.io', 'password-1');
+    const ws = await agentSocket(server, cookie);
+    const r = await agentCli(db, ['disable', '--email', 'ann@team.io']);
+    assert.equal(r.code, 0, r.stderr);
+    const closed = await Promise.race([
+      ws.closed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('socket still open after 40 s')), 40000)),
+    ]);
+    assert.equal(closed.code, 4001);
+    const me = await request(server.url + '/api/me', { headers: { Cookie: cookie } });
+    assert.equal(me.status, 401);
+    const refused = await request(server.url + '/api/auth/login', {
+      method: 'POST',
+      body: { email: 'ann@team.io', password: 'password-1' },
+    });
+    assert.equal(refused.status, 401);
+    assert.equal((await agentCli(db, ['enable', '--email', 'ann@team.io'])).code, 0);
+    await login(server, 'ann@team.io', 'password-1');
+  });
+
+  it('password reset ends the sessions and only the new password works', async () => {
+    const cookie = await login(server, 'bob@team.io', 'password-1');
+    const ws = await agentSocket(server, cookie);
+    const r = await agentCli(db, ['password', '--email', 'bob@team.io'], 'new-password-2\n');
+    assert.equal(r.code, 0, r.stderr);
+    const closed = await Promise.race([
+      ws.closed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('socket still open after 40 s')), 40000)),
+    ]);
+    assert.equal(closed.code, 4001);
+    assert.equal((await request(server.url + '/api/me', { headers: { Cookie: cookie } })).status, 401);
+    await login(server, 'bob@team.io', 'new-password-2');
+  });
+
+  it('bad input is a clear error, not a crash', async () => {
+    const unknown = await agentCli(db, ['disable', '--email', 'nobody@team.io']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No agent with that email/);
+    const short = await agentCli(db, ['password', '--email', 'bob@team.io'], 'short\n');
+    assert.equal(short.code, 1);
+    assert.match(short.stderr, /at least 8 characters/);
+    const noEmail = await agentCli(db, ['disable']);
+    assert.equal(noEmail.code, 2);
+    const badAction = await runParley(['agent', 'explode'], { env: { DATABASE_URL: db } });
+    assert.equal(badAction.code, 2);
+  });
+});

@@ -1,0 +1,171 @@
+// Smoke runs of the benchmarks (bench/): each works end to end — messages arrive, nothing
+// is lost, sockets stay open, the scripts print their rows. Benchmarks are not timed tests:
+// no timing is asserted here; deadlines only turn a hang into a failure.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { startParley, runParley, cleanEnv, PARLEY_BIN } from '../support/parley.mjs';
+import { ROOT, query } from '../support/pg.mjs';
+
+const LOADGEN = process.env.PARLEY_LOADGEN || path.join(path.dirname(PARLEY_BIN), 'parley_loadgen');
+const PEER_DIR = path.join(ROOT, 'bench/peers/seed-node');
+const AGENT = { email: 'bench@localhost', password: 'bench-password-1234' };
+
+/** Runs a command to completion; resolves {code, stdout, stderr}. Killed after `timeout` ms. */
+function run(cmd, args, { env = {}, timeout = 120000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeout);
+    p.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    p.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? signal, stdout, stderr });
+    });
+  });
+}
+
+/** The load generator's one JSON line of results. */
+async function loadgen(args, opts) {
+  const r = await run(LOADGEN, args, opts);
+  const line = r.stdout.trim().split('\n').pop() || '';
+  let json;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    assert.fail(`parley_loadgen ${args[0]} printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+  }
+  return { ...r, json };
+}
+
+async function addAgent(databaseUrl) {
+  const r = await runParley(['agent', 'add', '--email', AGENT.email, '--name', 'Bench'], {
+    env: { DATABASE_URL: databaseUrl },
+    input: `${AGENT.password}\n`,
+  });
+  assert.equal(r.code, 0, `agent add: ${r.stderr}`);
+}
+
+function relayArgs(url) {
+  return ['relay', '--url', url, '--visitors', '4', '--rate', '20', '--duration', '2', '--warmup', '0.5', '--drain', '10',
+    '--agent-email', AGENT.email, '--agent-password', AGENT.password];
+}
+
+function assertNothingLost(json) {
+  assert.equal(json.setup_error, undefined, `setup failed: ${json.setup_error}`);
+  assert.ok(json.sent > 0, `nothing was sent: ${JSON.stringify(json)}`);
+  assert.equal(json.delivered, json.sent, `delivered ≠ sent: ${JSON.stringify(json)}`);
+  assert.equal(json.acked, json.sent, `acked ≠ sent: ${JSON.stringify(json)}`);
+  assert.equal(json.lost, 0);
+  assert.equal(json.errors, 0, `error frames: ${JSON.stringify(json.error_codes)}`);
+  assert.equal(json.closed, 0, `sockets closed: ${json.first_close}`);
+  assert.equal(json.duplicates, 0);
+  assert.equal(json.delivery.count, json.sent, 'a latency sample per delivered message');
+}
+
+describe('benchmarks: smoke runs', { skip: !existsSync(LOADGEN) && `no load generator at ${LOADGEN}` }, () => {
+  let server;
+  before(async () => {
+    server = await startParley();
+    await addAgent(server.databaseUrl);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('relay: every message is acknowledged, stored once and delivered to the agent', async () => {
+    const before = Number(query(server.databaseUrl, 'SELECT count(*) FROM message')[0][0]);
+    const { json } = await loadgen(relayArgs(server.url));
+    assertNothingLost(json);
+    const after = Number(query(server.databaseUrl, 'SELECT count(*) FROM message')[0][0]);
+    // One opening message per visitor, the warm-up, then the measured messages.
+    assert.equal(after - before, json.visitors + Math.round(json.warmup * json.rate) + json.sent, 'rows stored');
+  });
+
+  it('idle: sockets from several processes and source addresses authenticate and stay open', async () => {
+    const { json } = await loadgen(['idle', '--url', server.url, '--connections', '12', '--processes', '2', '--tokens', '3',
+      '--sources', '3', '--hold', '1', '--settle', '0', '--measure-pid', String(server.proc.pid)]);
+    assert.equal(json.ready, 12, JSON.stringify(json));
+    assert.equal(json.failed, 0, JSON.stringify(json));
+    assert.equal(json.open_at_end, 12, JSON.stringify(json));
+    assert.equal(typeof json.rss_held_kib, 'number');
+  });
+
+  it('coldstart: times a server from exec to /readyz 200, then stops it', async () => {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const { json } = await loadgen(['coldstart', '--url', `http://127.0.0.1:${port}`, '--timeout', '60', '--',
+      PARLEY_BIN, 'serve', '--listen', `127.0.0.1:${port}`], { env: { DATABASE_URL: server.databaseUrl } });
+    assert.equal(json.error, undefined, JSON.stringify(json));
+    assert.equal(typeof json.ready_ms, 'number');
+  });
+});
+
+describe('benchmarks: the seed-node peer', {
+  skip: (!existsSync(LOADGEN) && 'no load generator') ||
+    (!existsSync(path.join(PEER_DIR, 'node_modules/pg')) && 'its npm dependencies are installed by bench/relay, not by the tests'),
+}, () => {
+  let server;
+  let peer;
+  before(async () => {
+    // The peer uses Parley's schema: a Parley server migrates a fresh database for it.
+    server = await startParley();
+    await addAgent(server.databaseUrl);
+    await server.stop();
+    peer = spawn(process.execPath, [path.join(PEER_DIR, 'server.mjs')], {
+      env: cleanEnv({ DATABASE_URL: server.databaseUrl, PORT: '0', PEER_AGENT_PASSWORD: AGENT.password }),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    peer.url = await new Promise((resolve, reject) => {
+      let err = '';
+      const timer = setTimeout(() => reject(new Error(`the peer did not listen: ${err}`)), 20000);
+      peer.stderr.on('data', (d) => {
+        err += d;
+        const m = /listening on ([\d.]+):(\d+)/.exec(err);
+        if (m) {
+          clearTimeout(timer);
+          resolve(`http://${m[1]}:${m[2]}`);
+        }
+      });
+      peer.once('exit', (code) => reject(new Error(`the peer exited (${code}): ${err}`)));
+    });
+  });
+  after(() => {
+    peer?.kill('SIGKILL');
+  });
+
+  it('relay through the peer: nothing lost', async () => {
+    const { json } = await loadgen(relayArgs(peer.url));
+    assertNothingLost(json);
+  });
+});
+
+describe('benchmarks: scripts', () => {
+  for (const [script, env, rows] of [
+    ['sizes', {}, 2],
+    ['cold-start', { BENCH_COLD_RUNS: '1', BENCH_TARGETS: 'parley' }, 1],
+  ]) {
+    it(`bench/${script} runs and prints its rows`, { skip: !existsSync(LOADGEN) && 'no load generator' }, async () => {
+      const dir = mkdtempSync('/tmp/parley-bench-smoke-');
+      try {
+        const results = path.join(dir, 'results.md');
+        const r = await run(path.join(ROOT, 'bench', script), [], {
+          env: { ...env, BENCH_BUILD: '0', BENCH_RESULTS: results, PARLEY_BIN, LOADGEN },
+        });
+        assert.equal(r.code, 0, `bench/${script} failed:\n${r.stdout}\n${r.stderr}`);
+        const printed = readFileSync(results, 'utf8').split('\n').filter((l) => l.startsWith('| '));
+        assert.equal(printed.length, rows, readFileSync(results, 'utf8'));
+        assert.ok(!/n\/a/.test(printed.join('\n')), `a row without a value:\n${printed.join('\n')}`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
