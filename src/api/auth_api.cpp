@@ -22,9 +22,22 @@ http::Response throttled(const std::string& email, const std::string& address) {
   return http::Response::error(ApiError(429, "too_many_requests", "Too many failed logins; wait a minute"));
 }
 
-// Ends every session of an agent and closes their sockets at once.
-void end_agent_sessions(ApiContext& ctx, std::int64_t agent_id) {
-  ctx.chat->hub().close_agent(agent_id, 4001, "session ended");
+// Runs `work` (which ends every session of the agent in the database), then closes the
+// agent's sockets at once and answers 204 with the cookie cleared.
+void end_sessions_then_respond(ApiContext& ctx, http::Responder respond, std::int64_t agent_id, bool secure,
+                               std::function<void(store::DbConn&)> work) {
+  ctx.pool.run<Unit>(
+      [work = std::move(work)](store::DbConn& conn) {
+        work(conn);
+        return Unit{};
+      },
+      [&ctx, respond, agent_id, secure](Outcome<Unit> r) {
+        if (!r.ok()) return respond(http::Response::error(r.error()));
+        ctx.chat->hub().close_agent(agent_id, 4001, "session ended");
+        auto res = http::Response::no_content();
+        res.headers.emplace_back("Set-Cookie", clear_session_cookie(ctx, secure));
+        respond(std::move(res));
+      });
 }
 
 }  // namespace
@@ -69,18 +82,7 @@ void register_auth_routes(http::Router& router, ApiContext& ctx) {
     bool secure = request.secure;
     with_agent(ctx, request, respond, [&ctx, secure](const auth::AgentRecord& agent, http::Responder respond) {
       std::int64_t id = agent.id;
-      ctx.pool.run<Unit>(
-          [id](store::DbConn& conn) {
-            auth::end_sessions(conn, id);
-            return Unit{};
-          },
-          [&ctx, respond, id, secure](Outcome<Unit> r) {
-            if (!r.ok()) return respond(http::Response::error(r.error()));
-            end_agent_sessions(ctx, id);
-            auto res = http::Response::no_content();
-            res.headers.emplace_back("Set-Cookie", clear_session_cookie(ctx, secure));
-            respond(std::move(res));
-          });
+      end_sessions_then_respond(ctx, respond, id, secure, [id](store::DbConn& conn) { auth::end_sessions(conn, id); });
     });
   });
 
@@ -100,18 +102,8 @@ void register_auth_routes(http::Router& router, ApiContext& ctx) {
       std::string current = string_field(body, "current", 256);
       std::string next = string_field(body, "password", 256);
       std::int64_t id = agent.id;
-      ctx.pool.run<Unit>(
-          [id, current, next](store::DbConn& conn) {
-            auth::change_password(conn, id, current, next);
-            return Unit{};
-          },
-          [&ctx, respond, id, secure](Outcome<Unit> r) {
-            if (!r.ok()) return respond(http::Response::error(r.error()));
-            end_agent_sessions(ctx, id);
-            auto res = http::Response::no_content();
-            res.headers.emplace_back("Set-Cookie", clear_session_cookie(ctx, secure));
-            respond(std::move(res));
-          });
+      end_sessions_then_respond(ctx, respond, id, secure,
+                                [id, current, next](store::DbConn& conn) { auth::change_password(conn, id, current, next); });
     });
   });
 

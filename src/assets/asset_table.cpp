@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "parley/core/text.hpp"
+
 namespace parley::assets {
 namespace {
 
@@ -33,20 +35,13 @@ const EmbeddedAsset* find_asset(std::string_view request_path) {
 bool accepts_gzip(std::string_view header) {
   std::string lower(header);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  std::string_view rest(lower);
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    auto semi = item.find(';');
-    std::string_view coding = item.substr(0, semi);
-    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
-    if (coding != "gzip" && coding != "*") continue;
-    if (semi == std::string_view::npos) return true;
-    auto q = item.find("q=", semi);
-    if (q == std::string_view::npos) return true;
-    return std::strtod(std::string(item.substr(q + 2)).c_str(), nullptr) > 0.0;
+  for (std::string_view item : split_trimmed(lower, ',')) {
+    auto params = split_trimmed(item, ';');
+    if (params[0] != "gzip" && params[0] != "*") continue;
+    for (std::size_t i = 1; i < params.size(); ++i) {
+      if (params[i].rfind("q=", 0) == 0) return std::strtod(std::string(params[i].substr(2)).c_str(), nullptr) > 0.0;
+    }
+    return true;
   }
   return false;
 }

@@ -10,7 +10,6 @@ const store::Statement kVisitorOfConversation{"conversation_visitor", "SELECT vi
 const store::Statement kConversationMessagesAfter{"agent_messages_after", R"SQL(
 SELECT doc::text FROM message_doc WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT 501)SQL"};
 
-constexpr std::size_t kSyncPage = 500;
 
 std::int64_t required_id(const nlohmann::json& frame, const char* field) {
   if (!frame.contains(field) || !frame[field].is_number_integer() || frame[field].get<std::int64_t>() <= 0) {
@@ -77,18 +76,9 @@ class AgentConnection : public ConnectionBase {
     with_db<std::string>(
         [=](store::DbConn& conn) {
           pqxx::read_transaction txn(conn.raw());
-          auto rows = conn.exec(txn, kConversationMessagesAfter, conversation_id, after);
-          std::string out = R"({"type":"messages","conversationId":)" + std::to_string(conversation_id) + R"(,"messages":[)";
-          for (std::size_t i = 0; i < rows.size() && i < kSyncPage; ++i) {
-            if (i) out += ",";
-            out += rows[i][0].c_str();
-          }
-          return out + "],\"more\":" + (rows.size() > kSyncPage ? "true" : "false") + "}";
+          return messages_frame(conversation_id, conn.exec(txn, kConversationMessagesAfter, conversation_id, after));
         },
-        [this](Outcome<std::string> r) {
-          if (!r.ok()) return reply_error(r.error());
-          send_raw(make_frame(std::move(r.value())));
-        });
+        send_frame_or_error());
   }
 
   void typing(const nlohmann::json& frame) {

@@ -60,6 +60,14 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
     });
   }
 
+  // The `then` of a with_db whose result is a ready-made frame: sends it, or the error.
+  std::function<void(Outcome<std::string>)> send_frame_or_error() {
+    return [this](Outcome<std::string> r) {
+      if (!r.ok()) return reply_error(r.error());
+      send_raw(make_frame(std::move(r.value())));
+    };
+  }
+
   static std::string dump(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
@@ -70,6 +78,18 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
 
 // {"type":"message","message":<doc>} without re-serialising the document.
 inline Frame message_frame(const std::string& doc) { return make_frame(R"({"type":"message","message":)" + doc + "}"); }
+
+// {"type":"messages",…}: one page of a cursor read; `rows` hold Message documents and one
+// row more than a page when there is more to read.
+inline constexpr std::size_t kSyncPage = 500;
+inline std::string messages_frame(std::int64_t conversation_id, const pqxx::result& rows) {
+  std::string out = R"({"type":"messages","conversationId":)" + std::to_string(conversation_id) + R"(,"messages":[)";
+  for (std::size_t i = 0; i < rows.size() && i < kSyncPage; ++i) {
+    if (i) out += ",";
+    out += rows[i][0].c_str();
+  }
+  return out + "],\"more\":" + (rows.size() > kSyncPage ? "true" : "false") + "}";
+}
 
 // {"type":"ack","clientId":…,"message":<doc>}: the sender's confirmation, after commit.
 inline Frame ack_frame(const std::string& client_id, const std::string& message_doc) {

@@ -36,7 +36,6 @@ JOIN message_doc md ON md.id = m.id
 WHERE c.visitor_id = $1 AND m.sender = 'VISITOR' AND m.client_id = ANY($2::text[]))SQL"};
 const store::Statement kSetEmail{"visitor_set_email", "UPDATE visitor SET email = $2 WHERE id = $1"};
 
-constexpr std::size_t kSyncPage = 500;
 
 struct ConversationRef {
   std::int64_t id = 0;
@@ -239,18 +238,9 @@ class VisitorConnection : public ConnectionBase {
     with_db<std::string>(
         [=](store::DbConn& conn) {
           pqxx::read_transaction txn(conn.raw());
-          auto rows = conn.exec(txn, kMessagesAfter, conversation_id, visitor_id, after);
-          std::string out = R"({"type":"messages","conversationId":)" + std::to_string(conversation_id) + R"(,"messages":[)";
-          for (std::size_t i = 0; i < rows.size() && i < kSyncPage; ++i) {
-            if (i) out += ",";
-            out += rows[i][0].c_str();
-          }
-          return out + "],\"more\":" + (rows.size() > kSyncPage ? "true" : "false") + "}";
+          return messages_frame(conversation_id, conn.exec(txn, kMessagesAfter, conversation_id, visitor_id, after));
         },
-        [this](Outcome<std::string> r) {
-          if (!r.ok()) return reply_error(r.error());
-          send_raw(make_frame(std::move(r.value())));
-        });
+        send_frame_or_error());
   }
 
   void typing() {
@@ -278,10 +268,7 @@ class VisitorConnection : public ConnectionBase {
           }
           return out + "]}";
         },
-        [this](Outcome<std::string> r) {
-          if (!r.ok()) return reply_error(r.error());
-          send_raw(make_frame(std::move(r.value())));
-        });
+        send_frame_or_error());
   }
 
   void set_email(const nlohmann::json& frame) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "parley/core/error.hpp"
+#include "parley/core/text.hpp"
 
 namespace parley::http {
 
@@ -42,11 +43,7 @@ std::string percent_decode(std::string_view in) {
 }
 
 std::string Request::query_param(std::string_view name) const {
-  std::string_view rest(query);
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
+  for (std::string_view pair : split_trimmed(query, '&')) {
     auto eq = pair.find('=');
     if (pair.substr(0, eq) == name) return eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1));
   }
@@ -55,12 +52,7 @@ std::string Request::query_param(std::string_view name) const {
 
 std::string Request::cookie(std::string_view name) const {
   std::string all = header("cookie");
-  std::string_view rest(all);
-  while (!rest.empty()) {
-    auto semi = rest.find(';');
-    std::string_view item = rest.substr(0, semi);
-    rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+  for (std::string_view item : split_trimmed(all, ';')) {
     auto eq = item.find('=');
     if (eq != std::string_view::npos && item.substr(0, eq) == name) return std::string(item.substr(eq + 1));
   }

@@ -2,6 +2,7 @@
 
 #include "parley/assets/asset_table.hpp"
 #include "parley/config/config.hpp"
+#include "parley/core/text.hpp"
 
 namespace parley::net {
 namespace {
@@ -17,14 +18,8 @@ std::string frame_ancestors(const Config& config) {
 bool etag_matches(const std::string& if_none_match, std::string_view etag) {
   if (if_none_match.empty()) return false;
   if (if_none_match == "*") return true;
-  std::string_view rest(if_none_match);
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string_view tag = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
-    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
-    if (tag.rfind("W/", 0) == 0) tag.remove_prefix(2);
+  for (std::string_view tag : split_trimmed(if_none_match, ',')) {
+    if (tag.rfind("W/", 0) == 0) tag.remove_prefix(2);  // weak comparison, as for GET
     if (tag == etag) return true;
   }
   return false;

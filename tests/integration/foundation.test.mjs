@@ -10,17 +10,8 @@ import { startParley, runParley } from '../support/parley.mjs';
 import { ROOT, createDatabase, startCluster, query } from '../support/pg.mjs';
 import { request, rawHttp, waitFor } from '../support/http.mjs';
 import { connectWs } from '../support/ws.mjs';
+import { assertError } from '../support/assert.mjs';
 
-/** Asserts the one error shape of docs/PROTOCOL.md: {"error":{"code","message"}}. */
-function assertError(res, status, code) {
-  assert.equal(res.status, status, `expected HTTP ${status}, got ${res.status}: ${res.text.slice(0, 300)}`);
-  assert.match(res.headers['content-type'] ?? '', /^application\/json/i, 'error bodies are JSON');
-  const body = res.json();
-  assert.equal(typeof body.error, 'object', `no "error" object in ${res.text}`);
-  assert.equal(typeof body.error.message, 'string', `no error.message in ${res.text}`);
-  if (code) assert.equal(body.error.code, code, `error.code in ${res.text}`);
-  else assert.equal(typeof body.error.code, 'string', `no error.code in ${res.text}`);
-}
 
 /** `promise`'s value, or null if it has not settled within `ms` (the timer never outlives it). */
 async function orNull(promise, ms) {

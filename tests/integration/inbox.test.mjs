@@ -8,20 +8,11 @@ import { startParley, runParley } from '../support/parley.mjs';
 import { createDatabase, query } from '../support/pg.mjs';
 import { request } from '../support/http.mjs';
 import { connectWs } from '../support/ws.mjs';
+import { assertError } from '../support/assert.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-/** Asserts the one error shape of docs/PROTOCOL.md: {"error":{"code","message"}}. */
-function assertError(res, status, code, what = '') {
-  assert.equal(res.status, status, `${what} expected HTTP ${status}, got ${res.status}: ${res.text.slice(0, 300)}`);
-  assert.match(res.headers['content-type'] ?? '', /^application\/json/i, `${what} error bodies are JSON`);
-  const body = res.json();
-  assert.equal(typeof body.error, 'object', `${what} no "error" object in ${res.text}`);
-  assert.equal(typeof body.error.message, 'string', `${what} no error.message in ${res.text}`);
-  if (code) assert.equal(body.error.code, code, `${what} error.code in ${res.text}`);
-  else assert.equal(typeof body.error.code, 'string', `${what} no error.code in ${res.text}`);
-}
 
 const count = (url, sql) => Number(query(url, sql)[0][0]);
 
