@@ -61,7 +61,8 @@ ON CONFLICT (conversation_id, kind) WHERE kind IN ('support_new', 'visitor_ack')
 const store::Statement kConversationEmails{"outbox_conversation_emails", R"SQL(
 SELECT coalesce(json_agg(json_build_object(
   'id', id, 'kind', kind, 'to', to_address, 'status', status, 'attempts', attempts,
-  'lastError', last_error, 'sentAt', sent_at, 'createdAt', created_at, 'dueAt', due_at) ORDER BY id), '[]'::json)::text
+  'lastError', last_error, 'sentAt', parley_time(sent_at), 'createdAt', parley_time(created_at),
+  'dueAt', parley_time(due_at)) ORDER BY id), '[]'::json)::text
 FROM email_outbox WHERE conversation_id = $1)SQL"};
 
 }  // namespace

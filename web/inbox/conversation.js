@@ -99,6 +99,7 @@ export async function openConversation(id, { force = false } = {}) {
         placeInList(state.convs.get(id));
       }
       const list = Array.isArray(data?.messages) ? data.messages : [];
+      if (page === 0) renderEmails(data?.emails);
       addMessages(list);
       if (list.length < PAGE_MESSAGES) break;
       after = Math.max(...list.map((m) => m.id));
@@ -187,6 +188,7 @@ async function refreshSelected(id) {
     const data = await api.conversation(id, after || undefined);
     if (data?.conversation) applyConversation(data.conversation);
     if (id === state.selectedId && Array.isArray(data?.messages)) addMessages(data.messages);
+    if (id === state.selectedId) renderEmails(data?.emails);
   } catch {
     /* shown state stays; the next frame corrects it */
   }
@@ -288,6 +290,31 @@ function renderVisitor(c) {
     const shown = value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value);
     meta.appendChild(h('dt', { 'data-key': key }, key));
     meta.appendChild(h('dd', { 'data-key': key }, shown));
+  }
+}
+
+// What offline mode emailed about this conversation, and why a failed email failed
+// (Resend's own reason), so agents know whether the visitor heard from us.
+const EMAIL_KINDS = {
+  support_new: 'To the team: new conversation',
+  support_followup: 'To the team: follow-up',
+  visitor_ack: 'To the visitor: acknowledgement',
+  visitor_reply: 'To the visitor: your replies',
+};
+function renderEmails(emails) {
+  const list = $('#conversation-emails');
+  if (!list) return;
+  clear(list);
+  if (!Array.isArray(emails) || !emails.length) {
+    list.appendChild(h('li', { class: 'muted' }, 'None'));
+    return;
+  }
+  for (const e of emails) {
+    const item = h('li', { 'data-testid': 'conversation-email', 'data-status': String(e.status) });
+    item.appendChild(h('div', {}, EMAIL_KINDS[e.kind] || String(e.kind)));
+    item.appendChild(h('div', { class: 'muted' }, `${e.to} · ${e.status}${e.attempts > 1 ? ` after ${e.attempts} tries` : ''}`));
+    if (e.lastError && e.status !== 'sent') item.appendChild(h('div', { class: 'email-error' }, String(e.lastError)));
+    list.appendChild(item);
   }
 }
 
