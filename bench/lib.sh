@@ -168,7 +168,7 @@ bench_header() {
   load=$(cut -d' ' -f1 /proc/loadavg)
   mkdir -p "$(dirname "$BENCH_RESULTS")"
   printf '\n<!-- %s: %s, %s, load average %s at start -->\n' "$1" "$(date -u +%Y-%m-%dT%H:%MZ)" "$(bench_machine)" "$load" >>"$BENCH_RESULTS"
-  if awk -v l="$load" 'BEGIN {exit !(l > 0.7)}'; then
+  if awk -v l="$load" 'BEGIN {exit !(l > 1.0)}'; then
     log "warning: load average $load — something else is running; these numbers will not be meaningful"
   fi
   log "$1 on $(bench_machine); server+PostgreSQL on CPU $BENCH_SERVER_CPU, load on CPU $BENCH_LOAD_CPU; $BENCH_RUNS runs"

@@ -33,7 +33,7 @@ void end_sessions_then_respond(ApiContext& ctx, http::Responder respond, std::in
       },
       [&ctx, respond, agent_id, secure](Outcome<Unit> r) {
         if (!r.ok()) return respond(http::Response::error(r.error()));
-        ctx.chat->hub().close_agent(agent_id, 4001, "session ended");
+        ctx.chat->close_agent(agent_id);
         auto res = http::Response::no_content();
         res.headers.emplace_back("Set-Cookie", clear_session_cookie(ctx, secure));
         respond(std::move(res));

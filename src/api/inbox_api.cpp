@@ -1,5 +1,6 @@
 // The agents' inbox over REST (original paths kept). Every route needs a session.
 #include "helpers.hpp"
+#include "parley/chat/event_log.hpp"
 #include "parley/mail/outbox.hpp"
 
 namespace parley::api {
@@ -112,17 +113,20 @@ void change_conversation(ApiContext& ctx, const http::Request& request, http::Re
     ctx.pool.run<std::string>(
         [id, agent_id, change, refused_message](store::DbConn& conn) {
           pqxx::work txn(conn.raw());
+          chat::lock_event_order(conn, txn);  // so every process sees the change in commit order
           if (!change(conn, txn, id, agent_id)) {
             if (conn.exec(txn, kStatusOf, id).empty()) throw ApiError::not_found("No such conversation");
             throw ApiError::conflict(refused_message);
           }
           std::string doc = conversation_doc(conn, txn, id).dump();
+          chat::append_conversation_event(conn, txn, doc);
+          chat::notify_events(conn, txn);
           txn.commit();
           return doc;
         },
         [respond, chat](Outcome<std::string> r) {
           if (!r.ok()) return respond(http::Response::error(r.error()));
-          chat->publish_conversation(r.value());
+          chat->events_appended();
           http::Response res;
           res.body = R"({"conversation":)" + r.value() + "}";
           respond(std::move(res));

@@ -8,6 +8,8 @@
 #include "parley/api/api.hpp"
 #include "parley/app/commands.hpp"
 #include "parley/auth/crypto.hpp"
+#include "parley/chat/cluster.hpp"
+#include "parley/chat/event_feed.hpp"
 #include "parley/mail/outbox.hpp"
 #include "parley/mail/outbox_worker.hpp"
 #include "parley/store/migrations.hpp"
@@ -88,7 +90,16 @@ int serve(const Config& config) {
   store::DbPool pool(config.database_url, kDbThreads, kDbQueueLimit);
   chat::MessageWriter writer(config.database_url, kWriterQueueLimit, kWriterMaxBatch);
   chat::Hub hub;
-  auto chat = std::make_shared<chat::ChatService>(config, pool, writer, hub);
+  // Several processes may share the database: events reach every process's sockets through
+  // the event log (EventFeed), ephemeral signals through NOTIFY (Cluster).
+  chat::Cluster cluster(pool, hub);
+  chat::EventFeed feed(config.database_url, hub, [&cluster](const std::string& signal) { cluster.on_signal(signal); });
+  auto chat = std::make_shared<chat::ChatService>(config, pool, writer, hub, cluster);
+  chat->set_events_poke([&feed] { feed.poke(); });
+  writer.set_events_listener([&feed] { feed.poke(); });
+  cluster.set_presence_listener([chat](bool availability_changed) { chat->remote_presence_changed(availability_changed); });
+  feed.start([&cluster] { cluster.say_hello(); });
+  cluster.start();
   auth::LoginThrottle by_address(kLoginFailuresPerMinute, std::chrono::minutes(1));
   auth::LoginThrottle by_account(kLoginFailuresPerMinute, std::chrono::minutes(1));
   api::ApiContext ctx{config, pool, chat, by_address, by_account, {}, {}};
@@ -138,6 +149,8 @@ int serve(const Config& config) {
   writer.stop();  // writes what was queued; its acks go to sockets already closed
   mailer.stop();  // after the writer: it may still enqueue; what is unsent waits in the outbox
   session_reaper.stop();
+  cluster.stop();
+  feed.stop();
   pool.stop();
   spdlog::info("stopped");
   return 0;

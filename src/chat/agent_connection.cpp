@@ -30,12 +30,12 @@ class AgentConnection : public ConnectionBase {
     bool online = agent_.doc.value("status", "online") == "online";
     bool changed = service_->hub().add_agent(agent_.id, l, online);
     reply({{"type", "ready"}, {"role", "agent"}, {"agent", agent_.doc}, {"teamAvailable", service_->hub().team_available()}});
-    service_->publish_agents(changed);
+    service_->local_presence_changed(changed);
   }
 
   void on_close() override {
     bool changed = service_->hub().remove_agent(agent_.id, link_.lock().get());
-    service_->publish_agents(changed);
+    service_->local_presence_changed(changed);
   }
 
  protected:
@@ -88,8 +88,7 @@ class AgentConnection : public ConnectionBase {
     last_typing_ = now;
     nlohmann::json f = {{"type", "typing"}, {"conversationId", conversation_id}, {"from", "agent"},
                         {"agentId", agent_.id}, {"name", agent_.name}};
-    auto text = make_frame(dump(f));
-    service_->hub().send_to_agents(text);
+    std::string text = dump(f);
     auto service = service_;
     service_->pool().run<std::int64_t>(
         [conversation_id](store::DbConn& conn) {
@@ -99,7 +98,8 @@ class AgentConnection : public ConnectionBase {
           return r[0][0].as<std::int64_t>();
         },
         [service, text](Outcome<std::int64_t> visitor) {
-          if (visitor.ok()) service->hub().send_to_visitor(visitor.value(), text);
+          // Colleagues see who is typing; the visitor sees "typing…", wherever they are connected.
+          service->broadcast(text, visitor.ok() ? visitor.value() : 0, true);
         });
   }
 

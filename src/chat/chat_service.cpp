@@ -1,45 +1,39 @@
 #include "parley/chat/chat_service.hpp"
 
 #include "connection_base.hpp"
+#include "parley/chat/cluster.hpp"
 
 namespace parley::chat {
 namespace {
 const store::Statement kAgentDocs{"agent_docs", "SELECT id, doc::text FROM agent_doc ORDER BY lower(doc->>'name'), id"};
 }  // namespace
 
-ChatService::ChatService(const Config& config, store::DbPool& pool, MessageWriter& writer, Hub& hub)
-    : config_(config), pool_(pool), writer_(writer), hub_(hub) {}
+ChatService::ChatService(const Config& config, store::DbPool& pool, MessageWriter& writer, Hub& hub, Cluster& cluster)
+    : config_(config), pool_(pool), writer_(writer), hub_(hub), cluster_(cluster) {}
 
 void ChatService::post_message(PendingMessage message, std::function<void(Outcome<StoredMessage>)> done) {
-  Hub& hub = hub_;
   // Offline mode decides by availability when the visitor wrote, not when it is committed.
   if (message.sender == "VISITOR") message.team_available = hub_.team_available();
-  message.done = [&hub, done = std::move(done)](Outcome<StoredMessage> result) {
-    // On the writer thread, in commit order: deliver before acknowledging, so every
-    // socket sees messages in the order they were committed.
-    if (result.ok() && result.value().inserted) {
-      Frame frame = message_frame(result.value().doc);
-      hub.send_to_visitor(result.value().visitor_id, frame);
-      hub.send_to_agents(frame);
-    }
-    done(std::move(result));
-  };
+  message.done = std::move(done);
   writer_.submit(std::move(message));
 }
 
-void ChatService::publish_conversation(const std::string& conversation_doc) {
-  hub_.send_to_agents(make_frame(R"({"type":"conversation","conversation":)" + conversation_doc + "}"));
-  auto doc = nlohmann::json::parse(conversation_doc, nullptr, false);
-  if (doc.is_discarded()) return;
-  nlohmann::json brief = {{"type", "conversation"},
-                          {"conversation", {{"id", doc["id"]}, {"status", doc["status"]}, {"version", doc["version"]}}}};
-  hub_.send_to_visitor(doc["visitor"]["id"].get<std::int64_t>(), make_frame(brief.dump()));
+void ChatService::broadcast(const std::string& frame, std::int64_t visitor_id, bool to_agents) {
+  cluster_.broadcast(frame, visitor_id, to_agents);
 }
 
+void ChatService::close_agent(std::int64_t agent_id) { cluster_.close_agent(agent_id, 4001, "session ended"); }
+
 void ChatService::set_agent_online(std::int64_t agent_id, bool online) {
-  bool changed = hub_.set_agent_online(agent_id, online);
-  publish_agents(changed);
+  local_presence_changed(hub_.set_agent_online(agent_id, online));
 }
+
+void ChatService::local_presence_changed(bool availability_changed) {
+  cluster_.announce_presence();
+  publish_agents(availability_changed);
+}
+
+void ChatService::remote_presence_changed(bool availability_changed) { publish_agents(availability_changed); }
 
 void ChatService::publish_agents(bool availability_changed) {
   if (availability_changed) {

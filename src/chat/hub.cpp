@@ -43,7 +43,30 @@ bool Hub::visitor_connected(std::int64_t visitor_id) const {
 }
 
 bool Hub::team_available_locked() const {
-  return std::any_of(agent_online_.begin(), agent_online_.end(), [](const auto& p) { return p.second; });
+  auto online = [](const auto& p) { return p.second; };
+  if (std::any_of(agent_online_.begin(), agent_online_.end(), online)) return true;
+  return std::any_of(remote_.begin(), remote_.end(),
+                     [&](const auto& r) { return std::any_of(r.second.agents.begin(), r.second.agents.end(), online); });
+}
+
+Hub::RemoteChange Hub::set_remote_agents(const std::string& process, std::map<std::int64_t, bool> agents,
+                                         std::chrono::steady_clock::time_point expires) {
+  std::lock_guard lock(mutex_);
+  bool before = team_available_locked();
+  auto it = remote_.find(process);
+  RemoteChange change;
+  change.agents_changed = it == remote_.end() ? !agents.empty() : it->second.agents != agents;
+  if (agents.empty()) remote_.erase(process);
+  else remote_[process] = RemoteAgents{std::move(agents), expires};
+  change.availability_changed = before != team_available_locked();
+  return change;
+}
+
+bool Hub::expire_remote(std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  bool before = team_available_locked();
+  std::erase_if(remote_, [&](const auto& r) { return r.second.expires <= now; });
+  return before != team_available_locked();
 }
 
 bool Hub::add_agent(std::int64_t agent_id, const std::shared_ptr<ClientLink>& link, bool online) {
@@ -119,6 +142,15 @@ bool Hub::team_available() const {
 }
 
 std::map<std::int64_t, bool> Hub::connected_agents() const {
+  std::lock_guard lock(mutex_);
+  auto all = agent_online_;
+  for (const auto& [process, remote] : remote_) {
+    for (const auto& [id, online] : remote.agents) all[id] = all[id] || online;
+  }
+  return all;
+}
+
+std::map<std::int64_t, bool> Hub::local_agents() const {
   std::lock_guard lock(mutex_);
   return agent_online_;
 }

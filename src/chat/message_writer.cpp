@@ -3,8 +3,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 
+#include "parley/chat/event_log.hpp"
 #include "parley/store/db_pool.hpp"
 
 namespace parley::chat {
@@ -28,18 +30,27 @@ WITH input AS (
   UPDATE conversation cv SET updated_at = now(), last_message_id = m.max_id
   FROM (SELECT conversation_id, max(id) AS max_id FROM ins GROUP BY conversation_id) m
   WHERE cv.id = m.conversation_id
-)
-SELECT input.i, ins.id IS NOT NULL AS inserted, coalesce(ins.id, old.id) AS id, cv.visitor_id,
-  CASE
-    WHEN ins.id IS NOT NULL THEN json_build_object(
+), fresh AS (
+  SELECT ins.id, ins.conversation_id, ins.client_id, cv.visitor_id, json_build_object(
       'id', ins.id, 'conversationId', ins.conversation_id, 'sender', ins.sender, 'agentId', ins.agent_id,
-      'agentName', input.an, 'clientId', ins.client_id, 'body', ins.body, 'createdAt', parley_time(ins.created_at))::text
+      'agentName', input.an, 'clientId', ins.client_id, 'body', ins.body,
+      'createdAt', parley_time(ins.created_at))::text AS doc
+  FROM ins JOIN input ON input.c = ins.conversation_id AND input.k = ins.client_id
+  JOIN conversation cv ON cv.id = ins.conversation_id
+), ev AS (
+  -- Every process delivers these, in seq order (see event_log.hpp); one serialisation each.
+  INSERT INTO event_log (visitor_id, frame, to_agents)
+  SELECT visitor_id, '{"type":"message","message":' || doc || '}', true FROM fresh ORDER BY id
+)
+SELECT input.i, fresh.id IS NOT NULL AS inserted, coalesce(fresh.id, old.id) AS id, cv.visitor_id,
+  CASE
+    WHEN fresh.id IS NOT NULL THEN fresh.doc
     WHEN old.id IS NOT NULL AND old.sender = input.s AND old.agent_id IS NOT DISTINCT FROM input.a
       THEN (SELECT doc::text FROM message_doc WHERE id = old.id)
   END AS doc,
   old.id IS NOT NULL AS exists_already
 FROM input
-LEFT JOIN ins ON ins.conversation_id = input.c AND ins.client_id = input.k
+LEFT JOIN fresh ON fresh.conversation_id = input.c AND fresh.client_id = input.k
 LEFT JOIN message old ON old.conversation_id = input.c AND old.client_id = input.k
 LEFT JOIN conversation cv ON cv.id = input.c
 ORDER BY input.i
@@ -67,6 +78,11 @@ void MessageWriter::stop() {
 std::size_t MessageWriter::queue_depth() const {
   std::lock_guard lock(mutex_);
   return queue_.size();
+}
+
+void MessageWriter::set_events_listener(std::function<void()> on_committed) {
+  std::lock_guard lock(mutex_);
+  events_committed_ = std::move(on_committed);
 }
 
 void MessageWriter::set_batch_hook(BatchHook hook, std::function<void()> after_commit) {
@@ -138,8 +154,10 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
   };
   auto started = std::chrono::steady_clock::now();
   bool wake_after_commit = false;
+  bool any_inserted = false;
   auto outcome = slot.run<std::vector<Row>>([&](store::DbConn& conn) {
     pqxx::work txn(conn.raw());
+    lock_event_order(conn, txn);  // first: our event rows commit in seq order
     pqxx::result r = conn.exec(txn, kInsertBatch, rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     std::vector<Row> out(batch.size());
     for (const auto& row : r) {
@@ -158,6 +176,8 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
       }
       if (!inserted.empty()) wake_after_commit = batch_hook_(conn, txn, inserted);
     }
+    any_inserted = std::any_of(out.begin(), out.end(), [](const Row& o) { return o.inserted; });
+    if (any_inserted) notify_events(conn, txn);
     txn.commit();
     return out;
   });
@@ -181,6 +201,7 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
     return;
   }
   if (wake_after_commit && after_commit_) after_commit_();
+  if (any_inserted && events_committed_) events_committed_();
   const auto& results = outcome.value();
   std::size_t stored = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {

@@ -5,6 +5,7 @@
 
 #include "parley/auth/crypto.hpp"
 #include "connection_base.hpp"
+#include "parley/chat/event_log.hpp"
 
 namespace parley::chat {
 namespace {
@@ -153,11 +154,16 @@ class VisitorConnection : public ConnectionBase {
           }
           std::size_t waiting = std::count(client_ids.begin(), client_ids.end(), ',') + 1;
           if (s.already_stored.size() >= waiting) return s;  // nothing new: open nothing
+          lock_event_order(conn, txn);  // the new conversation's event precedes its first message
           auto inserted = conn.exec(txn, kStartConversation, visitor_id, page);
           auto c = conn.exec(txn, kOpenConversation, visitor_id);
           if (c.empty()) throw ApiError::conflict("Could not open a conversation; retry");
           s.ref = ConversationRef{c[0][0].as<std::int64_t>(), c[0][1].c_str(), c[0][2].is_null() ? "" : c[0][2].c_str()};
-          if (!inserted.empty()) s.doc = conn.exec(txn, kConversationDoc, s.ref->id)[0][0].c_str();
+          if (!inserted.empty()) {
+            s.doc = conn.exec(txn, kConversationDoc, s.ref->id)[0][0].c_str();
+            append_conversation_event(conn, txn, s.doc);
+            notify_events(conn, txn);
+          }
           txn.commit();
           return s;
         },
@@ -171,7 +177,7 @@ class VisitorConnection : public ConnectionBase {
           }
           auto& started = result.value();
           if (started.ref) conversation_ = started.ref;
-          if (!started.doc.empty()) service_->publish_conversation(started.doc);
+          if (!started.doc.empty()) service_->events_appended();
           for (auto& m : waiting) {
             if (auto it = started.already_stored.find(m.client_id); it != started.already_stored.end()) {
               send_raw(ack_frame(m.client_id, it->second));
@@ -250,7 +256,7 @@ class VisitorConnection : public ConnectionBase {
     with_conversation([this] {
       if (!conversation_) return;
       nlohmann::json f = {{"type", "typing"}, {"conversationId", conversation_->id}, {"from", "visitor"}};
-      service_->hub().send_to_agents(make_frame(f.dump()));
+      service_->broadcast(f.dump(), 0, true);
     });
   }
 

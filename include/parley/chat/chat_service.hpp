@@ -21,23 +21,37 @@ struct AgentIdentity {
   nlohmann::json doc;  // the Agent document (id, email, name, role, status)
 };
 
+class Cluster;
+
 class ChatService : public std::enable_shared_from_this<ChatService> {
  public:
-  ChatService(const Config& config, store::DbPool& pool, MessageWriter& writer, Hub& hub);
+  ChatService(const Config& config, store::DbPool& pool, MessageWriter& writer, Hub& hub, Cluster& cluster);
 
   std::shared_ptr<FrameHandler> visitor_handler();
   std::shared_ptr<FrameHandler> agent_handler(AgentIdentity agent);
 
-  // Stores a message and delivers it to everyone concerned, in commit order; `done`
-  // gets the stored Message document (also for a re-send of an already stored one).
+  // Stores a message; `done` gets the stored Message document after the commit (also for a
+  // re-send of one stored before). Delivery to sockets goes through the event log, so every
+  // process — this one included — delivers in commit order.
   void post_message(PendingMessage message, std::function<void(Outcome<StoredMessage>)> done);
 
-  // Tells agents (full document) and the conversation's visitor (id and status) that a
-  // conversation changed.
-  void publish_conversation(const std::string& conversation_doc);
-  // Sends the agent list with who is connected to every agent, and availability to
-  // visitors when it changed.
-  void publish_agents(bool availability_changed);
+  // Set at start: tells this process's EventFeed to read the event log now.
+  void set_events_poke(std::function<void()> poke) { poke_events_ = std::move(poke); }
+  // After committing a transaction that appended events (see event_log.hpp).
+  void events_appended() {
+    if (poke_events_) poke_events_();
+  }
+
+  // Ephemeral, to every process: typing indicators.
+  void broadcast(const std::string& frame, std::int64_t visitor_id, bool to_agents);
+  // Closes the agent's sockets on every process (logout, password change).
+  void close_agent(std::int64_t agent_id);
+
+  // This process's agents changed (connected, left, online/away): tell agents and visitors
+  // here, and the other processes.
+  void local_presence_changed(bool availability_changed);
+  // Another process's agents changed: tell agents and visitors here.
+  void remote_presence_changed(bool availability_changed);
   void set_agent_online(std::int64_t agent_id, bool online);
 
   store::DbPool& pool() { return pool_; }
@@ -45,10 +59,14 @@ class ChatService : public std::enable_shared_from_this<ChatService> {
   const Config& config() const { return config_; }
 
  private:
+  void publish_agents(bool availability_changed);
+
   const Config& config_;
   store::DbPool& pool_;
   MessageWriter& writer_;
   Hub& hub_;
+  Cluster& cluster_;
+  std::function<void()> poke_events_;
 };
 
 // Validation shared by both roles; throws ApiError(400) with the field named.

@@ -2,7 +2,9 @@
 // Who is connected, and fan-out to them. Sets of weak links are copied under the mutex
 // and written to after it is released: no lock is held while calling out.
 #include <cstdint>
+#include <chrono>
 #include <map>
+#include <string>
 #include <mutex>
 #include <vector>
 
@@ -26,10 +28,23 @@ class Hub {
   void send_to_all_visitors(const Frame& frame) const;
   void close_agent(std::int64_t agent_id, int code, const std::string& reason) const;
 
-  // At least one agent is connected and not away.
+  // Agents connected to another Parley process, as it announced them (see cluster.hpp);
+  // forgotten at `expires` unless announced again. set_remote_agents answers whether the
+  // set of agents changed and whether team availability changed; expire_remote the latter.
+  struct RemoteChange {
+    bool agents_changed = false;
+    bool availability_changed = false;
+  };
+  RemoteChange set_remote_agents(const std::string& process, std::map<std::int64_t, bool> agents,
+                         std::chrono::steady_clock::time_point expires);
+  bool expire_remote(std::chrono::steady_clock::time_point now);
+
+  // At least one agent is connected (to any process) and not away.
   bool team_available() const;
-  // Agent id → online (connected and not away); only connected agents are listed.
+  // Agent id → online (connected and not away), across processes; only connected agents.
   std::map<std::int64_t, bool> connected_agents() const;
+  // The same, for the agents connected to this process only.
+  std::map<std::int64_t, bool> local_agents() const;
   std::size_t visitor_links() const;
   std::size_t agent_links() const;
 
@@ -45,6 +60,11 @@ class Hub {
   std::map<std::int64_t, Links> visitors_;
   std::map<std::int64_t, Links> agents_;
   std::map<std::int64_t, bool> agent_online_;  // preference of connected agents
+  struct RemoteAgents {
+    std::map<std::int64_t, bool> agents;
+    std::chrono::steady_clock::time_point expires;
+  };
+  std::map<std::string, RemoteAgents> remote_;  // by process id
 };
 
 }  // namespace parley::chat

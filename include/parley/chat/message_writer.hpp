@@ -84,6 +84,9 @@ class MessageWriter {
 
   // Set before messages are submitted (e.g. the email outbox, see mail/outbox.hpp).
   void set_batch_hook(BatchHook hook, std::function<void()> after_commit);
+  // Called after a commit that appended events (the local EventFeed reads them at once,
+  // without waiting for the NOTIFY round trip).
+  void set_events_listener(std::function<void()> on_committed);
 
  private:
   void thread_main();
@@ -99,6 +102,7 @@ class MessageWriter {
   WriterStats stats_;
   BatchHook batch_hook_;                   // guarded by mutex_ until the writer thread reads it
   std::function<void()> after_commit_;
+  std::function<void()> events_committed_;
   std::thread thread_;
 };
 

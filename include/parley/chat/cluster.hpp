@@ -1,0 +1,55 @@
+#pragma once
+// What Parley processes sharing one database tell each other that is not worth storing:
+// typing, who of the agents is connected, "close this agent's sockets". Sent as NOTIFY on
+// kSignalsChannel, received through the EventFeed. A process knows nothing of the others
+// beyond what they announce: each re-announces its agents every few seconds, and what is
+// not re-announced expires (a process killed with SIGKILL simply stops announcing).
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "parley/chat/hub.hpp"
+#include "parley/store/db_pool.hpp"
+
+namespace parley::chat {
+
+class Cluster {
+ public:
+  Cluster(store::DbPool& pool, Hub& hub);
+  ~Cluster();
+
+  // Called with true when another process's announcement changed whether the team is
+  // available (and with false when only who is connected changed).
+  void set_presence_listener(std::function<void(bool availability_changed)> fn);
+  void start();
+  void stop();
+
+  // Delivers `frame` to this process's sockets and every other process's: to agents when
+  // `to_agents`, to the visitor's tabs when `visitor_id` is not 0.
+  void broadcast(const std::string& frame, std::int64_t visitor_id, bool to_agents);
+  void close_agent(std::int64_t agent_id, int code, const std::string& reason);
+  // This process's connected agents changed.
+  void announce_presence();
+  // Asks every process to announce (after this one connected or reconnected).
+  void say_hello();
+
+  void on_signal(const std::string& payload);  // from the EventFeed thread
+
+ private:
+  void notify(const std::string& payload);
+  void heartbeat_loop();
+
+  store::DbPool& pool_;
+  Hub& hub_;
+  std::string process_id_;
+  std::function<void(bool)> on_presence_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread heartbeat_;
+};
+
+}  // namespace parley::chat

@@ -1,0 +1,53 @@
+#pragma once
+// Reads the event log (event_log.hpp) in seq order and hands each event to the sockets of
+// this process — for every process alike, the one that wrote it included. Woken by NOTIFY
+// from other processes, by poke() from this one, and once a second in any case; after a lost
+// connection it reconnects and continues from the last seq it delivered: no gap, no repeat.
+// The same connection LISTENs for ephemeral signals (typing, presence), passed on as they come.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <pqxx/connection>
+
+#include "parley/chat/hub.hpp"
+
+namespace parley::chat {
+
+class EventFeed {
+ public:
+  using SignalHandler = std::function<void(const std::string& payload)>;
+
+  EventFeed(std::string database_url, Hub& hub, SignalHandler on_signal);
+  ~EventFeed();
+
+  // Reads the current end of the log (the feed delivers what comes after) and starts the
+  // thread. `on_connected` runs on the feed thread after every (re)connection.
+  void start(std::function<void()> on_connected);
+  void poke();  // thread-safe
+  void stop();
+
+  std::uint64_t delivered() const { return delivered_.load(); }
+  std::uint64_t reconnects() const { return reconnects_.load(); }
+
+ private:
+  void thread_main();
+  void serve_connection();  // returns when the connection breaks or on stop
+  std::size_t read_events(pqxx::connection& conn);
+
+  std::string url_;
+  Hub& hub_;
+  SignalHandler on_signal_;
+  std::function<void()> on_connected_;
+  int wake_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::int64_t cursor_ = -1;  // last seq delivered; -1 until the end of the log is known
+  std::atomic<std::uint64_t> delivered_{0};
+  std::atomic<std::uint64_t> reconnects_{0};
+  std::thread thread_;
+};
+
+}  // namespace parley::chat

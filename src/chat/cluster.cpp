@@ -1,0 +1,109 @@
+#include "parley/chat/cluster.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "parley/auth/crypto.hpp"
+#include "parley/chat/event_log.hpp"
+
+namespace parley::chat {
+namespace {
+
+constexpr auto kAnnounceEvery = std::chrono::seconds(5);
+constexpr auto kForgetAfter = std::chrono::seconds(15);  // three missed announcements
+constexpr std::size_t kMaxPayload = 7900;                // PostgreSQL refuses 8000 bytes and more
+
+const store::Statement kNotify{"cluster_notify", "SELECT pg_notify($1, $2)"};
+
+}  // namespace
+
+Cluster::Cluster(store::DbPool& pool, Hub& hub) : pool_(pool), hub_(hub), process_id_(auth::random_token().substr(0, 16)) {}
+
+Cluster::~Cluster() { stop(); }
+
+void Cluster::set_presence_listener(std::function<void(bool)> fn) { on_presence_ = std::move(fn); }
+
+void Cluster::start() {
+  heartbeat_ = std::thread([this] { heartbeat_loop(); });
+}
+
+void Cluster::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (heartbeat_.joinable()) heartbeat_.join();
+}
+
+void Cluster::heartbeat_loop() {
+  std::unique_lock lock(mutex_);
+  while (!cv_.wait_for(lock, kAnnounceEvery, [this] { return stopping_; })) {
+    lock.unlock();
+    announce_presence();
+    if (hub_.expire_remote(std::chrono::steady_clock::now()) && on_presence_) on_presence_(true);
+    lock.lock();
+  }
+}
+
+void Cluster::notify(const std::string& payload) {
+  if (payload.size() > kMaxPayload) {
+    spdlog::warn("cluster signal of {} bytes not sent (over the NOTIFY limit)", payload.size());
+    return;
+  }
+  pool_.run<Unit>(
+      [payload](store::DbConn& conn) {
+        pqxx::nontransaction txn(conn.raw());
+        conn.exec(txn, kNotify, std::string(kSignalsChannel), payload);
+        return Unit{};
+      },
+      [](Outcome<Unit>) {});  // ephemeral: lost when the database is away, like the moment itself
+}
+
+void Cluster::broadcast(const std::string& frame, std::int64_t visitor_id, bool to_agents) {
+  Frame shared = make_frame(frame);
+  if (to_agents) hub_.send_to_agents(shared);
+  if (visitor_id) hub_.send_to_visitor(visitor_id, shared);
+  notify(nlohmann::json{{"p", process_id_}, {"t", "frame"}, {"v", visitor_id}, {"a", to_agents}, {"f", frame}}.dump());
+}
+
+void Cluster::close_agent(std::int64_t agent_id, int code, const std::string& reason) {
+  hub_.close_agent(agent_id, code, reason);
+  notify(nlohmann::json{{"p", process_id_}, {"t", "close_agent"}, {"id", agent_id}, {"code", code}, {"reason", reason}}.dump());
+}
+
+void Cluster::announce_presence() {
+  nlohmann::json agents = nlohmann::json::object();
+  for (const auto& [id, online] : hub_.local_agents()) agents[std::to_string(id)] = online;
+  notify(nlohmann::json{{"p", process_id_}, {"t", "presence"}, {"agents", agents}}.dump());
+}
+
+void Cluster::say_hello() { notify(nlohmann::json{{"p", process_id_}, {"t", "hello"}}.dump()); }
+
+void Cluster::on_signal(const std::string& payload) {
+  auto signal = nlohmann::json::parse(payload, nullptr, false);
+  if (signal.is_discarded() || !signal.is_object() || signal.value("p", "") == process_id_) return;
+  std::string type = signal.value("t", "");
+  try {
+    if (type == "frame") {
+      Frame frame = make_frame(signal.at("f").get<std::string>());
+      if (signal.value("a", false)) hub_.send_to_agents(frame);
+      if (auto visitor = signal.value("v", std::int64_t{0})) hub_.send_to_visitor(visitor, frame);
+    } else if (type == "close_agent") {
+      hub_.close_agent(signal.at("id").get<std::int64_t>(), signal.value("code", 4001), signal.value("reason", "session ended"));
+    } else if (type == "presence") {
+      std::map<std::int64_t, bool> agents;
+      for (const auto& [id, online] : signal.at("agents").items()) agents[std::stoll(id)] = online.get<bool>();
+      auto change = hub_.set_remote_agents(signal.at("p").get<std::string>(), std::move(agents),
+                                           std::chrono::steady_clock::now() + kForgetAfter);
+      if (change.agents_changed && on_presence_) on_presence_(change.availability_changed);
+    } else if (type == "hello") {
+      announce_presence();
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("ignoring a malformed cluster signal: {}", e.what());
+  }
+}
+
+}  // namespace parley::chat
