@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "parley/api/api.hpp"
+#include "parley/chat/event_feed.hpp"
 #include "parley/core/error.hpp"
 #include "parley/metrics/registry.hpp"
 #include "parley/net/address_set.hpp"
@@ -116,7 +117,8 @@ struct OutboxCounts {
 }  // namespace
 
 std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& ctx, net::ServerStats& server,
-                                              chat::MessageWriter& writer, const chat::Hub& hub) {
+                                              chat::MessageWriter& writer, const chat::Hub& hub,
+                                              const chat::EventFeed& feed) {
   auto state = std::make_shared<MetricsState>(ctx.config);
   auto& r = state->registry;
   auto* stats = &server;
@@ -170,6 +172,12 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
                                        "Time to write and commit one group-commit batch.", metrics::latency_buckets())
                                .get();
 
+  const chat::EventFeed* f = &feed;
+  r.callback("parley_events_delivered_total",
+             "Events (messages, conversation changes) read from the event log and handed to this process's sockets.",
+             Type::counter, [f] { return static_cast<double>(f->delivered()); });
+  r.callback("parley_event_feed_reconnects_total", "Times the event feed lost its PostgreSQL connection and reconnected.",
+             Type::counter, [f] { return static_cast<double>(f->reconnects()); });
   r.callback("parley_db_queue_depth", "Database jobs waiting for a connection of the pool.", Type::gauge,
              [pool] { return static_cast<double>(pool->queue_depth()); });
   r.callback("parley_db_rejected_total", "Database jobs refused because the pool's queue was full (503).",

@@ -13,7 +13,7 @@
 #include "parley/mail/outbox.hpp"
 #include "parley/mail/outbox_worker.hpp"
 #include "parley/store/migrations.hpp"
-#include "session_reaper.hpp"
+#include "housekeeping.hpp"
 #include "ws_upgrade.hpp"
 
 namespace parley::app {
@@ -24,7 +24,7 @@ constexpr std::size_t kDbQueueLimit = 10000;
 constexpr std::size_t kWriterQueueLimit = 100000;
 constexpr std::size_t kWriterMaxBatch = 1000;
 constexpr int kLoginFailuresPerMinute = 10;
-constexpr auto kSessionCheckInterval = std::chrono::seconds(10);
+constexpr auto kHousekeepingInterval = std::chrono::seconds(10);
 
 // Every socket is a file: take all the process is allowed.
 void raise_file_limit() {
@@ -103,7 +103,7 @@ int serve(const Config& config) {
   auth::LoginThrottle by_address(kLoginFailuresPerMinute, std::chrono::minutes(1));
   auth::LoginThrottle by_account(kLoginFailuresPerMinute, std::chrono::minutes(1));
   api::ApiContext ctx{config, pool, chat, by_address, by_account, {}, {}};
-  SessionReaper session_reaper(pool, hub, kSessionCheckInterval);
+  Housekeeping housekeeping(pool, hub, kHousekeepingInterval);
 
   http::Router router;
   api::register_health_routes(router, ctx);
@@ -112,7 +112,7 @@ int serve(const Config& config) {
   api::register_inbox_routes(router, ctx);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
-  auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub);
+  auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);
   std::uint16_t port = 0;
   try {
     port = server.bind();
@@ -148,7 +148,7 @@ int serve(const Config& config) {
   server.run();
   writer.stop();  // writes what was queued; its acks go to sockets already closed
   mailer.stop();  // after the writer: it may still enqueue; what is unsent waits in the outbox
-  session_reaper.stop();
+  housekeeping.stop();
   cluster.stop();
   feed.stop();
   pool.stop();

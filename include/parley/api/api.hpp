@@ -10,6 +10,10 @@ namespace parley::net {
 struct ServerStats;
 }
 
+namespace parley::chat {
+class EventFeed;
+}
+
 namespace parley::api {
 
 struct ApiContext {
@@ -31,6 +35,7 @@ void register_inbox_routes(http::Router& router, ApiContext& ctx);
 // hooks on the server and the writer. Call before the server runs; keep the returned handle
 // for as long as the server runs.
 std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& ctx, net::ServerStats& server,
-                                              chat::MessageWriter& writer, const chat::Hub& hub);
+                                              chat::MessageWriter& writer, const chat::Hub& hub,
+                                              const chat::EventFeed& feed);
 
 }  // namespace parley::api

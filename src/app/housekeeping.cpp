@@ -1,0 +1,62 @@
+#include "housekeeping.hpp"
+
+#include "parley/auth/agent_accounts.hpp"
+
+namespace parley::app {
+namespace {
+// Long enough for any process's feed to have read them, short enough to keep the table small.
+const store::Statement kPruneEvents{"event_log_prune",
+                                    "DELETE FROM event_log WHERE created_at < now() - interval '10 minutes'"};
+constexpr int kPruneEveryRounds = 6;
+}  // namespace
+
+Housekeeping::Housekeeping(store::DbPool& pool, chat::Hub& hub, std::chrono::seconds interval)
+    : pool_(pool), hub_(hub), interval_(interval), thread_([this] { run(); }) {}
+
+Housekeeping::~Housekeeping() { stop(); }
+
+void Housekeeping::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Housekeeping::run() {
+  std::unique_lock lock(mutex_);
+  for (int round = 1; !cv_.wait_for(lock, interval_, [this] { return stopping_; }); ++round) {
+    lock.unlock();
+    close_ended_sessions();
+    if (round % kPruneEveryRounds == 0) prune_event_log();
+    lock.lock();
+  }
+}
+
+void Housekeeping::close_ended_sessions() {
+  std::vector<std::int64_t> connected;
+  for (const auto& [id, online] : hub_.local_agents()) connected.push_back(id);
+  if (connected.empty()) return;
+  chat::Hub& hub = hub_;
+  pool_.run<std::vector<std::int64_t>>(
+      [connected](store::DbConn& conn) { return auth::agents_without_session(conn, connected); },
+      [&hub](Outcome<std::vector<std::int64_t>> ended) {
+        if (!ended.ok()) return;  // the database is away: try again next round
+        for (auto id : ended.value()) hub.close_agent(id, 4001, "session ended");
+      });
+}
+
+void Housekeeping::prune_event_log() {
+  pool_.run<Unit>(
+      [](store::DbConn& conn) {
+        pqxx::work txn(conn.raw());
+        conn.exec(txn, kPruneEvents);
+        txn.commit();
+        return Unit{};
+      },
+      [](Outcome<Unit>) {});  // any process may prune; a failed round is retried next time
+}
+
+}  // namespace parley::app

@@ -1,0 +1,36 @@
+#pragma once
+// Periodic chores of one process:
+// - closes the sockets of agents whose sessions ended outside this process (disabled or
+//   password reset by `parley agent`, logged out through another process, expired);
+//   logout and password change through this process close them at once;
+// - forgets old event_log rows (clients that were away catch up from the message table).
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "parley/chat/hub.hpp"
+#include "parley/store/db_pool.hpp"
+
+namespace parley::app {
+
+class Housekeeping {
+ public:
+  Housekeeping(store::DbPool& pool, chat::Hub& hub, std::chrono::seconds interval);
+  ~Housekeeping();
+  void stop();
+
+ private:
+  void run();
+  void close_ended_sessions();
+  void prune_event_log();
+
+  store::DbPool& pool_;
+  chat::Hub& hub_;
+  std::chrono::seconds interval_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace parley::app
