@@ -44,6 +44,9 @@ void WsSession::run(bhttp::request<bhttp::string_body>&& upgrade_request) {
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(bhttp::field::server, "Parley"); }));
   ws_.read_message_max(kWsMessageLimit);
+  // Each message goes out as one frame, straight from the shared buffer: with fragmenting
+  // on, Beast would keep a 4 KiB write buffer per socket for the socket's whole life.
+  ws_.auto_fragment(false);
   auto req = std::make_shared<bhttp::request<bhttp::string_body>>(std::move(upgrade_request));
   ws_.async_accept(*req, [self = shared_from_this(), req](beast::error_code ec) { self->on_accept(ec); });
 }
