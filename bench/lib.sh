@@ -71,6 +71,23 @@ bench_db() {
   printf '%s' "$url"
 }
 
+# bench_prefill_history DB: a history like a deployment's (HISTORY_CONVERSATIONS resolved
+# conversations of 20 messages each), then VACUUM ANALYZE, so plans and statistics are those of
+# a database in use rather than of an empty one. The same for Parley and the peer.
+bench_prefill_history() {
+  pg_psql "$BENCH_PG_SOCK" "$1" -q <<SQL >/dev/null
+INSERT INTO visitor (name) SELECT 'history ' || g FROM generate_series(1, ${BENCH_HISTORY_CONVERSATIONS:-10000}) g;
+INSERT INTO conversation (visitor_id, status, page_url, created_at, updated_at)
+  SELECT id, 'RESOLVED', 'https://shop.example/', now() - interval '30 days', now() - interval '30 days' FROM visitor;
+INSERT INTO message (conversation_id, sender, client_id, body, created_at)
+  SELECT c.id, 'VISITOR', 'h' || g, 'an earlier message of this conversation', c.created_at
+  FROM conversation c, generate_series(1, 20) g;
+UPDATE conversation c SET last_message_id = m.max_id
+  FROM (SELECT conversation_id, max(id) AS max_id FROM message GROUP BY conversation_id) m WHERE m.conversation_id = c.id;
+VACUUM ANALYZE;
+SQL
+}
+
 # _bench_wait_listening LOG PID: the port a server logs as "listening on HOST:PORT".
 _bench_wait_listening() {
   local log=$1 pid=$2 i port

@@ -16,6 +16,7 @@ DbConn& ConnectionSlot::connection() {
   if (now < retry_after_) throw ApiError::unavailable();
   try {
     conn_ = std::make_unique<DbConn>(url_);
+    if (!session_setup_.empty()) pqxx::nontransaction(conn_->raw()).exec(session_setup_);
   } catch (const std::exception& e) {
     retry_after_ = now + kReconnectPause;
     spdlog::warn("database connection failed: {}", e.what());

@@ -32,13 +32,16 @@ function mustReplace(text, from, to, what) {
 
 /**
  * The site file rewritten for a loopback test.
- * upstream: "HOST:PORT" for the `server parley:8080` line.
+ * upstream: "HOST:PORT" for the `server parley:8080` line, or an array of them: one `server`
+ * line each, with the shipped line's parameters (several Parley processes).
  * tls: {cert, key, port} keeps TLS with these files on 127.0.0.1:port; otherwise `httpPort`
  * serves the main site in plain HTTP. `redirectPort` takes the port-80 server.
  */
 export function renderSite({ upstream, httpPort, redirectPort, tls } = {}) {
   let site = readFileSync(NGINX_CONF, 'utf8');
-  site = mustReplace(site, /server\s+parley:8080\b/, `server ${upstream}`, 'the upstream server');
+  const servers = [].concat(upstream);
+  site = mustReplace(site, /^(\s*)server\s+parley:8080\b([^;\n]*);/m,
+    (_, indent, params) => servers.map((s) => `${indent}server ${s}${params};`).join('\n'), 'the upstream server');
   site = mustReplace(site, /^\s*listen\s+\[::\]:443\s+ssl[^;]*;\s*$/m, '', 'the IPv6 TLS listen');
   site = mustReplace(site, /^\s*listen\s+\[::\]:80\s*;\s*$/m, '', 'the IPv6 plain listen');
   site = mustReplace(site, /^(\s*)listen\s+80\s*;/m, `$1listen 127.0.0.1:${redirectPort};`, 'listen 80');

@@ -23,7 +23,9 @@ namespace parley::store {
 // On a lost connection `conn` is reset so the next use reconnects.
 class ConnectionSlot {
  public:
-  explicit ConnectionSlot(std::string url) : url_(std::move(url)) {}
+  // `session_setup` runs on every new connection (e.g. SET statements).
+  explicit ConnectionSlot(std::string url, std::string session_setup = {})
+      : url_(std::move(url)), session_setup_(std::move(session_setup)) {}
 
   template <class T>
   Outcome<T> run(const std::function<T(DbConn&)>& work) {
@@ -41,6 +43,7 @@ class ConnectionSlot {
   ApiError translate_current_exception();
 
   std::string url_;
+  std::string session_setup_;
   std::unique_ptr<DbConn> conn_;
   std::chrono::steady_clock::time_point retry_after_{};
 };

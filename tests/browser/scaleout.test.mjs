@@ -1,0 +1,245 @@
+// Scale-out in the browser: the flow of tests/browser/inbox.test.mjs (two agents in two browser
+// contexts and a visitor; the visitor writes, both agents see it; agent A assigns, B sees it;
+// A types and replies, the visitor sees typing then the reply; A resolves) with TWO Parley
+// processes on one database behind the shipped docker/nginx.conf, whose upstream lists both
+// (least_conn). The agents work through nginx, which spreads their sockets; each socket's
+// process is read from that process's /metrics, and the visitor is then sent straight to a
+// process that the replying agent is NOT on, so every step crosses processes.
+// Headless Chromium, real binary, real PostgreSQL, real nginx. No timing assertions.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from '../support/browser.mjs';
+import { startParley, runParley } from '../support/parley.mjs';
+import { createDatabase } from '../support/pg.mjs';
+import { request, waitFor } from '../support/http.mjs';
+import { renderSite, startNginx, freePort } from '../support/nginx.mjs';
+import {
+  LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, waitSent, exactText, watchPage, screenshot,
+} from './lib.mjs';
+
+const TEST_OPTS = { timeout: 240000 };
+const PASSWORD = 'scaleout browser password 3';
+
+async function addAgent(databaseUrl, email, name, role = 'agent') {
+  const r = await runParley(['agent', 'add', '--email', email, '--name', name, '--role', role], {
+    env: { DATABASE_URL: databaseUrl },
+    input: `${PASSWORD}\n`,
+  });
+  assert.equal(r.code, 0, `agent add ${email}: ${r.stderr}`);
+}
+
+/** parley_connections{kind="agent"} of one process, read straight from it (not through nginx). */
+async function agentSockets(server) {
+  const res = await request(server.url + '/metrics');
+  assert.equal(res.status, 200, res.text);
+  const m = /^parley_connections\{kind="agent"\}\s+(\d+(?:\.\d+)?)\s*$/m.exec(res.text);
+  assert.ok(m, `no parley_connections{kind="agent"} in /metrics:\n${res.text.slice(0, 2000)}`);
+  return Number(m[1]);
+}
+
+async function socketCounts(servers) {
+  return Promise.all(servers.map(agentSockets));
+}
+
+/** A logged-in inbox page at `front` (its own browser context), switched Online. */
+async function agentInbox(browser, front, email) {
+  const ctx = await browser.newContext({ viewport: VIEWPORT });
+  const page = await ctx.newPage();
+  const watch = watchPage(page);
+  await page.goto(`${front}/inbox/`);
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('conversation-list').waitFor({ state: 'attached', timeout: LONG });
+  await page.getByTestId('me-name').filter({ hasText: /\S/ }).waitFor({ timeout: LONG });
+  const toggle = page.getByTestId('presence-toggle');
+  if ((await toggle.getAttribute('data-status')) !== 'online') await toggle.click();
+  await page.locator('[data-testid="presence-toggle"][data-status="online"]').waitFor({ timeout: LONG });
+  return { ctx, page, watch };
+}
+
+const byId = (page, id) => page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`);
+const item = (page, text) => page.getByTestId('conversation-item').filter({ hasText: text });
+
+describe('two Parley processes behind nginx: agents and a visitor on different processes', TEST_OPTS, () => {
+  let servers = [];
+  let nginx;
+  let browser;
+  let site;
+  let front;
+  const contexts = [];
+
+  before(async () => {
+    const port = await freePort();
+    const redirectPort = await freePort();
+    front = `http://127.0.0.1:${port}`;
+    const db = createDatabase();
+    await addAgent(db, 'alice@scale.test', 'Alice Agent', 'admin');
+    await addAgent(db, 'bob@scale.test', 'Bob Agent');
+    // Both processes: the same database and the same public URL (nginx's).
+    const env = { DATABASE_URL: db, PARLEY_PUBLIC_URL: front };
+    servers = await Promise.all([startParley({ env }), startParley({ env })]);
+    nginx = await startNginx(renderSite({ upstream: servers.map((s) => `127.0.0.1:${s.port}`), httpPort: port, redirectPort }), port);
+    browser = await launchBrowser();
+    site = await customerSite();
+  });
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await site?.close();
+    await nginx?.stop();
+    for (const s of servers) await s.stop();
+  });
+
+  it('the visitor writes, both agents see it; A assigns (B sees it), types, replies, resolves — across processes', TEST_OPTS, async () => {
+    assert.deepEqual(await socketCounts(servers), [0, 0]);
+    // Alice's inbox through nginx: which process holds her socket?
+    const A = await agentInbox(browser, front, 'alice@scale.test');
+    contexts.push(A.ctx);
+    const afterAlice = await waitFor(async () => {
+      const c = await socketCounts(servers);
+      return c[0] + c[1] === 1 && c;
+    }, { deadline: LONG, what: 'Alice\'s socket on one of the processes' });
+    const alicesProcess = afterAlice[0] === 1 ? 0 : 1;
+    // Bob's, through nginx too: least_conn sends it to the process with fewer connections.
+    const B = await agentInbox(browser, front, 'bob@scale.test');
+    contexts.push(B.ctx);
+    const afterBob = await waitFor(async () => {
+      const c = await socketCounts(servers);
+      return c[0] + c[1] === 2 && c;
+    }, { deadline: LONG, what: 'Bob\'s socket on one of the processes' });
+    const bobsProcess = afterBob[alicesProcess] === 2 ? alicesProcess : 1 - alicesProcess;
+    // Both processes listed in nginx's upstream did answer through it.
+    await A.page.getByTestId('team-member').filter({ hasText: 'Bob Agent' }).waitFor({ timeout: LONG });
+    await B.page.getByTestId('team-member').filter({ hasText: 'Alice Agent' }).waitFor({ timeout: LONG });
+
+    // The visitor goes straight to the process Alice is not on (a customer site embedding the
+    // widget from that process's own URL).
+    const vServer = servers[1 - alicesProcess];
+    const vUrl = vServer.url;
+    const vctx = await browser.newContext({ viewport: VIEWPORT });
+    contexts.push(vctx);
+    const visitor = await vctx.newPage();
+    const vw = watchPage(visitor);
+    await visitor.goto(site.add(syncPage(vUrl, { user: { name: 'Scaled Visitor' } })));
+    const frame = await openChat(visitor, vUrl);
+    await frame.locator('#status.online').waitFor({ timeout: LONG }); // agents online, on the other process
+    const question = 'Hi, does this work with two servers?';
+    await visitorSend(frame, question);
+    await waitSent(frame, question, vServer);
+
+    // Live in both lists, unassigned.
+    for (const ag of [A, B]) {
+      await item(ag.page, question).waitFor({ timeout: LONG });
+      await item(ag.page, question).getByTestId('conversation-assignee').filter({ hasText: exactText('Unassigned') }).waitFor({ timeout: LONG });
+    }
+    const convId = await item(A.page, question).getAttribute('data-conversation-id');
+    assert.match(convId, /^\d+$/);
+
+    // A opens it and takes it; B sees it assigned, live.
+    await item(A.page, question).click();
+    await A.page.getByTestId('messages').getByTestId('message-body').filter({ hasText: exactText(question) }).waitFor({ timeout: LONG });
+    await A.page.getByTestId('assign-me').click();
+    await A.page.getByTestId('assignee').filter({ hasText: 'Alice Agent' }).waitFor({ timeout: LONG });
+    await item(B.page, question).getByTestId('conversation-assignee').filter({ hasText: exactText('Alice Agent') }).waitFor({ timeout: LONG });
+    await item(B.page, question).click();
+    await B.page.getByTestId('assignee').filter({ hasText: exactText('Alice Agent') }).waitFor({ timeout: LONG });
+
+    // A types: the visitor, on the other process, sees typing before the reply.
+    const answer = 'Yes: any process serves anyone.';
+    const input = A.page.getByTestId('reply-input');
+    await input.click();
+    await input.pressSequentially('Yes: any process', { delay: 20 });
+    await frame.locator('#typing').waitFor({ state: 'visible', timeout: LONG });
+    assert.match(await frame.locator('#typingText').innerText(), /typing/i);
+    assert.equal(await frame.locator('#live .msg.them').count(), 0, 'no reply shown before it was sent');
+    await input.pressSequentially(' serves anyone.', { delay: 5 });
+    await input.press('Enter');
+    await A.page.getByTestId('message').filter({ hasText: answer }).getByTestId('message-status').filter({ hasText: 'Sent' }).waitFor({ timeout: LONG });
+
+    const reply = frame.locator('#live .msg.them').filter({ has: frame.locator('.body', { hasText: exactText(answer) }) });
+    await reply.waitFor({ timeout: LONG });
+    assert.equal(await reply.count(), 1, 'the reply shown once');
+    assert.equal(await reply.locator('.who').innerText(), 'Alice Agent');
+    await frame.locator('#typing').waitFor({ state: 'hidden', timeout: LONG });
+    await B.page.getByTestId('message-body').filter({ hasText: exactText(answer) }).waitFor({ timeout: LONG });
+    assert.equal(await B.page.getByTestId('message-body').filter({ hasText: exactText(answer) }).count(), 1, 'B shows the reply once');
+    assert.equal(await A.page.getByTestId('message-body').filter({ hasText: exactText(answer) }).count(), 1, 'A shows the reply once');
+    assert.equal(await A.page.getByTestId('message-body').filter({ hasText: exactText(question) }).count(), 1, 'A shows the question once');
+    await screenshot(A.page, 'scaleout-inbox-conversation');
+
+    // A resolves: B and the visitor follow.
+    await A.page.getByTestId('resolve').click();
+    await A.page.getByTestId('conversation-status').filter({ hasText: /resolved/i }).waitFor({ timeout: LONG });
+    await B.page.getByTestId('conversation-status').filter({ hasText: /resolved/i }).waitFor({ timeout: LONG });
+    await B.page.getByTestId('view-resolved').click();
+    await byId(B.page, convId).filter({ hasText: 'Resolved' }).waitFor({ timeout: LONG });
+    await frame.locator('#live section.conv.done').waitFor({ state: 'attached', timeout: LONG });
+
+    for (const w of [A.watch, B.watch, vw]) {
+      assert.deepEqual(w.errors, [], `page errors: ${w.errors.join('\n')}`);
+      assert.deepEqual(w.dialogs, [], `dialogs: ${w.dialogs.join('\n')}`);
+    }
+    // Where everyone was: Alice and the visitor never on the same process; the agents' sockets
+    // went through nginx (it logs a WebSocket when it ends), the visitor's did not.
+    assert.notEqual(servers.indexOf(vServer), alicesProcess);
+    const where = `Alice on process ${alicesProcess}, Bob on ${bobsProcess}, the visitor on ${servers.indexOf(vServer)}`;
+    await A.ctx.close();
+    await B.ctx.close();
+    await waitFor(() => (nginx.accessLog().match(/"GET \/ws HTTP\/1\.1" 101 /g) ?? []).length >= 2, {
+      deadline: LONG, what: `both agent sockets in nginx's log (${where})`,
+    });
+    assert.doesNotMatch(nginx.accessLog(), /GET \/ws\?role=visitor/, 'the visitor went through nginx');
+  });
+
+  it('through nginx only: least_conn spreads agents over both processes, and a visitor through nginx reaches them all', TEST_OPTS, async () => {
+    await waitFor(async () => {
+      const c = await socketCounts(servers);
+      return c[0] + c[1] === 0;
+    }, { deadline: LONG, what: 'no agent socket left from the previous test' });
+    // Two inbox tabs of each agent, all through nginx: least_conn evens the sockets out.
+    const pages = [];
+    for (const email of ['alice@scale.test', 'bob@scale.test', 'alice@scale.test', 'bob@scale.test']) {
+      const ag = await agentInbox(browser, front, email);
+      contexts.push(ag.ctx);
+      pages.push(ag);
+      const n = pages.length;
+      await waitFor(async () => {
+        const c = await socketCounts(servers);
+        return c[0] + c[1] === n;
+      }, { deadline: LONG, what: `${n} agent sockets` });
+    }
+    const counts = await socketCounts(servers);
+    assert.ok(counts[0] > 0 && counts[1] > 0, `least_conn left a process without agents: ${JSON.stringify(counts)}`);
+
+    const vctx = await browser.newContext({ viewport: VIEWPORT });
+    contexts.push(vctx);
+    const visitor = await vctx.newPage();
+    const vw = watchPage(visitor);
+    await visitor.goto(site.add(syncPage(front, { user: { name: 'Proxied Visitor' } })));
+    const frame = await openChat(visitor, front);
+    await frame.locator('#status.online').waitFor({ timeout: LONG });
+    const question = 'Everyone through nginx?';
+    await visitorSend(frame, question);
+    await waitSent(frame, question, servers[0]);
+    for (const ag of pages) await item(ag.page, question).waitFor({ timeout: LONG });
+
+    const A = pages[0];
+    const convId = await item(A.page, question).getAttribute('data-conversation-id');
+    await item(A.page, question).click();
+    const answer = 'Everyone, on both processes.';
+    const input = A.page.getByTestId('reply-input');
+    await input.click();
+    await input.pressSequentially(answer, { delay: 5 });
+    await input.press('Enter');
+    const reply = frame.locator('#live .msg.them').filter({ has: frame.locator('.body', { hasText: exactText(answer) }) });
+    await reply.waitFor({ timeout: LONG });
+    assert.equal(await reply.count(), 1);
+    for (const ag of pages.slice(1)) {
+      await byId(ag.page, convId).click(); // its preview is the reply now
+      await ag.page.getByTestId('message-body').filter({ hasText: exactText(answer) }).waitFor({ timeout: LONG });
+      assert.equal(await ag.page.getByTestId('message-body').filter({ hasText: exactText(answer) }).count(), 1);
+    }
+    for (const w of [...pages.map((p) => p.watch), vw]) assert.deepEqual(w.errors, [], `page errors: ${w.errors.join('\n')}`);
+  });
+});
