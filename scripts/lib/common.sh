@@ -103,6 +103,40 @@ build_parley() {
   [ -x "$PARLEY_BIN" ] || die "the build did not produce $PARLEY_BIN"
 }
 
+# build_sanitized: the server, the unit tests and the libFuzzer targets built with clang,
+# AddressSanitizer and UBSan, in $PARLEY_SANITIZE_DIR (build-sanitize/). Used by scripts/test
+# (the integration tests run against this binary too) and scripts/fuzz.
+PARLEY_SANITIZE_DIR=${PARLEY_SANITIZE_DIR:-$PARLEY_ROOT/build-sanitize}
+build_sanitized() {
+  apt_install clang libclang-rt-14-dev
+  local args=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++
+    -DPARLEY_FUZZ=ON -DPARLEY_SANITIZE=ON -DPARLEY_WERROR=OFF)
+  if command -v ccache >/dev/null 2>&1; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  log "building the sanitized server, unit tests and fuzzers in $PARLEY_SANITIZE_DIR"
+  local lock=${PARLEY_BUILD_LOCK:-/tmp/parley-build.lock} rc=0
+  if command -v flock >/dev/null 2>&1 && exec 9>>"$lock"; then
+    flock 9 || true
+  fi
+  cmake -S "$PARLEY_ROOT" -B "$PARLEY_SANITIZE_DIR" "${args[@]}" >/dev/null &&
+    cmake --build "$PARLEY_SANITIZE_DIR" --target parley parley_unit_tests fuzz_http_inputs fuzz_json_inputs || rc=$?
+  exec 9>&- 2>/dev/null || true
+  [ "$rc" -eq 0 ] || die "the sanitized build failed (exit $rc)"
+}
+
+# run_fuzzers SECONDS: each libFuzzer target for SECONDS on an empty corpus; fails on a crash.
+run_fuzzers() {
+  local seconds=$1 target corpus rc=0
+  for target in fuzz_http_inputs fuzz_json_inputs; do
+    corpus=$(mktemp -d)
+    log "fuzzing $target for ${seconds}s"
+    "$PARLEY_SANITIZE_DIR/$target" -max_total_time="$seconds" -max_len=4096 -print_final_stats=1 "$corpus" \
+      >"$corpus.log" 2>&1 || { rc=1; tail -40 "$corpus.log" >&2; }
+    grep -E 'stat::number_of_executed_units|stat::new_units_added' "$corpus.log" | sed "s/^/[parley] $target /" >&2
+    rm -rf "$corpus" "$corpus.log"
+  done
+  return $rc
+}
+
 # ---------------------------------------------------------------- PostgreSQL
 # PostgreSQL refuses to run as root: when we are root, the cluster belongs to and runs as
 # `postgres`; otherwise it runs as the current user. Clusters listen on a unix socket only.
