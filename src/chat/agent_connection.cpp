@@ -49,6 +49,7 @@ class AgentConnection : public ConnectionBase {
 
  private:
   void send(const nlohmann::json& frame) {
+    check_message_rate();
     PendingMessage m;
     m.conversation_id = required_id(frame, "conversationId");
     m.sender = "AGENT";

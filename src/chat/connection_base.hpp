@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "parley/chat/chat_service.hpp"
+#include "parley/core/token_bucket.hpp"
 
 namespace parley::chat {
 
@@ -13,6 +14,15 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
   explicit ConnectionBase(std::shared_ptr<ChatService> service) : service_(std::move(service)) {}
 
   void on_open(std::weak_ptr<ClientLink> link) override { link_ = std::move(link); }
+
+  // Messages a socket may send: far above any person's typing (and the offline queue's
+  // replay), low enough that one client cannot flood the writer. Over it: a `rate_limited`
+  // error for that message, which clients re-send later with the same client id.
+  static constexpr double kMessagesPerSecond = 50;
+  static constexpr double kMessageBurst = 200;
+  void check_message_rate() {
+    if (!message_rate_.take()) throw ApiError(429, "rate_limited", "Too many messages; slow down and re-send");
+  }
 
   void on_frame(std::string_view text) override {
     nlohmann::json frame = nlohmann::json::parse(text, nullptr, false);
@@ -74,6 +84,7 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
 
   std::shared_ptr<ChatService> service_;
   std::weak_ptr<ClientLink> link_;
+  TokenBucket message_rate_{kMessagesPerSecond, kMessageBurst};
 };
 
 // {"type":"message","message":<doc>} without re-serialising the document.

@@ -116,6 +116,7 @@ class VisitorConnection : public ConnectionBase {
   }
 
   void send(const nlohmann::json& frame) {
+    check_message_rate();
     PendingMessage m;
     m.sender = "VISITOR";
     m.client_id = validated_client_id(frame);

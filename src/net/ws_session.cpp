@@ -102,7 +102,7 @@ void WsSession::enqueue(chat::Frame frame) {
     note_close(WsCloseReason::too_slow);
     spdlog::warn("closing a WebSocket whose client is too slow ({} frames queued)", queue_.size());
     // It is not reading, so a polite close would wait behind the queue: cut it.
-    queue_.clear();
+    drop_unsent();
     closing_ = true;
     beast::get_lowest_layer(ws_).close();
     return;
@@ -136,7 +136,18 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
   }
   queued_bytes_ -= queue_.front()->size();
   queue_.pop_front();
+  if (finished_ || (closing_ && !pending_close_)) {  // gone, or cut as too slow: write no more
+    writing_ = false;
+    return;
+  }
   do_write();
+}
+
+void WsSession::drop_unsent() {
+  // The frame being written must outlive its async_write: keep the front while writing.
+  auto keep = writing_ && !queue_.empty() ? queue_.begin() + 1 : queue_.begin();
+  for (auto it = keep; it != queue_.end(); ++it) queued_bytes_ -= (*it)->size();
+  queue_.erase(keep, queue_.end());
 }
 
 void WsSession::close(int code, std::string reason) {
@@ -161,8 +172,9 @@ void WsSession::start_close(websocket::close_reason reason) {
 void WsSession::finish() {
   if (finished_) return;
   finished_ = true;
+  open_ = false;
   state_->stats.ws_closes[static_cast<std::size_t>(close_reason_.value_or(WsCloseReason::error))].fetch_add(1);
-  queue_.clear();
+  drop_unsent();
   handler_->on_close();
 }
 

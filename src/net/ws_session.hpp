@@ -28,6 +28,7 @@ class WsSession : public chat::ClientLink, public Stoppable, public std::enable_
   void do_write();
   void on_write(beast::error_code ec, std::size_t);
   void start_close(websocket::close_reason reason);
+  void drop_unsent();
   void finish();
 
   websocket::stream<beast::tcp_stream> ws_;

@@ -16,7 +16,7 @@ const PAGE_MESSAGES = 500;
 const ACK_TIMEOUT_MS = 20000;
 const TYPING_SHOW_MS = 5000;
 const TYPING_SEND_EVERY_MS = 2000;
-const TRANSIENT_CODES = new Set(['unavailable', 'overloaded', 'too_many_requests', 'internal']);
+const TRANSIENT_CODES = new Set(['unavailable', 'overloaded', 'too_many_requests', 'rate_limited', 'internal']);
 
 let paneGen = 0;
 let loaded = false;
