@@ -5,42 +5,17 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
-import { startParley, runParley } from '../support/parley.mjs';
+import { startParley } from '../support/parley.mjs';
 import { waitFor } from '../support/http.mjs';
 import {
-  LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, ownBubble, waitSent, exactText, watchPage, screenshot,
-} from './lib.mjs';
+  LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, ownBubble, waitSent, exactText, watchPage, screenshot, agentHelpers, conversationById, conversationWith } from './lib.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 const PASSWORD = 'inbox test password 9';
+const { addAgent, agentInbox } = agentHelpers(PASSWORD);
 
-async function addAgent(databaseUrl, email, name, role = 'agent') {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', name, '--role', role], {
-    env: { DATABASE_URL: databaseUrl },
-    input: `${PASSWORD}\n`,
-  });
-  assert.equal(r.code, 0, `agent add ${email}: ${r.stderr}`);
-}
-
-/** A logged-in inbox page (its own browser context); the agent is switched Online. */
-async function agentInbox(browser, parley, email) {
-  const ctx = await browser.newContext({ viewport: VIEWPORT });
-  const page = await ctx.newPage();
-  const watch = watchPage(page);
-  await page.goto(`${parley}/inbox/`);
-  await page.getByTestId('login-email').fill(email);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('conversation-list').waitFor({ state: 'attached', timeout: LONG });
-  await page.getByTestId('me-name').filter({ hasText: /\S/ }).waitFor({ timeout: LONG });
-  const toggle = page.getByTestId('presence-toggle');
-  if ((await toggle.getAttribute('data-status')) !== 'online') await toggle.click();
-  await page.locator('[data-testid="presence-toggle"][data-status="online"]').waitFor({ timeout: LONG });
-  return { ctx, page, watch };
-}
-
-const byId = (page, id) => page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`);
-const item = (page, text) => page.getByTestId('conversation-item').filter({ hasText: text });
+const byId = conversationById;
+const item = conversationWith;
 
 describe('agent inbox: two agents and a visitor, live', TEST_OPTS, () => {
   let server;

@@ -5,7 +5,9 @@
 import http from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { randomBytes, createHmac } from 'node:crypto';
+import assert from 'node:assert/strict';
 import { waitFor } from '../support/http.mjs';
+import { runParley } from '../support/parley.mjs';
 
 export const LONG = 30000; // generous auto-wait for UI expectations (only stops a hung test)
 export const SHOTS = '/tmp/shots';
@@ -153,3 +155,39 @@ export async function waitSent(frame, text, server, timeout = LONG) {
       `server log tail:\n${server ? server.logs().slice(-3000) : '(none)'}`);
   }
 }
+
+/**
+ * Agent helpers bound to one password (each test file uses its own):
+ * addAgent creates an account with the real CLI; agentInbox logs it into /inbox at `base`
+ * in a browser context of its own and switches it Online.
+ */
+export function agentHelpers(password) {
+  async function addAgent(databaseUrl, email, name, role = 'agent') {
+    const r = await runParley(['agent', 'add', '--email', email, '--name', name, '--role', role], {
+      env: { DATABASE_URL: databaseUrl },
+      input: `${password}\n`,
+    });
+    assert.equal(r.code, 0, `agent add ${email}: ${r.stderr}`);
+  }
+  async function agentInbox(browser, base, email) {
+    const ctx = await browser.newContext({ viewport: VIEWPORT });
+    const page = await ctx.newPage();
+    const watch = watchPage(page);
+    await page.goto(`${base}/inbox/`);
+    await page.getByTestId('login-email').fill(email);
+    await page.getByTestId('login-password').fill(password);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('conversation-list').waitFor({ state: 'attached', timeout: LONG });
+    await page.getByTestId('me-name').filter({ hasText: /\S/ }).waitFor({ timeout: LONG });
+    const toggle = page.getByTestId('presence-toggle');
+    if ((await toggle.getAttribute('data-status')) !== 'online') await toggle.click();
+    await page.locator('[data-testid="presence-toggle"][data-status="online"]').waitFor({ timeout: LONG });
+    return { ctx, page, watch };
+  }
+  return { addAgent, agentInbox };
+}
+
+/** A conversation in the inbox list, by id or by text it shows. */
+export const conversationById = (page, id) =>
+  page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`);
+export const conversationWith = (page, text) => page.getByTestId('conversation-item').filter({ hasText: text });

@@ -9,24 +9,16 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
-import { startParley, runParley } from '../support/parley.mjs';
+import { startParley } from '../support/parley.mjs';
 import { createDatabase } from '../support/pg.mjs';
 import { request, waitFor } from '../support/http.mjs';
 import { renderSite, startNginx, freePort } from '../support/nginx.mjs';
 import {
-  LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, waitSent, exactText, watchPage, screenshot,
-} from './lib.mjs';
+  LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, waitSent, exactText, watchPage, screenshot, agentHelpers, conversationById, conversationWith } from './lib.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 const PASSWORD = 'scaleout browser password 3';
-
-async function addAgent(databaseUrl, email, name, role = 'agent') {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', name, '--role', role], {
-    env: { DATABASE_URL: databaseUrl },
-    input: `${PASSWORD}\n`,
-  });
-  assert.equal(r.code, 0, `agent add ${email}: ${r.stderr}`);
-}
+const { addAgent, agentInbox } = agentHelpers(PASSWORD);
 
 /** parley_connections{kind="agent"} of one process, read straight from it (not through nginx). */
 async function agentSockets(server) {
@@ -41,25 +33,8 @@ async function socketCounts(servers) {
   return Promise.all(servers.map(agentSockets));
 }
 
-/** A logged-in inbox page at `front` (its own browser context), switched Online. */
-async function agentInbox(browser, front, email) {
-  const ctx = await browser.newContext({ viewport: VIEWPORT });
-  const page = await ctx.newPage();
-  const watch = watchPage(page);
-  await page.goto(`${front}/inbox/`);
-  await page.getByTestId('login-email').fill(email);
-  await page.getByTestId('login-password').fill(PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('conversation-list').waitFor({ state: 'attached', timeout: LONG });
-  await page.getByTestId('me-name').filter({ hasText: /\S/ }).waitFor({ timeout: LONG });
-  const toggle = page.getByTestId('presence-toggle');
-  if ((await toggle.getAttribute('data-status')) !== 'online') await toggle.click();
-  await page.locator('[data-testid="presence-toggle"][data-status="online"]').waitFor({ timeout: LONG });
-  return { ctx, page, watch };
-}
-
-const byId = (page, id) => page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`);
-const item = (page, text) => page.getByTestId('conversation-item').filter({ hasText: text });
+const byId = conversationById;
+const item = conversationWith;
 
 describe('two Parley processes behind nginx: agents and a visitor on different processes', TEST_OPTS, () => {
   let servers = [];
