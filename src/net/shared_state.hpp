@@ -25,7 +25,10 @@ inline constexpr std::size_t kWsMessageLimit = 64 * 1024;
 inline constexpr auto kHttpReadTimeout = std::chrono::seconds(20);
 // A WebSocket with no traffic is pinged at half this and dropped at the full interval.
 inline constexpr auto kWsIdleTimeout = std::chrono::seconds(40);
-inline constexpr std::size_t kWsSendQueueFrames = 1024;
+// Frames: an agent receives every message, and a group-commit batch (up to 1,000 messages)
+// reaches its queue at once; 1,024 cut healthy agents under load. The byte limit is the
+// memory bound that matters.
+inline constexpr std::size_t kWsSendQueueFrames = 4096;
 inline constexpr std::size_t kWsSendQueueBytes = 1024 * 1024;
 
 // Something the server can ask to wind down when it stops.
