@@ -8,6 +8,7 @@ import { startParley, runParley } from '../support/parley.mjs';
 import { createDatabase, query } from '../support/pg.mjs';
 import { request } from '../support/http.mjs';
 import { connectWs } from '../support/ws.mjs';
+import { identify, visitorSocket } from '../support/visitor.mjs';
 import { assertError } from '../support/assert.mjs';
 
 // ---------------------------------------------------------------------------------------------
@@ -53,19 +54,6 @@ function api(server, method, path, { cookie, body, origin, headers = {} } = {}) 
   if (cookie) h.Cookie = cookie;
   if (origin) h.Origin = origin;
   return request(server.url + path, { method, headers: h, body });
-}
-
-async function identify(server) {
-  const res = await request(server.url + '/api/visitors/identify', { method: 'POST', body: {} });
-  assert.equal(res.status, 200, res.text);
-  return res.json();
-}
-
-async function visitorSocket(server, token) {
-  const ws = await connectWs(server.wsUrl + '?role=visitor');
-  ws.send({ type: 'auth', visitorToken: token });
-  ws.ready = await ws.nextMessage('ready');
-  return ws;
 }
 
 async function sendAndAck(ws, clientId, body) {

@@ -10,6 +10,7 @@ import { startParley, runParley } from '../support/parley.mjs';
 import { createDatabase, startCluster, query } from '../support/pg.mjs';
 import { request, waitFor } from '../support/http.mjs';
 import { connectWs } from '../support/ws.mjs';
+import { identify, visitorSocket } from '../support/visitor.mjs';
 
 const PASSWORD = 'scaleout-suite-password';
 const LIVE = 20000; // deadline for something that should arrive at once
@@ -38,20 +39,6 @@ async function login(server, email) {
 
 function api(server, method, path, { cookie, body } = {}) {
   return request(server.url + path, { method, headers: cookie ? { Cookie: cookie } : {}, body });
-}
-
-async function identify(server) {
-  const res = await request(server.url + '/api/visitors/identify', { method: 'POST', body: {} });
-  assert.equal(res.status, 200, res.text);
-  return res.json();
-}
-
-async function visitorSocket(server, token) {
-  const ws = await connectWs(server.wsUrl + '?role=visitor');
-  ws.send({ type: 'auth', visitorToken: token });
-  ws.ready = await ws.nextMessage((m) => m && (m.type === 'ready' || m.type === 'error'), LIVE);
-  assert.equal(ws.ready.type, 'ready', `visitor auth: ${JSON.stringify(ws.ready)}`);
-  return ws;
 }
 
 /** An agent socket on `server` (its own origin), switched online. */
