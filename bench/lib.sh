@@ -82,8 +82,6 @@ INSERT INTO conversation (visitor_id, status, page_url, created_at, updated_at)
 INSERT INTO message (conversation_id, sender, client_id, body, created_at)
   SELECT c.id, 'VISITOR', 'h' || g, 'an earlier message of this conversation', c.created_at
   FROM conversation c, generate_series(1, 20) g;
-UPDATE conversation c SET last_message_id = m.max_id
-  FROM (SELECT conversation_id, max(id) AS max_id FROM message GROUP BY conversation_id) m WHERE m.conversation_id = c.id;
 VACUUM ANALYZE;
 SQL
 }

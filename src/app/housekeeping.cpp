@@ -5,8 +5,12 @@
 namespace parley::app {
 namespace {
 // Long enough for any process's feed to have read them, short enough to keep the table small.
-const store::Statement kPruneEvents{"event_log_prune",
-                                    "DELETE FROM event_log WHERE created_at < now() - interval '10 minutes'"};
+// Rows commit in seq order, so the old ones are a prefix: found by walking the primary key
+// from the start up to the first recent row (no index on created_at to keep up per message).
+const store::Statement kPruneEvents{"event_log_prune", R"SQL(
+DELETE FROM event_log WHERE seq < coalesce(
+  (SELECT seq FROM event_log WHERE created_at >= now() - interval '10 minutes' ORDER BY seq LIMIT 1),
+  (SELECT max(seq) + 1 FROM event_log)))SQL"};
 constexpr int kPruneEveryRounds = 6;
 }  // namespace
 

@@ -466,6 +466,9 @@ describe('inbox pagination and counts', () => {
   }
 
   it('a new message moves its conversation to the top of the first page', async () => {
+    // Messages move updatedAt at most once a second per conversation (docs/PROTOCOL.md); these
+    // conversations were all created a moment ago, so they are made an hour old first.
+    query(db, "UPDATE conversation SET updated_at = updated_at - interval '1 hour'");
     const oldest = order[order.length - 1];
     const reply = await api(server, 'POST', `/api/inbox/${oldest}/reply`, { cookie: a.cookie, body: { clientId: 'bump-1', body: 'bump' } });
     assert.ok([200, 201].includes(reply.status), reply.text);
