@@ -12,6 +12,9 @@ DELETE FROM event_log WHERE seq < coalesce(
   (SELECT seq FROM event_log WHERE created_at >= now() - interval '10 minutes' ORDER BY seq LIMIT 1),
   (SELECT max(seq) + 1 FROM event_log)))SQL"};
 constexpr int kPruneEveryRounds = 6;
+// A visitor's widget sends `auth` as soon as its socket opens; one that has not within this
+// (closed at the next round after it) is not a widget.
+constexpr auto kAuthDeadline = std::chrono::seconds(10);
 }  // namespace
 
 Housekeeping::Housekeeping(store::DbPool& pool, chat::Hub& hub, std::chrono::seconds interval)
@@ -34,6 +37,7 @@ void Housekeeping::run() {
   for (int round = 1; !cv_.wait_for(lock, interval_, [this] { return stopping_; }); ++round) {
     lock.unlock();
     close_ended_sessions();
+    hub_.close_unauthenticated(std::chrono::steady_clock::now() - kAuthDeadline, 1008, "authentication timed out");
     if (round % kPruneEveryRounds == 0) prune_event_log();
     lock.lock();
   }

@@ -3,6 +3,7 @@
 // - closes the sockets of agents whose sessions ended outside this process (disabled or
 //   password reset by `parley agent`, logged out through another process, expired);
 //   logout and password change through this process close them at once;
+// - closes visitor sockets that have not sent `auth` 10–20 s after opening;
 // - forgets old event_log rows (clients that were away catch up from the message table).
 #include <condition_variable>
 #include <mutex>

@@ -92,6 +92,31 @@ bool Hub::set_agent_online(std::int64_t agent_id, bool online) {
   return before != team_available_locked();
 }
 
+void Hub::add_unauthenticated(const std::shared_ptr<ClientLink>& link, std::chrono::steady_clock::time_point opened) {
+  std::lock_guard lock(mutex_);
+  unauthenticated_[link.get()] = {link, opened};
+}
+
+void Hub::remove_unauthenticated(const ClientLink* link) {
+  std::lock_guard lock(mutex_);
+  unauthenticated_.erase(link);
+}
+
+std::size_t Hub::close_unauthenticated(std::chrono::steady_clock::time_point opened_before, int code,
+                                       const std::string& reason) {
+  std::vector<std::shared_ptr<ClientLink>> late;
+  {
+    std::lock_guard lock(mutex_);
+    std::erase_if(unauthenticated_, [&](const auto& entry) {
+      if (entry.second.opened >= opened_before) return false;
+      if (auto s = entry.second.link.lock()) late.push_back(std::move(s));
+      return true;
+    });
+  }
+  for (auto& l : late) l->close(code, reason);
+  return late.size();
+}
+
 void Hub::send_to_visitor(std::int64_t visitor_id, const Frame& frame) const {
   std::vector<std::shared_ptr<ClientLink>> targets;
   {

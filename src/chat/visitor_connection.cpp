@@ -48,8 +48,15 @@ class VisitorConnection : public ConnectionBase {
  public:
   using ConnectionBase::ConnectionBase;
 
+  void on_open(std::weak_ptr<ClientLink> link) override {
+    ConnectionBase::on_open(link);
+    if (auto l = link.lock()) service_->hub().add_unauthenticated(l, std::chrono::steady_clock::now());
+  }
+
   void on_close() override {
-    if (visitor_id_) service_->hub().remove_visitor(visitor_id_, link_.lock().get());
+    auto link = link_.lock();
+    service_->hub().remove_unauthenticated(link.get());
+    if (visitor_id_) service_->hub().remove_visitor(visitor_id_, link.get());
   }
 
  protected:
@@ -101,7 +108,10 @@ class VisitorConnection : public ConnectionBase {
           }
           visitor_id_ = result.value().visitor_id;
           conversation_ = result.value().conversation;
-          if (auto link = link_.lock()) service_->hub().add_visitor(visitor_id_, link);
+          if (auto link = link_.lock()) {
+            service_->hub().remove_unauthenticated(link.get());
+            service_->hub().add_visitor(visitor_id_, link);
+          }
           nlohmann::json ready = {{"type", "ready"},
                                   {"role", "visitor"},
                                   {"visitorId", visitor_id_},

@@ -656,6 +656,23 @@ describe('the visitor WebSocket', () => {
     });
   }
 
+  it('a socket that never sends auth is closed 1008 "authentication timed out"; an authenticated one opened with it stays', async () => {
+    const v = await visitor();
+    const silent = await connectWs(server.wsUrl + '?role=visitor');
+    const authed = await visitorSocket(server, v.visitorToken);
+    try {
+      // The deadline is 10 s, checked every 10 s (docs/PROTOCOL.md): closed within 20 s.
+      const info = await closedWithin(silent, 30000);
+      assert.equal(info.code, 1008, `closed with ${JSON.stringify(info)}`);
+      assert.equal(info.reason, 'authentication timed out');
+      assert.equal(authed.closeInfo, null, 'the authenticated socket was closed too');
+      await sendAndAck(authed, 'after-silent-closed', 'still here');
+    } finally {
+      await authed.close();
+      await silent.close();
+    }
+  });
+
   it('a bad token → error frame bad_token, then close 4401; no visitor is created', async () => {
     const visitors = count(db, 'SELECT count(*) FROM visitor');
     const badToken = randomBytes(32).toString('base64url');

@@ -23,6 +23,14 @@ class Hub {
   bool remove_agent(std::int64_t agent_id, const ClientLink* link);
   bool set_agent_online(std::int64_t agent_id, bool online);
 
+  // Visitor sockets that have not authenticated yet, with when they opened: a socket that
+  // never sends `auth` must not hold one of the process's ~19,000 files for as long as it
+  // answers pings. close_unauthenticated closes those opened before `deadline`.
+  void add_unauthenticated(const std::shared_ptr<ClientLink>& link, std::chrono::steady_clock::time_point opened);
+  void remove_unauthenticated(const ClientLink* link);
+  std::size_t close_unauthenticated(std::chrono::steady_clock::time_point opened_before, int code,
+                                    const std::string& reason);
+
   void send_to_visitor(std::int64_t visitor_id, const Frame& frame) const;
   void send_to_agents(const Frame& frame) const;
   void send_to_all_visitors(const Frame& frame) const;
@@ -60,6 +68,11 @@ class Hub {
   std::map<std::int64_t, Links> visitors_;
   std::map<std::int64_t, Links> agents_;
   std::map<std::int64_t, bool> agent_online_;  // preference of connected agents
+  struct Unauthenticated {
+    std::weak_ptr<ClientLink> link;
+    std::chrono::steady_clock::time_point opened;
+  };
+  std::map<const ClientLink*, Unauthenticated> unauthenticated_;
   struct RemoteAgents {
     std::map<std::int64_t, bool> agents;
     std::chrono::steady_clock::time_point expires;
