@@ -18,29 +18,19 @@ constexpr auto kAuthDeadline = std::chrono::seconds(10);
 }  // namespace
 
 Housekeeping::Housekeeping(store::DbPool& pool, chat::Hub& hub, std::chrono::seconds interval)
-    : pool_(pool), hub_(hub), interval_(interval), thread_([this] { run(); }) {}
+    : pool_(pool), hub_(hub) {
+  thread_.start(interval, [this] { run_round(); });
+}
 
 Housekeeping::~Housekeeping() { stop(); }
 
-void Housekeeping::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void Housekeeping::stop() { thread_.stop(); }
 
-void Housekeeping::run() {
-  std::unique_lock lock(mutex_);
-  for (int round = 1; !cv_.wait_for(lock, interval_, [this] { return stopping_; }); ++round) {
-    lock.unlock();
-    close_ended_sessions();
-    hub_.close_unauthenticated(std::chrono::steady_clock::now() - kAuthDeadline, 1008, "authentication timed out");
-    if (round % kPruneEveryRounds == 0) prune_event_log();
-    lock.lock();
-  }
+void Housekeeping::run_round() {
+  ++round_;
+  close_ended_sessions();
+  hub_.close_unauthenticated(std::chrono::steady_clock::now() - kAuthDeadline, 1008, "authentication timed out");
+  if (round_ % kPruneEveryRounds == 0) prune_event_log();
 }
 
 void Housekeeping::close_ended_sessions() {

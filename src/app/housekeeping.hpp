@@ -5,11 +5,8 @@
 //   logout and password change through this process close them at once;
 // - closes visitor sockets that have not sent `auth` 10–20 s after opening;
 // - forgets old event_log rows (clients that were away catch up from the message table).
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
 #include "parley/chat/hub.hpp"
+#include "parley/core/periodic_thread.hpp"
 #include "parley/store/db_pool.hpp"
 
 namespace parley::app {
@@ -21,17 +18,14 @@ class Housekeeping {
   void stop();
 
  private:
-  void run();
+  void run_round();
   void close_ended_sessions();
   void prune_event_log();
 
   store::DbPool& pool_;
   chat::Hub& hub_;
-  std::chrono::seconds interval_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  int round_ = 0;
+  PeriodicThread thread_;
 };
 
 }  // namespace parley::app

@@ -24,27 +24,14 @@ Cluster::~Cluster() { stop(); }
 void Cluster::set_presence_listener(std::function<void(bool)> fn) { on_presence_ = std::move(fn); }
 
 void Cluster::start() {
-  heartbeat_ = std::thread([this] { heartbeat_loop(); });
+  heartbeat_.start(kAnnounceEvery, [this] { heartbeat(); });
 }
 
-void Cluster::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (heartbeat_.joinable()) heartbeat_.join();
-}
+void Cluster::stop() { heartbeat_.stop(); }
 
-void Cluster::heartbeat_loop() {
-  std::unique_lock lock(mutex_);
-  while (!cv_.wait_for(lock, kAnnounceEvery, [this] { return stopping_; })) {
-    lock.unlock();
-    announce_presence();
-    if (hub_.expire_remote(std::chrono::steady_clock::now()) && on_presence_) on_presence_(true);
-    lock.lock();
-  }
+void Cluster::heartbeat() {
+  announce_presence();
+  if (hub_.expire_remote(std::chrono::steady_clock::now()) && on_presence_) on_presence_(true);
 }
 
 void Cluster::notify(const std::string& payload) {

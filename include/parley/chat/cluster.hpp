@@ -4,14 +4,12 @@
 // kSignalsChannel, received through the EventFeed. A process knows nothing of the others
 // beyond what they announce: each re-announces its agents every few seconds, and what is
 // not re-announced expires (a process killed with SIGKILL simply stops announcing).
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "parley/chat/hub.hpp"
+#include "parley/core/periodic_thread.hpp"
 #include "parley/store/db_pool.hpp"
 
 namespace parley::chat {
@@ -40,16 +38,13 @@ class Cluster {
 
  private:
   void notify(const std::string& payload);
-  void heartbeat_loop();
+  void heartbeat();
 
   store::DbPool& pool_;
   Hub& hub_;
   std::string process_id_;
   std::function<void(bool)> on_presence_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread heartbeat_;
+  PeriodicThread heartbeat_;
 };
 
 }  // namespace parley::chat
