@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
 import { startParley } from '../support/parley.mjs';
 import { waitFor } from '../support/http.mjs';
+import { seenUnassigned, assignSeenByOther, typeThenReply, resolveSeenByAll } from './flows.mjs';
 import {
-  LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, ownBubble, waitSent, exactText, watchPage, screenshot, agentHelpers, conversationById, conversationWith } from './lib.mjs';
+  LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, waitSent, exactText, watchPage, screenshot, agentHelpers, conversationById, conversationWith } from './lib.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 const PASSWORD = 'inbox test password 9';
@@ -57,56 +58,19 @@ describe('agent inbox: two agents and a visitor, live', TEST_OPTS, () => {
     await visitorSend(frame, question);
     await waitSent(frame, question, server);
 
-    // Live in both lists, unassigned.
-    for (const ag of [A, B]) {
-      await item(ag.page, question).waitFor({ timeout: LONG });
-      await item(ag.page, question).getByTestId('conversation-assignee').filter({ hasText: exactText('Unassigned') }).waitFor({ timeout: LONG });
-    }
+    await seenUnassigned([A, B], question);
     await screenshot(visitor, 'demo-chat-open');
 
     const convId = await item(A.page, question).getAttribute('data-conversation-id');
     assert.match(convId, /^\d+$/);
-    // A opens it and takes it.
-    await item(A.page, question).click();
-    await A.page.getByTestId('messages').getByTestId('message-body').filter({ hasText: exactText(question) }).waitFor({ timeout: LONG });
-    await A.page.getByTestId('assign-me').click();
-    await A.page.getByTestId('assignee').filter({ hasText: 'Alice Agent' }).waitFor({ timeout: LONG });
-    await A.page.getByTestId('conversation-status').filter({ hasText: /assigned/i }).waitFor({ timeout: LONG });
-    // B sees it assigned to A, live, in the list and in the conversation.
-    await item(B.page, question).getByTestId('conversation-assignee').filter({ hasText: exactText('Alice Agent') }).waitFor({ timeout: LONG });
-    await item(B.page, question).click();
-    await B.page.getByTestId('assignee').filter({ hasText: exactText('Alice Agent') }).waitFor({ timeout: LONG });
-
-    // A types: the visitor sees the typing indicator before the reply arrives.
-    const answer = 'Open the dashboard, then Share → Export as PDF.';
-    const input = A.page.getByTestId('reply-input');
-    await input.click();
-    await input.pressSequentially('Open the dashboard, then', { delay: 20 });
-    await frame.locator('#typing').waitFor({ state: 'visible', timeout: LONG });
-    assert.match(await frame.locator('#typingText').innerText(), /typing/i);
-    assert.equal(await frame.locator('#live .msg.them').count(), 0, 'no reply shown before it was sent');
-    // B, watching the same conversation, sees the visitor's side only; A's reply goes out.
-    await input.pressSequentially(' Share → Export as PDF.', { delay: 5 });
-    await input.press('Enter');
-    const mine = A.page.getByTestId('message').filter({ hasText: answer });
-    await mine.getByTestId('message-status').filter({ hasText: 'Sent' }).waitFor({ timeout: LONG });
-
-    const reply = frame.locator('#live .msg.them').filter({ has: frame.locator('.body', { hasText: exactText(answer) }) });
-    await reply.waitFor({ timeout: LONG });
-    assert.equal(await reply.count(), 1);
-    assert.equal(await reply.locator('.who').innerText(), 'Alice Agent');
-    await frame.locator('#typing').waitFor({ state: 'hidden', timeout: LONG });
+    await assignSeenByOther(A, B, question, 'Alice Agent');
+    // A types: the visitor sees the typing indicator before the reply arrives. B, watching the
+    // same conversation, sees the reply too.
+    const answer = await typeThenReply(A, frame, ['Open the dashboard, then', ' Share → Export as PDF.'], 'Alice Agent');
     await B.page.getByTestId('message-body').filter({ hasText: exactText(answer) }).waitFor({ timeout: LONG });
     await screenshot(A.page, 'inbox-conversation-open');
 
-    // A resolves.
-    await A.page.getByTestId('resolve').click();
-    await A.page.getByTestId('conversation-status').filter({ hasText: /resolved/i }).waitFor({ timeout: LONG });
-    await A.page.getByTestId('reopen').waitFor({ state: 'visible', timeout: LONG });
-    await B.page.getByTestId('conversation-status').filter({ hasText: /resolved/i }).waitFor({ timeout: LONG });
-    await B.page.getByTestId('view-resolved').click();
-    await byId(B.page, convId).filter({ hasText: 'Resolved' }).waitFor({ timeout: LONG });
-    await frame.locator('#live section.conv.done').waitFor({ state: 'attached', timeout: LONG });
+    await resolveSeenByAll(A, B, frame, convId);
 
     for (const w of [A.watch, B.watch, vw]) {
       assert.deepEqual(w.errors, [], `page errors: ${w.errors.join('\n')}`);

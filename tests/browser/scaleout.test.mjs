@@ -9,10 +9,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
-import { startParley } from '../support/parley.mjs';
-import { createDatabase } from '../support/pg.mjs';
 import { request, waitFor } from '../support/http.mjs';
-import { renderSite, startNginx, freePort } from '../support/nginx.mjs';
+import { startBehindNginx, seenUnassigned, assignSeenByOther, typeThenReply, resolveSeenByAll, agentReply, replyInChat } from './flows.mjs';
 import {
   LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, waitSent, exactText, watchPage, screenshot, agentHelpers, conversationById, conversationWith } from './lib.mjs';
 
@@ -37,6 +35,7 @@ const byId = conversationById;
 const item = conversationWith;
 
 describe('two Parley processes behind nginx: agents and a visitor on different processes', TEST_OPTS, () => {
+  let behind;
   let servers = [];
   let nginx;
   let browser;
@@ -45,25 +44,23 @@ describe('two Parley processes behind nginx: agents and a visitor on different p
   const contexts = [];
 
   before(async () => {
-    const port = await freePort();
-    const redirectPort = await freePort();
-    front = `http://127.0.0.1:${port}`;
-    const db = createDatabase();
-    await addAgent(db, 'alice@scale.test', 'Alice Agent', 'admin');
-    await addAgent(db, 'bob@scale.test', 'Bob Agent');
-    // Both processes: the same database and the same public URL (nginx's).
-    const env = { DATABASE_URL: db, PARLEY_PUBLIC_URL: front };
-    servers = await Promise.all([startParley({ env }), startParley({ env })]);
-    nginx = await startNginx(renderSite({ upstream: servers.map((s) => `127.0.0.1:${s.port}`), httpPort: port, redirectPort }), port);
-    browser = await launchBrowser();
     site = await customerSite();
+    browser = await launchBrowser();
+    // Both processes: the same database and the same public URL (nginx's).
+    behind = await startBehindNginx({
+      processes: 2,
+      prepare: async (db) => {
+        await addAgent(db, 'alice@scale.test', 'Alice Agent', 'admin');
+        await addAgent(db, 'bob@scale.test', 'Bob Agent');
+      },
+    });
+    ({ servers, nginx, front } = behind);
   });
   after(async () => {
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await site?.close();
-    await nginx?.stop();
-    for (const s of servers) await s.stop();
+    await behind?.stop();
   });
 
   it('the visitor writes, both agents see it; A assigns (B sees it), types, replies, resolves — across processes', TEST_OPTS, async () => {
@@ -103,53 +100,19 @@ describe('two Parley processes behind nginx: agents and a visitor on different p
     await visitorSend(frame, question);
     await waitSent(frame, question, vServer);
 
-    // Live in both lists, unassigned.
-    for (const ag of [A, B]) {
-      await item(ag.page, question).waitFor({ timeout: LONG });
-      await item(ag.page, question).getByTestId('conversation-assignee').filter({ hasText: exactText('Unassigned') }).waitFor({ timeout: LONG });
-    }
+    await seenUnassigned([A, B], question);
     const convId = await item(A.page, question).getAttribute('data-conversation-id');
     assert.match(convId, /^\d+$/);
-
-    // A opens it and takes it; B sees it assigned, live.
-    await item(A.page, question).click();
-    await A.page.getByTestId('messages').getByTestId('message-body').filter({ hasText: exactText(question) }).waitFor({ timeout: LONG });
-    await A.page.getByTestId('assign-me').click();
-    await A.page.getByTestId('assignee').filter({ hasText: 'Alice Agent' }).waitFor({ timeout: LONG });
-    await item(B.page, question).getByTestId('conversation-assignee').filter({ hasText: exactText('Alice Agent') }).waitFor({ timeout: LONG });
-    await item(B.page, question).click();
-    await B.page.getByTestId('assignee').filter({ hasText: exactText('Alice Agent') }).waitFor({ timeout: LONG });
-
+    await assignSeenByOther(A, B, question, 'Alice Agent');
     // A types: the visitor, on the other process, sees typing before the reply.
-    const answer = 'Yes: any process serves anyone.';
-    const input = A.page.getByTestId('reply-input');
-    await input.click();
-    await input.pressSequentially('Yes: any process', { delay: 20 });
-    await frame.locator('#typing').waitFor({ state: 'visible', timeout: LONG });
-    assert.match(await frame.locator('#typingText').innerText(), /typing/i);
-    assert.equal(await frame.locator('#live .msg.them').count(), 0, 'no reply shown before it was sent');
-    await input.pressSequentially(' serves anyone.', { delay: 5 });
-    await input.press('Enter');
-    await A.page.getByTestId('message').filter({ hasText: answer }).getByTestId('message-status').filter({ hasText: 'Sent' }).waitFor({ timeout: LONG });
-
-    const reply = frame.locator('#live .msg.them').filter({ has: frame.locator('.body', { hasText: exactText(answer) }) });
-    await reply.waitFor({ timeout: LONG });
-    assert.equal(await reply.count(), 1, 'the reply shown once');
-    assert.equal(await reply.locator('.who').innerText(), 'Alice Agent');
-    await frame.locator('#typing').waitFor({ state: 'hidden', timeout: LONG });
+    const answer = await typeThenReply(A, frame, ['Yes: any process', ' serves anyone.'], 'Alice Agent');
     await B.page.getByTestId('message-body').filter({ hasText: exactText(answer) }).waitFor({ timeout: LONG });
     assert.equal(await B.page.getByTestId('message-body').filter({ hasText: exactText(answer) }).count(), 1, 'B shows the reply once');
     assert.equal(await A.page.getByTestId('message-body').filter({ hasText: exactText(answer) }).count(), 1, 'A shows the reply once');
     assert.equal(await A.page.getByTestId('message-body').filter({ hasText: exactText(question) }).count(), 1, 'A shows the question once');
     await screenshot(A.page, 'scaleout-inbox-conversation');
 
-    // A resolves: B and the visitor follow.
-    await A.page.getByTestId('resolve').click();
-    await A.page.getByTestId('conversation-status').filter({ hasText: /resolved/i }).waitFor({ timeout: LONG });
-    await B.page.getByTestId('conversation-status').filter({ hasText: /resolved/i }).waitFor({ timeout: LONG });
-    await B.page.getByTestId('view-resolved').click();
-    await byId(B.page, convId).filter({ hasText: 'Resolved' }).waitFor({ timeout: LONG });
-    await frame.locator('#live section.conv.done').waitFor({ state: 'attached', timeout: LONG });
+    await resolveSeenByAll(A, B, frame, convId);
 
     for (const w of [A.watch, B.watch, vw]) {
       assert.deepEqual(w.errors, [], `page errors: ${w.errors.join('\n')}`);
@@ -203,11 +166,8 @@ describe('two Parley processes behind nginx: agents and a visitor on different p
     const convId = await item(A.page, question).getAttribute('data-conversation-id');
     await item(A.page, question).click();
     const answer = 'Everyone, on both processes.';
-    const input = A.page.getByTestId('reply-input');
-    await input.click();
-    await input.pressSequentially(answer, { delay: 5 });
-    await input.press('Enter');
-    const reply = frame.locator('#live .msg.them').filter({ has: frame.locator('.body', { hasText: exactText(answer) }) });
+    await agentReply(A.page, answer);
+    const reply = replyInChat(frame, answer);
     await reply.waitFor({ timeout: LONG });
     assert.equal(await reply.count(), 1);
     for (const ag of pages.slice(1)) {
