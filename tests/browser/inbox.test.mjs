@@ -6,7 +6,6 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
 import { startParley } from '../support/parley.mjs';
-import { waitFor } from '../support/http.mjs';
 import { seenUnassigned, assignSeenByOther, typeThenReply, resolveSeenByAll } from './flows.mjs';
 import {
   LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, waitSent, exactText, watchPage, screenshot, agentHelpers, conversationById, conversationWith } from './lib.mjs';
