@@ -110,14 +110,20 @@ std::size_t EventFeed::read_events(pqxx::connection& conn) {
           "SELECT seq, visitor_id, frame, to_agents, visitor_frame FROM event_log WHERE seq > $1 ORDER BY seq LIMIT $2",
           cursor_, kReadPage);
     }
+    std::vector<Hub::Delivery> page;
+    page.reserve(rows.size());
     for (const auto& row : rows) {
       Frame frame = make_frame(row[2].c_str());
-      if (row[3].as<bool>()) hub_.send_to_agents(frame);
+      Hub::Delivery d;
+      if (row[3].as<bool>()) d.to_agents = frame;
       if (!row[1].is_null()) {
-        hub_.send_to_visitor(row[1].as<std::int64_t>(), row[4].is_null() ? frame : make_frame(row[4].c_str()));
+        d.visitor_id = row[1].as<std::int64_t>();
+        d.to_visitor = row[4].is_null() ? frame : make_frame(row[4].c_str());
       }
-      cursor_ = row[0].as<std::int64_t>();
+      page.push_back(std::move(d));
     }
+    hub_.deliver(page);
+    if (!rows.empty()) cursor_ = rows[rows.size() - 1][0].as<std::int64_t>();
     total += rows.size();
     delivered_.fetch_add(rows.size());
     if (static_cast<std::int64_t>(rows.size()) < kReadPage) return total;

@@ -130,6 +130,29 @@ void Hub::send_to_visitor(std::int64_t visitor_id, const Frame& frame) const {
   for (auto& t : targets) t->send(frame);
 }
 
+void Hub::deliver(const std::vector<Delivery>& page) const {
+  std::vector<Frame> agent_frames;
+  for (const auto& d : page) {
+    if (d.to_agents) agent_frames.push_back(d.to_agents);
+  }
+  std::vector<std::shared_ptr<ClientLink>> agents;
+  std::map<std::shared_ptr<ClientLink>, std::vector<Frame>> visitor_frames;
+  {
+    std::lock_guard lock(mutex_);
+    if (!agent_frames.empty()) agents = collect(agents_);
+    for (const auto& d : page) {
+      if (!d.visitor_id) continue;
+      auto it = visitors_.find(d.visitor_id);
+      if (it == visitors_.end()) continue;
+      for (const auto& w : it->second.links) {
+        if (auto s = w.lock()) visitor_frames[std::move(s)].push_back(d.to_visitor);
+      }
+    }
+  }
+  for (auto& a : agents) a->send_many(agent_frames);
+  for (auto& [link, frames] : visitor_frames) link->send_many(std::move(frames));
+}
+
 void Hub::send_to_agents(const Frame& frame) const {
   std::vector<std::shared_ptr<ClientLink>> targets;
   {

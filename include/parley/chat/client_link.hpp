@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley::chat {
 
@@ -16,6 +17,11 @@ class ClientLink {
   virtual ~ClientLink() = default;
   // Thread-safe. The same immutable frame may be handed to many links.
   virtual void send(Frame frame) = 0;
+  // Thread-safe; the frames are written in order. A transport that can hand them over in one
+  // step (one hop to its strand) overrides this; it pays off when a page of events is delivered.
+  virtual void send_many(std::vector<Frame> frames) {
+    for (auto& f : frames) send(std::move(f));
+  }
   // Thread-safe; frames queued before it are still written.
   virtual void close(int code, std::string reason) = 0;
   // Runs `fn` on this connection's strand, after what is already queued there.

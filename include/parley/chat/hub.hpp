@@ -32,6 +32,13 @@ class Hub {
                                     const std::string& reason);
 
   void send_to_visitor(std::int64_t visitor_id, const Frame& frame) const;
+  // A page of the event log, in order: each socket gets its share of it in one send_many.
+  struct Delivery {
+    Frame to_agents;               // null: agents get nothing
+    std::int64_t visitor_id = 0;   // 0: no visitor
+    Frame to_visitor;
+  };
+  void deliver(const std::vector<Delivery>& page) const;
   void send_to_agents(const Frame& frame) const;
   void send_to_all_visitors(const Frame& frame) const;
   void close_agent(std::int64_t agent_id, int code, const std::string& reason) const;
