@@ -34,6 +34,34 @@ inline std::string_view string_field(std::string_view text, std::string_view key
 inline std::string_view frame_type(std::string_view text) { return string_field(text, "type"); }
 inline std::string_view frame_client_id(std::string_view text) { return string_field(text, "clientId"); }
 
+// Calls `fn` with each frame `text` carries: the frames of a {"type":"batch","frames":[…]}
+// (docs/PROTOCOL.md) in order, or `text` itself. The array's elements are found by counting
+// braces outside strings.
+template <class Fn>
+void for_each_frame(std::string_view text, Fn&& fn) {
+  if (frame_type(text) != "batch") return fn(text);
+  std::size_t i = text.find('[');
+  if (i == std::string_view::npos) return;
+  int depth = 0;
+  bool in_string = false;
+  std::size_t start = 0;
+  for (++i; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{') {
+      if (depth++ == 0) start = i;
+    } else if (c == '}') {
+      if (--depth == 0) fn(text.substr(start, i - start + 1));
+    } else if (c == ']' && depth == 0) {
+      return;
+    }
+  }
+}
+
 // "m123" → 123 when the id starts with `prefix`.
 inline std::optional<std::uint64_t> numbered_id(std::string_view id, char prefix) {
   if (id.size() < 2 || id[0] != prefix) return std::nullopt;

@@ -87,12 +87,14 @@ int run_relay(const Options& options) {
                      },
                      [&, a](std::string_view text) {
                        if (debug && debug_frames++ < 20) std::cerr << "agent " << a << ": " << text.substr(0, 300) << "\n";
-                       auto type = frame_type(text);
-                       if (type == "message") {
-                         if (auto k = numbered_id(frame_client_id(text), 'm')) tracker.on_delivered(a, *k, now_ns());
-                       } else if (type == "ready") {
-                         ++agents_ready;
-                       }
+                       for_each_frame(text, [&](std::string_view frame) {
+                         auto type = frame_type(frame);
+                         if (type == "message") {
+                           if (auto k = numbered_id(frame_client_id(frame), 'm')) tracker.on_delivered(a, *k, now_ns());
+                         } else if (type == "ready") {
+                           ++agents_ready;
+                         }
+                       });
                      },
                      [&](const std::string& why) { tracker.on_closed("agent: " + why); }});
   }

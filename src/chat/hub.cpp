@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "parley/chat/batch_frames.hpp"
+
 namespace parley::chat {
 
 void Hub::remove_link(std::map<std::int64_t, Links>& map, std::int64_t id, const ClientLink* link) {
@@ -149,7 +151,10 @@ void Hub::deliver(const std::vector<Delivery>& page) const {
       }
     }
   }
-  for (auto& a : agents) a->send_many(agent_frames);
+  if (!agents.empty()) {
+    auto batched = batch_frames(agent_frames);
+    for (auto& a : agents) a->send_many(batched);
+  }
   for (auto& [link, frames] : visitor_frames) link->send_many(std::move(frames));
 }
 

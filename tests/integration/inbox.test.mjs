@@ -718,6 +718,32 @@ describe('live inbox: concurrent assignment, replies, typing, resolve', () => {
     }
   });
 
+  it('a burst of messages reaches two agent sockets once each, in commit order, whether batched or not', async () => {
+    const wsAnn = await agentSocket(server, ann.cookie);
+    const wsBob = await agentSocket(server, bob.cookie);
+    const v = await visitorWithConversation(server, 'burst start');
+    try {
+      // Sent back to back: the writer commits what queued up together, and the feed hands a
+      // page of several frames to each agent socket (packed as a batch: docs/PROTOCOL.md).
+      const N = 60;
+      const ids = Array.from({ length: N }, (_, i) => `burst-${i}`);
+      for (const [i, id] of ids.entries()) v.ws.send({ type: 'send', clientId: id, body: `burst ${i}` });
+      const acks = [];
+      for (const id of ids) acks.push(await v.ws.nextMessage({ type: 'ack', clientId: id }));
+      const committed = acks.map((a) => a.message.id).sort((x, y) => x - y);
+      for (const ws of [wsAnn, wsBob]) {
+        await ws.nextMessage((m) => m && m.type === 'message' && m.message?.id === committed[N - 1]);
+        const seen = ws.all.filter((m) => m && m.type === 'message' && ids.includes(m.message?.clientId)).map((m) => m.message.id);
+        assert.deepEqual(seen, committed, 'every message once, in commit (id) order');
+        console.log(`agent socket: ${ws.batches} batch frame(s) for ${N} messages`);
+      }
+    } finally {
+      await v.ws.close();
+      await wsAnn.close();
+      await wsBob.close();
+    }
+  });
+
   it('resolve → the visitor gets a conversation event RESOLVED; its next send opens a NEW conversation; history has the old one', async () => {
     const v = await visitorWithConversation(server, 'please resolve me');
     const agentWs = await agentSocket(server, cat.cookie);

@@ -32,6 +32,7 @@ export class WsClient {
     this.all = []; // every message received, in order
     this.waiters = [];
     this.closeInfo = null;
+    this.batches = 0; // batch frames received (each unwrapped into `all`)
     this.closed = new Promise((resolve) => {
       sock.on('close', (code, reason) => {
         this.closeInfo = { code, reason: reason.toString() };
@@ -47,11 +48,21 @@ export class WsClient {
       } catch {
         msg = data.toString();
       }
-      this.all.push(msg);
-      const i = this.waiters.findIndex((w) => w.match(msg));
-      if (i >= 0) this.waiters.splice(i, 1)[0].done(msg);
-      else this.buffer.push(msg);
+      // A batch is unwrapped as a client does (docs/PROTOCOL.md); `batches` counts them.
+      if (msg && msg.type === 'batch' && Array.isArray(msg.frames)) {
+        this.batches += 1;
+        for (const m of msg.frames) this.receive(m);
+      } else {
+        this.receive(msg);
+      }
     });
+  }
+
+  receive(msg) {
+    this.all.push(msg);
+    const i = this.waiters.findIndex((w) => w.match(msg));
+    if (i >= 0) this.waiters.splice(i, 1)[0].done(msg);
+    else this.buffer.push(msg);
   }
 
   /** Sends a JSON frame (strings and Buffers are sent as they are). */

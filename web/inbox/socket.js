@@ -97,6 +97,11 @@ export class AgentSocket {
         return;
       }
       if (!frame || typeof frame.type !== 'string') return;
+      // Under load the server packs the frames of one moment into one (docs/PROTOCOL.md).
+      if (frame.type === 'batch') {
+        if (Array.isArray(frame.frames)) for (const f of frame.frames) if (f && typeof f.type === 'string') this.onFrame(f);
+        return;
+      }
       if (frame.type === 'ready') {
         this.isReady = true;
         this.attempt = 0;
