@@ -113,6 +113,18 @@ bench_start_parley() {
   SERVER_LOG=$log
 }
 
+# bench_start_parley_pair DB_URL: two Parley processes, A and B, on one database (several
+# processes, docs/OPERATIONS.md), both pinned to the server CPU like one would be. Sets
+# SERVER_PID/SERVER_URL/SERVER_LOG (A) and SERVER_B_PID/SERVER_B_URL/SERVER_B_LOG (B).
+bench_start_parley_pair() {
+  local a_pid a_url a_log
+  bench_start_parley "$1"
+  a_pid=$SERVER_PID a_url=$SERVER_URL a_log=$SERVER_LOG
+  bench_start_parley "$1"
+  SERVER_B_PID=$SERVER_PID SERVER_B_URL=$SERVER_URL SERVER_B_LOG=$SERVER_LOG
+  SERVER_PID=$a_pid SERVER_URL=$a_url SERVER_LOG=$a_log
+}
+
 # bench_peer_install: the seed-node peer's npm dependencies (never committed).
 bench_peer_install() {
   command -v node >/dev/null 2>&1 || apt_install nodejs npm
@@ -138,20 +150,23 @@ bench_start_peer() {
   SERVER_LOG=$log
 }
 
-# bench_start TARGET DB_URL: TARGET is parley or seed-node.
+# bench_start TARGET DB_URL: TARGET is parley, parley-cross (two processes A and B, see
+# bench_start_parley_pair) or seed-node.
 bench_start() {
   case "$1" in
     parley) bench_start_parley "$2" ;;
+    parley-cross) bench_start_parley_pair "$2" ;;
     seed-node) bench_start_peer "$2" ;;
     *) die "unknown target $1" ;;
   esac
 }
 
+# bench_stop: stops the server(s) under test (A, and B when there is one).
 bench_stop() {
-  [ -n "${SERVER_PID:-}" ] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
+  local p
+  for p in ${SERVER_PID:-} ${SERVER_B_PID:-}; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in ${SERVER_PID:-} ${SERVER_B_PID:-}; do wait "$p" 2>/dev/null || true; done
+  SERVER_PID="" SERVER_B_PID="" SERVER_B_URL=""
 }
 
 # loadgen ARGS…: the load generator pinned to the load CPU.
@@ -169,6 +184,19 @@ bench_mmm() {
   printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {
     m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2;
     printf "%s / %s / %s", v[1], m, v[NR] }'
+}
+
+# bench_median V…: the median of numbers (blank when none).
+bench_median() {
+  [ $# -gt 0 ] || return 0
+  printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'
+}
+
+# bench_ratio A B [FORMAT]: A ÷ B (default "%.2f×"), or n/a when either is missing or B is 0.
+bench_ratio() {
+  awk -v a="$1" -v b="$2" -v f="${3:-%.2f×}" 'BEGIN {
+    if (a == "" || b == "" || a !~ /^[0-9.eE+-]+$/ || b !~ /^[0-9.eE+-]+$/ || b + 0 == 0) { printf "n/a"; exit }
+    printf f, a / b }'
 }
 
 # bench_row CELLS…: prints a markdown table row and appends it to $BENCH_RESULTS.
