@@ -172,6 +172,30 @@ bench_stop() {
 # loadgen ARGS…: the load generator pinned to the load CPU.
 loadgen() { taskset -c "$BENCH_LOAD_CPU" "$LOADGEN" "$@"; }
 
+# bench_server_cpu_sample: "TOTAL BUSY OURS" clock ticks so far — all of the server CPU, its busy
+# part (user + nice + system), and what the servers under test and PostgreSQL used (children
+# already reaped included). Two samples tell how much of the server CPU something else took.
+bench_server_cpu_sample() {
+  local pm p ours pids=()
+  pm=$(head -n 1 "$BENCH_PG_SOCK/postmaster.pid" 2>/dev/null || true)
+  # shellcheck disable=SC2207
+  [ -n "$pm" ] && pids+=("$pm" $(ps -o pid= --ppid "$pm" 2>/dev/null || true))
+  for p in ${SERVER_PID:-} ${SERVER_B_PID:-}; do pids+=("$p"); done
+  # utime stime cutime cstime are fields 14-17; the command name (field 2) may hold spaces.
+  ours=$(for p in "${pids[@]}"; do cat "/proc/$p/stat" 2>/dev/null; done |
+    sed 's/^.*) //' | awk '{s += $12 + $13 + $14 + $15} END {print s + 0}')
+  awk -v c="cpu$BENCH_SERVER_CPU" -v ours="$ours" '$1 == c {print $2+$3+$4+$5+$6+$7+$8+$9, $2+$3+$4, ours}' /proc/stat
+}
+
+# bench_others_pct BEFORE AFTER: the share (%) of the server CPU used by processes other than
+# the servers under test and PostgreSQL between two bench_server_cpu_sample.
+bench_others_pct() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    split(a, x, " "); split(b, y, " ")
+    total = y[1] - x[1]; others = (y[2] - x[2]) - (y[3] - x[3])
+    printf "%.1f", (total > 0 && others > 0) ? 100 * others / total : 0 }'
+}
+
 bench_machine() {
   local model
   model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
