@@ -196,6 +196,13 @@ bench_others_pct() {
     printf "%.1f", (total > 0 && others > 0) ? 100 * others / total : 0 }'
 }
 
+# bench_ours_ms BEFORE AFTER: CPU time (ms) the servers under test and PostgreSQL used between
+# two bench_server_cpu_sample.
+bench_ours_ms() {
+  awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    split(a, x, " "); split(b, y, " "); printf "%d", (y[3] - x[3]) * 1000 / hz }'
+}
+
 bench_machine() {
   local model
   model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
