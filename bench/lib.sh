@@ -111,6 +111,18 @@ bench_start_parley() {
   SERVER_LOG=$log
 }
 
+# bench_start_parley_pair DB_URL: two Parley processes, A and B, on one database (several
+# processes, docs/OPERATIONS.md), both pinned to the server CPU like one would be. Sets
+# SERVER_PID/SERVER_URL/SERVER_LOG (A) and SERVER_B_PID/SERVER_B_URL/SERVER_B_LOG (B).
+bench_start_parley_pair() {
+  local a_pid a_url a_log
+  bench_start_parley "$1"
+  a_pid=$SERVER_PID a_url=$SERVER_URL a_log=$SERVER_LOG
+  bench_start_parley "$1"
+  SERVER_B_PID=$SERVER_PID SERVER_B_URL=$SERVER_URL SERVER_B_LOG=$SERVER_LOG
+  SERVER_PID=$a_pid SERVER_URL=$a_url SERVER_LOG=$a_log
+}
+
 # bench_peer_install: the seed-node peer's npm dependencies (never committed).
 bench_peer_install() {
   command -v node >/dev/null 2>&1 || apt_install nodejs npm
@@ -136,24 +148,58 @@ bench_start_peer() {
   SERVER_LOG=$log
 }
 
-# bench_start TARGET DB_URL: TARGET is parley or seed-node.
+# bench_start TARGET DB_URL: TARGET is parley, parley-cross (two processes A and B, see
+# bench_start_parley_pair) or seed-node.
 bench_start() {
   case "$1" in
     parley) bench_start_parley "$2" ;;
+    parley-cross) bench_start_parley_pair "$2" ;;
     seed-node) bench_start_peer "$2" ;;
     *) die "unknown target $1" ;;
   esac
 }
 
+# bench_stop: stops the server(s) under test (A, and B when there is one).
 bench_stop() {
-  [ -n "${SERVER_PID:-}" ] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
+  local p
+  for p in ${SERVER_PID:-} ${SERVER_B_PID:-}; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in ${SERVER_PID:-} ${SERVER_B_PID:-}; do wait "$p" 2>/dev/null || true; done
+  SERVER_PID="" SERVER_B_PID="" SERVER_B_URL=""
 }
 
 # loadgen ARGS…: the load generator pinned to the load CPU.
 loadgen() { taskset -c "$BENCH_LOAD_CPU" "$LOADGEN" "$@"; }
+
+# bench_server_cpu_sample: "TOTAL BUSY OURS" clock ticks so far — all of the server CPU, its busy
+# part (user + nice + system), and what the servers under test and PostgreSQL used (children
+# already reaped included). Two samples tell how much of the server CPU something else took.
+bench_server_cpu_sample() {
+  local pm p ours pids=()
+  pm=$(head -n 1 "$BENCH_PG_SOCK/postmaster.pid" 2>/dev/null || true)
+  # shellcheck disable=SC2207
+  [ -n "$pm" ] && pids+=("$pm" $(ps -o pid= --ppid "$pm" 2>/dev/null || true))
+  for p in ${SERVER_PID:-} ${SERVER_B_PID:-}; do pids+=("$p"); done
+  # utime stime cutime cstime are fields 14-17; the command name (field 2) may hold spaces.
+  ours=$(for p in "${pids[@]}"; do cat "/proc/$p/stat" 2>/dev/null; done |
+    sed 's/^.*) //' | awk '{s += $12 + $13 + $14 + $15} END {print s + 0}')
+  awk -v c="cpu$BENCH_SERVER_CPU" -v ours="$ours" '$1 == c {print $2+$3+$4+$5+$6+$7+$8+$9, $2+$3+$4, ours}' /proc/stat
+}
+
+# bench_others_pct BEFORE AFTER: the share (%) of the server CPU used by processes other than
+# the servers under test and PostgreSQL between two bench_server_cpu_sample.
+bench_others_pct() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    split(a, x, " "); split(b, y, " ")
+    total = y[1] - x[1]; others = (y[2] - x[2]) - (y[3] - x[3])
+    printf "%.1f", (total > 0 && others > 0) ? 100 * others / total : 0 }'
+}
+
+# bench_ours_ms BEFORE AFTER: CPU time (ms) the servers under test and PostgreSQL used between
+# two bench_server_cpu_sample.
+bench_ours_ms() {
+  awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+    split(a, x, " "); split(b, y, " "); printf "%d", (y[3] - x[3]) * 1000 / hz }'
+}
 
 bench_machine() {
   local model
@@ -167,6 +213,19 @@ bench_mmm() {
   printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {
     m = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2;
     printf "%s / %s / %s", v[1], m, v[NR] }'
+}
+
+# bench_median V…: the median of numbers (blank when none).
+bench_median() {
+  [ $# -gt 0 ] || return 0
+  printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'
+}
+
+# bench_ratio A B [FORMAT]: A ÷ B (default "%.2f×"), or n/a when either is missing or B is 0.
+bench_ratio() {
+  awk -v a="$1" -v b="$2" -v f="${3:-%.2f×}" 'BEGIN {
+    if (a == "" || b == "" || a !~ /^[0-9.eE+-]+$/ || b !~ /^[0-9.eE+-]+$/ || b + 0 == 0) { printf "n/a"; exit }
+    printf f, a / b }'
 }
 
 # bench_row CELLS…: prints a markdown table row and appends it to $BENCH_RESULTS.

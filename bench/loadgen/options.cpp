@@ -58,6 +58,18 @@ Endpoint parse_url(const std::string& url) {
   return e;
 }
 
+std::vector<std::string> split_list(const std::string& list) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    auto comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > start) items.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
 std::string source_address(std::size_t i, std::size_t count) {
   if (count == 0) return {};
   return "127.0.0." + std::to_string(1 + i % count);

@@ -36,6 +36,9 @@ struct Endpoint {
 };
 Endpoint parse_url(const std::string& url);
 
+// "a,b,c" → {"a", "b", "c"} (empty items dropped): options that name one thing per server.
+std::vector<std::string> split_list(const std::string& list);
+
 // The i-th of `count` loopback source addresses: 127.0.0.1, 127.0.0.2, …
 std::string source_address(std::size_t i, std::size_t count);
 

@@ -2,7 +2,9 @@
 // rate R (message k is due at start + k/R whatever happened before) for W warm-up seconds
 // that are not reported, then D measured seconds. A agent sockets receive every message
 // through the inbox feed. Measured: intended send → agent receipt, intended send → ack,
-// and loss (sent − delivered) after a drain period.
+// and loss (sent − delivered) after a drain period. With --agent-url the agents log in to and
+// connect to another server process than the visitors (several processes on one database:
+// delivery then crosses processes through PostgreSQL).
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -34,6 +36,7 @@ std::string send_frame(const char* prefix, std::uint64_t k, const std::string& b
 
 int run_relay(const Options& options) {
   Endpoint server = parse_url(options.required("url"));
+  Endpoint agent_server = parse_url(options.str("agent-url", options.required("url")));
   auto visitors_n = static_cast<std::size_t>(options.integer("visitors", 100));
   auto agents_n = static_cast<std::size_t>(std::max<std::int64_t>(1, options.integer("agents", 1)));
   double rate = options.number("rate", 1000), duration = options.number("duration", 10);
@@ -46,7 +49,8 @@ int run_relay(const Options& options) {
 
   nlohmann::json out = {{"mode", "relay"},     {"label", options.str("label", "")}, {"rate", rate},
                         {"duration", duration}, {"warmup", warmup},                  {"visitors", visitors_n},
-                        {"agents", agents_n},   {"body_bytes", body.size()}};
+                        {"agents", agents_n},   {"body_bytes", body.size()},
+                        {"cross_process", agent_server.origin() != server.origin()}};
   auto fail = [&](const std::string& why) {
     out["setup_error"] = why;
     std::cout << out.dump() << std::endl;
@@ -75,13 +79,13 @@ int run_relay(const Options& options) {
   for (std::size_t a = 0; a < agents_n; ++a) {
     std::string cookie;
     try {
-      cookie = login_agent(server, email, password);
+      cookie = login_agent(agent_server, email, password);
     } catch (const std::exception& e) {
       return fail(e.what());
     }
     auto client = WsClient::create(ioc);
     agents.push_back(client);
-    client->connect(server, "", "/ws", {{"Cookie", cookie}, {"Origin", server.origin()}},
+    client->connect(agent_server, "", "/ws", {{"Cookie", cookie}, {"Origin", agent_server.origin()}},
                     {[&](const std::string& err) {
                        if (!err.empty()) ++agents_failed, setup_error = "agent: " + err;
                      },

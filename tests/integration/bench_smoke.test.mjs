@@ -99,6 +99,34 @@ describe('benchmarks: smoke runs', { skip: !existsSync(LOADGEN) && `no load gene
     assert.equal(typeof json.rss_held_kib, 'number');
   });
 
+  it('idle across two processes on one database: each holds its share through the hold', async () => {
+    const b = await startParley({ env: { DATABASE_URL: server.databaseUrl } });
+    try {
+      const { json } = await loadgen(['idle', '--url', `${server.url},${b.url}`, '--connections', '6', '--processes', '2',
+        '--tokens', '2', '--sources', '2', '--hold', '1', '--settle', '0',
+        '--measure-pid', `${server.proc.pid},${b.proc.pid}`]);
+      assert.equal(json.connections, 12, JSON.stringify(json));
+      assert.equal(json.open_at_end, 12, JSON.stringify(json));
+      assert.equal(json.closed_during_hold, 0, JSON.stringify(json));
+      assert.deepEqual(json.servers.map((s) => [s.url, s.ready, s.failed, s.open_at_end]),
+        [[server.url, 6, 0, 6], [b.url, 6, 0, 6]]);
+      for (const s of json.servers) assert.equal(typeof s.rss_held_kib, 'number');
+    } finally {
+      await b.stop();
+    }
+  });
+
+  it('relay across processes: visitors on A, the agent on B, nothing lost', async () => {
+    const b = await startParley({ env: { DATABASE_URL: server.databaseUrl } });
+    try {
+      const { json } = await loadgen([...relayArgs(server.url), '--agent-url', b.url]);
+      assert.equal(json.cross_process, true);
+      assertNothingLost(json);
+    } finally {
+      await b.stop();
+    }
+  });
+
   it('coldstart: times a server from exec to /readyz 200, then stops it', async () => {
     const port = 20000 + Math.floor(Math.random() * 12000);
     const { json } = await loadgen(['coldstart', '--url', `http://127.0.0.1:${port}`, '--timeout', '60', '--',
@@ -147,25 +175,57 @@ describe('benchmarks: the seed-node peer', {
   });
 });
 
-describe('benchmarks: scripts', () => {
+/** Runs bench/SCRIPT ARGS… with its own results file; resolves the rows it printed. */
+async function runScript(script, args, env, timeout = 120000) {
+  const dir = mkdtempSync('/tmp/parley-bench-smoke-');
+  try {
+    const results = path.join(dir, 'results.md');
+    const r = await run(path.join(ROOT, 'bench', script), args, {
+      env: { BENCH_RUNS: '1', ...env, BENCH_BUILD: '0', BENCH_RESULTS: results, PARLEY_BIN, LOADGEN },
+      timeout,
+    });
+    assert.equal(r.code, 0, `bench/${script} failed:\n${r.stdout}\n${r.stderr}`);
+    return readFileSync(results, 'utf8').split('\n').filter((l) => l.startsWith('| '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('benchmarks: scripts', { skip: !existsSync(LOADGEN) && 'no load generator' }, () => {
   for (const [script, env, rows] of [
     ['sizes', {}, 2],
     ['cold-start', { BENCH_COLD_RUNS: '1', BENCH_TARGETS: 'parley' }, 1],
   ]) {
-    it(`bench/${script} runs and prints its rows`, { skip: !existsSync(LOADGEN) && 'no load generator' }, async () => {
-      const dir = mkdtempSync('/tmp/parley-bench-smoke-');
-      try {
-        const results = path.join(dir, 'results.md');
-        const r = await run(path.join(ROOT, 'bench', script), [], {
-          env: { ...env, BENCH_BUILD: '0', BENCH_RESULTS: results, PARLEY_BIN, LOADGEN },
-        });
-        assert.equal(r.code, 0, `bench/${script} failed:\n${r.stdout}\n${r.stderr}`);
-        const printed = readFileSync(results, 'utf8').split('\n').filter((l) => l.startsWith('| '));
-        assert.equal(printed.length, rows, readFileSync(results, 'utf8'));
-        assert.ok(!/n\/a/.test(printed.join('\n')), `a row without a value:\n${printed.join('\n')}`);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+    it(`bench/${script} runs and prints its rows`, async () => {
+      const printed = await runScript(script, [], env);
+      assert.equal(printed.length, rows, printed.join('\n'));
+      assert.ok(!/n\/a/.test(printed.join('\n')), `a row without a value:\n${printed.join('\n')}`);
     });
   }
+
+  it('bench/scaleout-idle: two processes hold every socket through the hold', async () => {
+    const [row, ...more] = await runScript('scaleout-idle', ['20'], { BENCH_HOLD: '1' });
+    assert.equal(more.length, 0, more.join('\n'));
+    assert.match(row, /held 40 \/ 40 \/ 40 of 40/);
+    assert.match(row, /dropped during the 1s hold 0 \/ 0 \/ 0/);
+    assert.ok(!/n\/a/.test(row), `a cell without a value: ${row}`);
+  });
+
+  it('bench/relay cross: one process and A → B, fixed and sweep, nothing lost or unpersisted', async () => {
+    const printed = await runScript('relay', ['cross'], {
+      BENCH_VISITORS: '4', BENCH_RATES: '20', BENCH_LADDER: '20', BENCH_DURATION: '1', BENCH_WARMUP: '0.5',
+      BENCH_SWEEP_DURATION: '1', BENCH_SWEEP_WARMUP: '0.5', BENCH_HISTORY_CONVERSATIONS: '10',
+      BENCH_RETRIES: '0', // a busy machine would make the sweep wait and run steps again: not what is checked here
+    }, 300000);
+    const text = printed.join('\n');
+    // Fixed: a row per topology and their ratio; sweep: a row per topology and their ratio.
+    assert.equal(printed.length, 6, text);
+    const fixed = printed.filter((l) => /^\| relay 20 msg\/s, parley, (one process|A → B \(visitors on A, agent on B\)) \|/.test(l));
+    assert.equal(fixed.length, 2, text);
+    for (const row of fixed) {
+      assert.match(row, /lost 0 \/ 0 \/ 0/);
+      assert.match(row, /unpersisted 0 \/ 0 \/ 0/);
+    }
+    assert.equal(printed.filter((l) => /^\| sustainable relay rate, parley, /.test(l)).length, 2, text);
+  });
 });
