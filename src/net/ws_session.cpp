@@ -47,9 +47,26 @@ auto exact(Handler&& handler) {
 
 }  // namespace
 
+WsSession::Socket WsSession::adopt(beast::tcp_stream&& stream) {
+  tcp::socket socket = stream.release_socket();
+  auto executor = socket.get_executor();
+  // The server gives each connection a strand of its io_context (server.cpp); keep it.
+  const Strand* strand = executor.target<Strand>();
+  Strand own = strand ? *strand
+                      : asio::make_strand(static_cast<asio::io_context&>(asio::query(executor, asio::execution::context)));
+  beast::error_code ec;
+  auto protocol = socket.local_endpoint(ec).protocol();
+  auto fd = ec ? Socket::native_handle_type(-1) : socket.release(ec);
+  if (ec) {  // already gone: the handshake fails on the closed socket
+    spdlog::debug("upgraded socket could not be adopted: {}", ec.message());
+    return Socket(own);
+  }
+  return Socket(own, protocol, fd);
+}
+
 WsSession::WsSession(beast::tcp_stream&& stream, std::shared_ptr<SharedState> state,
                      std::shared_ptr<chat::FrameHandler> handler)
-    : ws_(stream.release_socket()), state_(std::move(state)), handler_(std::move(handler)) {
+    : ws_(adopt(std::move(stream))), state_(std::move(state)), handler_(std::move(handler)) {
   state_->stats.ws_connections.fetch_add(1);
 }
 

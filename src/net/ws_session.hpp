@@ -15,7 +15,8 @@ namespace parley::net {
 // memory is sized exactly, and the read buffer and send queue exist only while in use.
 class WsSession : public chat::ClientLink, public Stoppable, public std::enable_shared_from_this<WsSession> {
  public:
-  // Takes the socket out of `stream` (whose timeouts the WebSocket's own replace).
+  // Takes the socket out of `stream` (whose timeouts the WebSocket's own replace), on the
+  // same strand.
   WsSession(beast::tcp_stream&& stream, std::shared_ptr<SharedState> state, std::shared_ptr<chat::FrameHandler> handler);
   ~WsSession() override;
 
@@ -27,9 +28,15 @@ class WsSession : public chat::ClientLink, public Stoppable, public std::enable_
   void shutdown() override { close(1001, "going away"); }
 
  private:
+  // The socket names its strand type: a type-erased executor (any_io_executor, 56 bytes) is
+  // copied into every pending operation, twice in an executor_work_guard (120 bytes).
+  using Strand = asio::strand<asio::io_context::executor_type>;
+  using Socket = asio::basic_stream_socket<tcp, Strand>;
   // permessage-deflate is never negotiated: without its support compiled in, the stream
   // carries no deflate state.
-  using Stream = websocket::stream<tcp::socket, /*deflateSupported=*/false>;
+  using Stream = websocket::stream<Socket, /*deflateSupported=*/false>;
+
+  static Socket adopt(beast::tcp_stream&& stream);
   using Queue = std::deque<chat::Frame>;
 
   void on_accept(beast::error_code ec);
