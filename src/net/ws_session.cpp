@@ -21,11 +21,52 @@ WsCloseReason reason_for_code(unsigned code) {
   }
 }
 
+// Asio keeps a per-thread cache of freed handler blocks (up to 2 KiB each) and gives one to
+// the next operation that fits, whatever its size: the read that waits on an idle socket would
+// then hold a block sized for the handshake's write, and so would the WebSocket's idle timer
+// when it finds such a block there. Our operations ask for exactly their own size instead, so
+// they neither hold nor leave behind oversized blocks.
+template <class T>
+struct ExactAllocator {
+  using value_type = T;
+  ExactAllocator() = default;
+  template <class U>
+  ExactAllocator(const ExactAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+  template <class U>
+  bool operator==(const ExactAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
+template <class Handler>
+auto exact(Handler&& handler) {
+  return asio::bind_allocator(ExactAllocator<void>{}, std::forward<Handler>(handler));
+}
+
 }  // namespace
+
+WsSession::Socket WsSession::adopt(beast::tcp_stream&& stream) {
+  tcp::socket socket = stream.release_socket();
+  auto executor = socket.get_executor();
+  // The server gives each connection a strand of its io_context (server.cpp); keep it.
+  const Strand* strand = executor.target<Strand>();
+  Strand own = strand ? *strand
+                      : asio::make_strand(static_cast<asio::io_context&>(asio::query(executor, asio::execution::context)));
+  beast::error_code ec;
+  auto protocol = socket.local_endpoint(ec).protocol();
+  auto fd = ec ? Socket::native_handle_type(-1) : socket.release(ec);
+  if (ec) {  // already gone: the handshake fails on the closed socket
+    spdlog::debug("upgraded socket could not be adopted: {}", ec.message());
+    return Socket(own);
+  }
+  return Socket(own, protocol, fd);
+}
 
 WsSession::WsSession(beast::tcp_stream&& stream, std::shared_ptr<SharedState> state,
                      std::shared_ptr<chat::FrameHandler> handler)
-    : ws_(std::move(stream)), state_(std::move(state)), handler_(std::move(handler)) {
+    : ws_(adopt(std::move(stream))), state_(std::move(state)), handler_(std::move(handler)) {
   state_->stats.ws_connections.fetch_add(1);
 }
 
@@ -48,7 +89,7 @@ void WsSession::run(bhttp::request<bhttp::string_body>&& upgrade_request) {
   // on, Beast would keep a 4 KiB write buffer per socket for the socket's whole life.
   ws_.auto_fragment(false);
   auto req = std::make_shared<bhttp::request<bhttp::string_body>>(std::move(upgrade_request));
-  ws_.async_accept(*req, [self = shared_from_this(), req](beast::error_code ec) { self->on_accept(ec); });
+  ws_.async_accept(*req, exact([self = shared_from_this(), req](beast::error_code ec) { self->on_accept(ec); }));
 }
 
 void WsSession::on_accept(beast::error_code ec) {
@@ -62,8 +103,20 @@ void WsSession::on_accept(beast::error_code ec) {
   do_read();
 }
 
+// Between messages the pending read asks for one byte: Beast still reads from the socket into
+// its own frame buffer, answers pings and enforces the timeouts and the size limit, but there
+// is no message buffer to hold. Once a message begins, the rest of it is read into buffer_.
 void WsSession::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+  // The handler holds only `self`: it is part of what every idle socket keeps.
+  ws_.async_read_some(asio::mutable_buffer(&first_byte_, 1),
+                      exact([self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_first_byte(ec, n); }));
+}
+
+void WsSession::on_first_byte(beast::error_code ec, std::size_t bytes) {
+  if (ec) return on_read(ec, 0);
+  buffer_.commit(asio::buffer_copy(buffer_.prepare(bytes), asio::buffer(&first_byte_, bytes)));
+  if (ws_.is_message_done()) return on_read(ec, buffer_.size());
+  ws_.async_read(buffer_, exact(beast::bind_front_handler(&WsSession::on_read, shared_from_this())));
 }
 
 void WsSession::on_read(beast::error_code ec, std::size_t) {
@@ -79,14 +132,15 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
     return finish();
   }
   if (!ws_.got_text()) {
-    buffer_.consume(buffer_.size());
+    buffer_.clear();
+    buffer_.shrink_to_fit();
     return start_close({websocket::close_code::bad_payload, "text frames only"});
   }
   std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
   if (!closing_) handler_->on_frame(text);
-  buffer_.consume(buffer_.size());
-  // An idle socket should not keep a large read buffer alive.
-  if (buffer_.capacity() > 4096) buffer_.shrink_to_fit();
+  // An idle socket keeps no read buffer.
+  buffer_.clear();
+  buffer_.shrink_to_fit();
   do_read();
 }
 
@@ -98,34 +152,36 @@ void WsSession::send(chat::Frame frame) {
 
 void WsSession::enqueue(chat::Frame frame) {
   if (!open_ || closing_) return;
-  if (queue_.size() >= kWsSendQueueFrames || queued_bytes_ + frame->size() > kWsSendQueueBytes) {
+  if (queued_frames() >= kWsSendQueueFrames || queued_bytes_ + frame->size() > kWsSendQueueBytes) {
     note_close(WsCloseReason::too_slow);
-    spdlog::warn("closing a WebSocket whose client is too slow ({} frames queued)", queue_.size());
+    spdlog::warn("closing a WebSocket whose client is too slow ({} frames queued)", queued_frames());
     // It is not reading, so a polite close would wait behind the queue: cut it.
     drop_unsent();
     closing_ = true;
-    beast::get_lowest_layer(ws_).close();
+    beast::error_code ignored;
+    ws_.next_layer().close(ignored);
     return;
   }
+  if (!queue_) queue_ = std::make_unique<Queue>();
   queued_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
+  queue_->push_back(std::move(frame));
   if (!writing_) do_write();
 }
 
 void WsSession::do_write() {
-  if (queue_.empty()) {
+  if (queued_frames() == 0) {
     writing_ = false;
+    queue_.reset();
     if (pending_close_) {
-      auto reason = *pending_close_;
-      pending_close_.reset();
-      start_close(reason);
+      auto reason = std::move(pending_close_);
+      start_close(*reason);
     }
     return;
   }
   writing_ = true;
   ws_.text(true);
-  const auto& front = queue_.front();
-  ws_.async_write(asio::buffer(*front), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+  const auto& front = queue_->front();
+  ws_.async_write(asio::buffer(*front), exact(beast::bind_front_handler(&WsSession::on_write, shared_from_this())));
 }
 
 void WsSession::on_write(beast::error_code ec, std::size_t) {
@@ -134,20 +190,23 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
     note_close(WsCloseReason::error);
     return finish();
   }
-  queued_bytes_ -= queue_.front()->size();
-  queue_.pop_front();
+  queued_bytes_ -= queue_->front()->size();
+  queue_->pop_front();
   if (finished_ || (closing_ && !pending_close_)) {  // gone, or cut as too slow: write no more
     writing_ = false;
+    drop_unsent();
     return;
   }
   do_write();
 }
 
 void WsSession::drop_unsent() {
+  if (!queue_) return;
   // The frame being written must outlive its async_write: keep the front while writing.
-  auto keep = writing_ && !queue_.empty() ? queue_.begin() + 1 : queue_.begin();
-  for (auto it = keep; it != queue_.end(); ++it) queued_bytes_ -= (*it)->size();
-  queue_.erase(keep, queue_.end());
+  auto keep = writing_ && !queue_->empty() ? queue_->begin() + 1 : queue_->begin();
+  for (auto it = keep; it != queue_->end(); ++it) queued_bytes_ -= (*it)->size();
+  queue_->erase(keep, queue_->end());
+  if (queue_->empty()) queue_.reset();
 }
 
 void WsSession::close(int code, std::string reason) {
@@ -162,11 +221,11 @@ void WsSession::start_close(websocket::close_reason reason) {
   if (!open_ || closing_) return;
   note_close(reason_for_code(reason.code));
   if (writing_) {  // one write at a time: close after the queue drains
-    pending_close_ = reason;
+    pending_close_ = std::make_unique<websocket::close_reason>(reason);
     return;
   }
   closing_ = true;
-  ws_.async_close(reason, [self = shared_from_this()](beast::error_code) { self->finish(); });
+  ws_.async_close(reason, exact([self = shared_from_this()](beast::error_code) { self->finish(); }));
 }
 
 void WsSession::finish() {
