@@ -150,6 +150,12 @@ void WsSession::send(chat::Frame frame) {
   });
 }
 
+void WsSession::send_many(std::vector<chat::Frame> frames) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), frames = std::move(frames)]() mutable {
+    for (auto& f : frames) self->enqueue(std::move(f));
+  });
+}
+
 void WsSession::enqueue(chat::Frame frame) {
   if (!open_ || closing_) return;
   if (queued_frames() >= kWsSendQueueFrames || queued_bytes_ + frame->size() > kWsSendQueueBytes) {

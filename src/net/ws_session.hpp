@@ -23,6 +23,7 @@ class WsSession : public chat::ClientLink, public Stoppable, public std::enable_
   void run(bhttp::request<bhttp::string_body>&& upgrade_request);
 
   void send(chat::Frame frame) override;
+  void send_many(std::vector<chat::Frame> frames) override;  // one hop to the strand for all
   void close(int code, std::string reason) override;
   void post(std::function<void()> fn) override;
   void shutdown() override { close(1001, "going away"); }
