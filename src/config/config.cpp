@@ -47,7 +47,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"--mail-from", "PARLEY_MAIL_FROM", "From address of outgoing email"},
       {"--support-email", "PARLEY_SUPPORT_EMAIL", "address that is emailed when no agent is available"},
       {"--email-batch-seconds", "PARLEY_EMAIL_BATCH_SECONDS", "seconds later messages are batched into one follow-up email (default 120)"},
-      {"--threads", "PARLEY_THREADS", "I/O threads (default: number of cores)"},
+      {"--threads", "PARLEY_THREADS", "I/O threads (default: the CPUs this process may run on)"},
       {"--log-format", "PARLEY_LOG_FORMAT", "text or json (default text)"},
       {"--metrics-allow", "PARLEY_METRICS_ALLOW", "addresses allowed to read /metrics (default loopback)"},
       {"--trusted-proxies", "PARLEY_TRUSTED_PROXIES", "proxy addresses whose X-Forwarded-* headers are honoured (default loopback)"},

@@ -2,16 +2,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include "parley/assets/asset_table.hpp"
 #include "parley/core/error.hpp"
-#include "static_files.hpp"
 #include "ws_session.hpp"
 
 namespace parley::net {
 
 HttpSession::HttpSession(tcp::socket&& socket, std::shared_ptr<SharedState> state)
-    : stream_(std::move(socket)), state_(std::move(state)) {
+    : stream_(std::move(socket)), timer_(stream_.get_executor()), state_(std::move(state)) {
   beast::error_code ec;
-  peer_ = stream_.socket().remote_endpoint(ec);
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  peer_ = AddressSet::normalize(endpoint.address().to_string());
+  peer_trusted_ = state_->trusted_proxies.contains(peer_);
   state_->stats.http_connections.fetch_add(1);
 }
 
@@ -32,6 +34,25 @@ void HttpSession::shutdown() {
   });
 }
 
+void HttpSession::set_deadline(std::chrono::steady_clock::time_point deadline) {
+  deadline_ = deadline;
+  if (timer_armed_ || closed_) return;
+  timer_armed_ = true;
+  timer_.expires_at(deadline);
+  timer_.async_wait(beast::bind_front_handler(&HttpSession::on_deadline, shared_from_this()));
+}
+
+void HttpSession::on_deadline(beast::error_code) {
+  timer_armed_ = false;
+  // Cancelled (closed or upgraded), or no deadline now (a handler is working on the
+  // request): the next set_deadline() arms the timer again.
+  if (closed_ || upgraded_ || deadline_ == std::chrono::steady_clock::time_point::max()) return;
+  if (std::chrono::steady_clock::now() < deadline_) return set_deadline(deadline_);
+  // Past the deadline: close, as a timed-out tcp_stream does; the pending read or write
+  // ends with operation_aborted.
+  close_socket();
+}
+
 void HttpSession::do_read() {
   if (state_->stopping) return close_socket();
   parser_.emplace();
@@ -39,16 +60,19 @@ void HttpSession::do_read() {
   parser_->body_limit(kBodyLimit);
   // One deadline for the whole request, idle wait included: a client trickling bytes
   // cannot hold the connection past it.
-  stream_.expires_after(kHttpReadTimeout);
-  bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
+  set_deadline(std::chrono::steady_clock::now() + kHttpReadTimeout);
+  bhttp::async_read(stream_.socket(), buffer_, *parser_,
+                    beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
 
 void HttpSession::on_read(beast::error_code ec, std::size_t) {
-  if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted) {
+  // No deadline while the request is handled (a handler may wait for the database).
+  deadline_ = std::chrono::steady_clock::time_point::max();
+  if (closed_ || ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted) {
     return close_socket();
   }
   started_ = std::chrono::steady_clock::now();
-  log_remote_ = peer_.address().to_string();
+  log_remote_ = peer_;
   route_ = "unmatched";
   if (ec == bhttp::error::header_limit) {
     log_method_ = "-", log_path_ = "-";
@@ -71,14 +95,67 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     return respond(http::Response::error(ApiError::bad_request("Malformed HTTP request")));
   }
   busy_ = true;
+  if (serve_static(parser_->get())) return;
   dispatch(parser_->release());
+}
+
+// GET or HEAD of an embedded asset (that no route claims): its pre-serialized response,
+// written straight to the socket. The same headers, 304 and HEAD handling, access line and
+// metrics as any response.
+bool HttpSession::serve_static(const bhttp::request<bhttp::string_body>& req) {
+  bhttp::verb method = req.method();
+  if (method != bhttp::verb::get && method != bhttp::verb::head) return false;
+  std::string_view target = req.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  const StaticFiles::Entry* entry = state_->static_files.find(path);
+  if (!entry || websocket::is_upgrade(req) || state_->router.matches_path(path)) return false;
+
+  keep_alive_ = keep_alive_ && req.keep_alive() && !state_->stopping;
+  version_ = req.version();
+  head_ = method == bhttp::verb::head;
+  std::string_view accept_encoding = req[bhttp::field::accept_encoding];
+  if (accept_encoding != accept_encoding_) {
+    accept_encoding_.assign(accept_encoding);
+    accepts_gzip_ = assets::accepts_gzip(accept_encoding);
+  }
+  StaticFiles::Conditions conditions;
+  conditions.if_none_match = req[bhttp::field::if_none_match];
+  conditions.gzip = accepts_gzip_;
+  conditions.head = head_;
+  conditions.version = version_;
+  conditions.keep_alive = keep_alive_;
+  StaticFiles::Answer answer = state_->static_files.answer(*entry, conditions, status_line_);
+
+  route_ = "static";
+  if (peer_trusted_) {
+    log_access(req.method_string(), path, answer.status, answer.body_bytes,
+               client_address(peer_, req["X-Forwarded-For"], *state_), started_);
+  } else {
+    log_access(req.method_string(), path, answer.status, answer.body_bytes, peer_, started_);
+  }
+  if (state_->stats.on_response) state_->stats.on_response(route_, answer.status);
+
+  bool close = !keep_alive_;
+  set_deadline(started_ + kHttpReadTimeout);
+  auto handler = [self = shared_from_this(), close](beast::error_code ec, std::size_t) { self->on_write(close, ec); };
+  if (answer.part_count == 1) {
+    asio::async_write(stream_.socket(), asio::const_buffer(answer.parts[0].data(), answer.parts[0].size()),
+                      std::move(handler));
+  } else {
+    for (std::size_t i = 0; i < static_buffers_.size(); ++i) {
+      static_buffers_[i] = i < answer.part_count ? asio::const_buffer(answer.parts[i].data(), answer.parts[i].size())
+                                                 : asio::const_buffer();
+    }
+    asio::async_write(stream_.socket(), static_buffers_, std::move(handler));
+  }
+  return true;
 }
 
 void HttpSession::dispatch(bhttp::request<bhttp::string_body>&& req) {
   keep_alive_ = keep_alive_ && req.keep_alive();
   version_ = req.version();
   head_ = req.method() == bhttp::verb::head;
-  http::Request request = to_request(req, peer_, *state_);
+  http::Request request = to_request(req, peer_, peer_trusted_, *state_);
   log_method_ = request.method;
   log_path_ = request.path;
   log_remote_ = request.remote_address;
@@ -113,11 +190,7 @@ void HttpSession::dispatch(bhttp::request<bhttp::string_body>&& req) {
     case http::Router::Match::none:
       break;
   }
-  http::Response response;
-  if ((request.method == "GET" || request.method == "HEAD") && serve_static(request, response, state_->config)) {
-    route_ = "static";
-    return respond(std::move(response));
-  }
+  // Embedded assets were answered by serve_static(): no route claims their paths.
   respond(http::Response::error(ApiError::not_found()));
 }
 
@@ -130,6 +203,8 @@ void HttpSession::upgrade(bhttp::request<bhttp::string_body>&& req, const http::
       if (!result.ok()) return self->respond(http::Response::error(result.error()));
       log_access(self->log_method_, self->log_path_, 101, 0, self->log_remote_, self->started_);
       if (self->state_->stats.on_response) self->state_->stats.on_response(self->route_, 101);
+      self->upgraded_ = true;
+      self->timer_.cancel();
       self->stream_.expires_never();
       self->state_->untrack(self.get());
       auto ws = std::make_shared<WsSession>(std::move(self->stream_), self->state_, std::move(result.value()));
@@ -154,31 +229,36 @@ void HttpSession::respond(http::Response&& response) {
   };
   bool close = !keep_alive_;
   auto self = shared_from_this();
-  stream_.expires_after(kHttpReadTimeout);
+  set_deadline(std::chrono::steady_clock::now() + kHttpReadTimeout);
   if (!response.static_body.empty() && response.status != 304) {
     auto res = std::make_shared<bhttp::response<bhttp::span_body<const char>>>(
         static_cast<bhttp::status>(response.status), version_);
     res->body() = boost::beast::span<const char>(response.static_body.data(), response.static_body.size());
     fill(*res);
     if (head_) res->body() = {};  // Content-Length still says what GET would send
-    bhttp::async_write(stream_, *res, [self, res, close](beast::error_code ec, std::size_t) { self->on_write(close, ec); });
+    bhttp::async_write(stream_.socket(), *res,
+                       [self, res, close](beast::error_code ec, std::size_t) { self->on_write(close, ec); });
   } else {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(static_cast<bhttp::status>(response.status), version_);
     if (response.status == 304) bytes = 0;
     res->body() = head_ ? std::string() : std::move(response.body);
     fill(*res);
     if (response.status == 304 || response.status == 204) res->erase(bhttp::field::content_length);
-    bhttp::async_write(stream_, *res, [self, res, close](beast::error_code ec, std::size_t) { self->on_write(close, ec); });
+    bhttp::async_write(stream_.socket(), *res,
+                       [self, res, close](beast::error_code ec, std::size_t) { self->on_write(close, ec); });
   }
 }
 
 void HttpSession::on_write(bool close, beast::error_code ec) {
   busy_ = false;
-  if (ec || close) return close_socket();
+  if (ec || close || closed_) return close_socket();
   do_read();
 }
 
 void HttpSession::close_socket() {
+  closed_ = true;
+  deadline_ = std::chrono::steady_clock::time_point::max();
+  if (timer_armed_) timer_.cancel();
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   stream_.close();

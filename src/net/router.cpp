@@ -15,6 +15,42 @@ std::vector<std::string> split_path(std::string_view path) {
   return out;
 }
 
+// The segments of a path one at a time, as split_path() cuts them, without allocating.
+class Segments {
+ public:
+  explicit Segments(std::string_view path) : path_(path) {}
+  // The next segment; false when there is none left.
+  bool next(std::string_view& out) {
+    if (start_ > path_.size()) return false;
+    auto slash = path_.find('/', start_);
+    if (slash == std::string_view::npos) slash = path_.size();
+    out = path_.substr(start_, slash - start_);
+    start_ = slash + 1;
+    return true;
+  }
+
+ private:
+  std::string_view path_;
+  std::size_t start_ = 1;
+};
+
+// Whether `pattern` (split) matches `path`; a capture matches any non-empty segment.
+bool segments_match(const std::vector<std::string>& pattern, std::string_view path) {
+  Segments segments(path);
+  std::string_view segment;
+  std::size_t i = 0;
+  for (; segments.next(segment); ++i) {
+    if (i >= pattern.size()) return false;
+    const auto& want = pattern[i];
+    if (!want.empty() && want.front() == ':') {
+      if (segment.empty()) return false;
+    } else if (want != segment) {
+      return false;
+    }
+  }
+  return i == pattern.size();
+}
+
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
@@ -23,30 +59,31 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
 }
 
 Router::Match Router::match(Request& request, const Handler** out, const std::string** pattern) const {
-  auto segments = split_path(request.path);
   bool path_matched = false;
   for (const auto& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
-    std::map<std::string, std::string> params;
-    bool ok = true;
-    for (std::size_t i = 0; i < segments.size() && ok; ++i) {
-      const auto& want = route.segments[i];
-      if (!want.empty() && want.front() == ':') {
-        if (segments[i].empty()) ok = false;
-        else params[want.substr(1)] = percent_decode(segments[i]);
-      } else {
-        ok = want == segments[i];
-      }
-    }
-    if (!ok) continue;
+    if (!segments_match(route.segments, request.path)) continue;
     path_matched = true;
     if (route.method != request.method) continue;
+    std::map<std::string, std::string> params;
+    Segments segments(request.path);
+    std::string_view segment;
+    for (const auto& want : route.segments) {
+      segments.next(segment);
+      if (!want.empty() && want.front() == ':') params[want.substr(1)] = percent_decode(segment);
+    }
     request.params = std::move(params);
     *out = &route.handler;
     if (pattern) *pattern = &route.pattern;
     return Match::found;
   }
   return path_matched ? Match::wrong_method : Match::none;
+}
+
+bool Router::matches_path(std::string_view path) const {
+  for (const auto& route : routes_) {
+    if (segments_match(route.segments, path)) return true;
+  }
+  return false;
 }
 
 }  // namespace parley::http

@@ -5,13 +5,14 @@
 #include <thread>
 
 #include "http_session.hpp"
+#include "io_threads.hpp"
 #include "shared_state.hpp"
 
 namespace parley::net {
 
 struct Server::Impl {
   Impl(const Config& config, http::Router& router, UpgradeHandler upgrade)
-      : threads(config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency())),
+      : threads(config.threads ? config.threads : default_io_threads()),
         ioc(static_cast<int>(threads)),
         acceptor(asio::make_strand(ioc)),
         state(std::make_shared<SharedState>(config, router, std::move(upgrade))) {

@@ -10,6 +10,7 @@
 
 #include "parley/net/address_set.hpp"
 #include "parley/net/server.hpp"
+#include "static_files.hpp"
 
 namespace parley::net {
 
@@ -39,7 +40,8 @@ class Stoppable {
 };
 
 struct SharedState {
-  SharedState(const Config& c, http::Router& r, UpgradeHandler u) : config(c), router(r), upgrade(std::move(u)) {}
+  SharedState(const Config& c, http::Router& r, UpgradeHandler u)
+      : config(c), router(r), upgrade(std::move(u)), static_files(c) {}
 
   const Config& config;
   http::Router& router;
@@ -47,6 +49,7 @@ struct SharedState {
   ServerStats stats;
   AddressSet trusted_proxies;
   std::atomic<bool> stopping{false};
+  const StaticFiles static_files;  // the embedded assets' responses, serialized once
 
   std::mutex sessions_mutex;
   std::unordered_map<const void*, std::weak_ptr<Stoppable>> sessions;
@@ -61,12 +64,16 @@ struct SharedState {
   }
 };
 
-// Fills the transport-independent request, honouring X-Forwarded-* only from trusted proxies.
-http::Request to_request(const bhttp::request<bhttp::string_body>& req, const tcp::endpoint& peer,
+// Fills the transport-independent request, honouring X-Forwarded-* only when the peer (its
+// address normalized, see AddressSet::normalize) is a trusted proxy.
+http::Request to_request(const bhttp::request<bhttp::string_body>& req, const std::string& peer, bool peer_trusted,
                          const SharedState& state);
 
+// The client behind a trusted proxy `peer`, from its X-Forwarded-For value.
+std::string client_address(const std::string& peer, std::string_view forwarded_for, const SharedState& state);
+
 // Logs one access line: never the query string, a header value or a body.
-void log_access(const std::string& method, const std::string& path, int status, std::size_t bytes,
-                const std::string& remote, std::chrono::steady_clock::time_point started);
+void log_access(std::string_view method, std::string_view path, int status, std::size_t bytes, std::string_view remote,
+                std::chrono::steady_clock::time_point started);
 
 }  // namespace parley::net

@@ -1,8 +1,6 @@
 #include "static_files.hpp"
 
 #include "parley/assets/asset_table.hpp"
-#include "parley/config/config.hpp"
-#include "parley/core/text.hpp"
 
 namespace parley::net {
 namespace {
@@ -15,59 +13,123 @@ std::string frame_ancestors(const Config& config) {
   return out;
 }
 
-bool etag_matches(const std::string& if_none_match, std::string_view etag) {
-  if (if_none_match.empty()) return false;
-  if (if_none_match == "*") return true;
-  for (std::string_view tag : split_trimmed(if_none_match, ',')) {
-    if (tag.rfind("W/", 0) == 0) tag.remove_prefix(2);  // weak comparison, as for GET
-    if (tag == etag) return true;
-  }
-  return false;
+void add(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
 }
 
-}  // namespace
-
-bool serve_static(const http::Request& request, http::Response& response, const Config& config) {
-  const assets::EmbeddedAsset* asset = assets::find_asset(request.path);
-  if (!asset) return false;
-
-  response.status = 200;
-  response.content_type = std::string(asset->mime_type);
-  response.headers.emplace_back("ETag", std::string(asset->etag));
-  response.headers.emplace_back("Vary", "Accept-Encoding");
+// The header lines every answer for `asset` carries (200 and 304 alike).
+std::string common_headers(const assets::EmbeddedAsset& asset, const Config& config) {
+  std::string h;
+  add(h, "Server", "Parley");
+  add(h, "Content-Type", asset.mime_type);
+  add(h, "ETag", asset.etag);
+  add(h, "Vary", "Accept-Encoding");
   // Revalidate every time (cheap with ETag/304): widget.js must update on every customer
   // page as soon as Parley is upgraded, because its URL carries no version.
-  response.headers.emplace_back("Cache-Control", "public, max-age=0, must-revalidate");
-  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  if (asset->mime_type.rfind("text/html", 0) == 0) {
-    bool is_chat_frame = asset->path.rfind("/chat/", 0) == 0;
+  add(h, "Cache-Control", "public, max-age=0, must-revalidate");
+  add(h, "X-Content-Type-Options", "nosniff");
+  if (asset.mime_type.rfind("text/html", 0) == 0) {
+    bool is_chat_frame = asset.path.rfind("/chat/", 0) == 0;
     std::string csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                       "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; ";
-    if (asset->path.rfind("/demo/", 0) == 0) {
+    if (asset.path.rfind("/demo/", 0) == 0) {
       csp = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; connect-src 'self' ws: wss:; frame-src 'self'; base-uri 'none'; ";
     }
     csp += is_chat_frame ? frame_ancestors(config) : "frame-ancestors 'self'";
-    response.headers.emplace_back("Content-Security-Policy", csp);
-    response.headers.emplace_back("Referrer-Policy", "no-referrer");
+    add(h, "Content-Security-Policy", csp);
+    add(h, "Referrer-Policy", "no-referrer");
   }
-  if (asset->path == "/widget.js") {
+  if (asset.path == "/widget.js") {
     // Customer pages on any origin load it.
-    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
-    response.headers.emplace_back("Cross-Origin-Resource-Policy", "cross-origin");
+    add(h, "Access-Control-Allow-Origin", "*");
+    add(h, "Cross-Origin-Resource-Policy", "cross-origin");
   }
+  return h;
+}
 
-  if (etag_matches(request.header("if-none-match"), asset->etag)) {
-    response.status = 304;
-    return true;
+constexpr std::string_view kOk11 = "HTTP/1.1 200 OK\r\n";
+constexpr std::string_view kOk10 = "HTTP/1.0 200 OK\r\n";
+constexpr std::string_view kNotModified11 = "HTTP/1.1 304 Not Modified\r\n";
+constexpr std::string_view kNotModified10 = "HTTP/1.0 304 Not Modified\r\n";
+
+// The Connection header as Beast's keep_alive() writes it (right after the status line):
+// HTTP/1.1 says "close" when it closes, HTTP/1.0 says "keep-alive" when it does not.
+std::string_view connection_line(unsigned version, bool keep_alive) {
+  if (version >= 11) return keep_alive ? "" : "Connection: close\r\n";
+  return keep_alive ? "Connection: keep-alive\r\n" : "";
+}
+
+}  // namespace
+
+bool etag_matches(std::string_view if_none_match, std::string_view etag) {
+  if (if_none_match.empty()) return false;
+  if (if_none_match == "*") return true;
+  while (true) {
+    auto comma = if_none_match.find(',');
+    std::string_view tag = if_none_match.substr(0, comma);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag.rfind("W/", 0) == 0) tag.remove_prefix(2);  // weak comparison, as for GET
+    if (tag == etag) return true;
+    if (comma == std::string_view::npos) return false;
+    if_none_match.remove_prefix(comma + 1);
   }
-  if (assets::accepts_gzip(request.header("accept-encoding")) && asset->gzip_bytes.size() < asset->bytes.size()) {
-    response.headers.emplace_back("Content-Encoding", "gzip");
-    response.static_body = asset->gzip_bytes;
+}
+
+StaticFiles::StaticFiles(const Config& config) {
+  auto all = assets::embedded_assets();
+  entries_.reserve(all.size());
+  for (const auto& asset : all) {
+    Entry e;
+    e.asset = &asset;
+    std::string common = common_headers(asset, config);
+    e.not_modified_headers = common + "\r\n";
+    e.identity_headers = common + "Content-Length: " + std::to_string(asset.bytes.size()) + "\r\n\r\n";
+    e.identity_response = std::string(kOk11) + e.identity_headers + std::string(asset.bytes);
+    if (!asset.gzip_bytes.empty() && asset.gzip_bytes.size() < asset.bytes.size()) {
+      e.gzip_headers =
+          common + "Content-Encoding: gzip\r\nContent-Length: " + std::to_string(asset.gzip_bytes.size()) + "\r\n\r\n";
+      e.gzip_response = std::string(kOk11) + e.gzip_headers + std::string(asset.gzip_bytes);
+    }
+    entries_.push_back(std::move(e));
+  }
+}
+
+const StaticFiles::Entry* StaticFiles::find(std::string_view path) const {
+  const assets::EmbeddedAsset* asset = assets::find_asset(path);
+  if (!asset) return nullptr;
+  auto index = static_cast<std::size_t>(asset - assets::embedded_assets().data());
+  return index < entries_.size() ? &entries_[index] : nullptr;
+}
+
+StaticFiles::Answer StaticFiles::answer(const Entry& e, const Conditions& c, std::string& status_line) const {
+  Answer a;
+  bool not_modified = etag_matches(c.if_none_match, e.asset->etag);
+  bool gzip = !not_modified && c.gzip && !e.gzip_headers.empty();
+  a.status = not_modified ? 304 : 200;
+  std::string_view body = gzip ? e.asset->gzip_bytes : e.asset->bytes;
+  a.body_bytes = not_modified ? 0 : body.size();
+
+  if (!not_modified && !c.head && c.version == 11 && c.keep_alive) {
+    a.parts[0] = gzip ? e.gzip_response : e.identity_response;
+    a.part_count = 1;
+    return a;
+  }
+  if (c.version == 11) {
+    a.parts[0] = not_modified ? kNotModified11 : kOk11;
+  } else if (c.version == 10) {
+    a.parts[0] = not_modified ? kNotModified10 : kOk10;
   } else {
-    response.static_body = asset->bytes;
+    status_line = "HTTP/" + std::to_string(c.version / 10) + "." + std::to_string(c.version % 10) +
+                  (not_modified ? " 304 Not Modified\r\n" : " 200 OK\r\n");
+    a.parts[0] = status_line;
   }
-  return true;
+  a.parts[1] = connection_line(c.version, c.keep_alive);
+  a.parts[2] = not_modified ? e.not_modified_headers : gzip ? e.gzip_headers : e.identity_headers;
+  a.part_count = 3;
+  if (!not_modified && !c.head) a.parts[a.part_count++] = body;  // HEAD: Content-Length still says what GET would send
+  return a;
 }
 
 }  // namespace parley::net

@@ -1,10 +1,63 @@
 #pragma once
+// The embedded web assets as HTTP responses, serialized once when the server starts: a GET
+// of an asset is answered by writing bytes that already exist, with no per-request header
+// fields, allocation or serializer.
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parley/assets/embedded_files.hpp"
 #include "parley/config/config.hpp"
-#include "parley/net/http_types.hpp"
 
 namespace parley::net {
 
-// Answers GET/HEAD for an embedded asset, or returns false when `path` names none.
-bool serve_static(const http::Request& request, http::Response& response, const Config& config);
+class StaticFiles {
+ public:
+  // Builds every asset's responses; the headers that depend on the configuration (the chat
+  // frame's Content-Security-Policy) are fixed for the life of the server.
+  explicit StaticFiles(const Config& config);
+
+  struct Entry {
+    const assets::EmbeddedAsset* asset = nullptr;
+    // The header lines after the status line and Connection, and the blank line.
+    std::string identity_headers;  // Content-Length of `asset->bytes`
+    std::string gzip_headers;      // Content-Encoding: gzip; empty when gzip is not smaller
+    std::string not_modified_headers;  // the 304's: no Content-Length, no Content-Encoding
+    // The whole HTTP/1.1 keep-alive response to a GET, body included, in one buffer.
+    std::string identity_response;
+    std::string gzip_response;
+  };
+
+  // The entry for a request path ("/inbox" and "/inbox/" name "/inbox/index.html"), or
+  // nullptr when no asset has that path.
+  const Entry* find(std::string_view path) const;
+
+  // What to write for a GET or HEAD of `entry`: up to four buffers (status line, Connection
+  // header, the other headers and the blank line, body), or a single one for the common case.
+  struct Answer {
+    int status = 200;
+    std::size_t body_bytes = 0;  // the representation's size (what GET sends), 0 for 304
+    std::array<std::string_view, 4> parts{};
+    std::size_t part_count = 0;
+  };
+  struct Conditions {
+    std::string_view if_none_match;  // raw header value, empty when absent
+    bool gzip = false;               // the client accepts gzip (see assets::accepts_gzip)
+    bool head = false;
+    unsigned version = 11;           // 10 = HTTP/1.0, 11 = HTTP/1.1
+    bool keep_alive = true;
+  };
+  // `status_line` is scratch space for an unusual version's status line; it must outlive
+  // the write.
+  Answer answer(const Entry& entry, const Conditions& c, std::string& status_line) const;
+
+ private:
+  std::vector<Entry> entries_;  // parallel to assets::embedded_assets()
+};
+
+// True when an If-None-Match value names `etag` (weak comparison, or "*").
+bool etag_matches(std::string_view if_none_match, std::string_view etag);
 
 }  // namespace parley::net
