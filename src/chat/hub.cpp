@@ -19,6 +19,16 @@ void Hub::remove_link(std::map<std::int64_t, Links>& map, std::int64_t id, const
   if (v.empty()) map.erase(it);
 }
 
+std::vector<std::shared_ptr<ClientLink>> Hub::links_of(const std::map<std::int64_t, Links>& map, std::int64_t id) {
+  std::vector<std::shared_ptr<ClientLink>> out;
+  if (auto it = map.find(id); it != map.end()) {
+    for (const auto& w : it->second.links) {
+      if (auto s = w.lock()) out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
 std::vector<std::shared_ptr<ClientLink>> Hub::collect(const std::map<std::int64_t, Links>& map) {
   std::vector<std::shared_ptr<ClientLink>> out;
   for (const auto& [id, links] : map) {
@@ -123,11 +133,7 @@ void Hub::send_to_visitor(std::int64_t visitor_id, const Frame& frame) const {
   std::vector<std::shared_ptr<ClientLink>> targets;
   {
     std::lock_guard lock(mutex_);
-    auto it = visitors_.find(visitor_id);
-    if (it == visitors_.end()) return;
-    for (const auto& w : it->second.links) {
-      if (auto s = w.lock()) targets.push_back(std::move(s));
-    }
+    targets = links_of(visitors_, visitor_id);
   }
   for (auto& t : targets) t->send(frame);
 }
@@ -144,11 +150,7 @@ void Hub::deliver(const std::vector<Delivery>& page) const {
     if (!agent_frames.empty()) agents = collect(agents_);
     for (const auto& d : page) {
       if (!d.visitor_id) continue;
-      auto it = visitors_.find(d.visitor_id);
-      if (it == visitors_.end()) continue;
-      for (const auto& w : it->second.links) {
-        if (auto s = w.lock()) visitor_frames[std::move(s)].push_back(d.to_visitor);
-      }
+      for (auto& link : links_of(visitors_, d.visitor_id)) visitor_frames[std::move(link)].push_back(d.to_visitor);
     }
   }
   if (!agents.empty()) {
@@ -180,11 +182,7 @@ void Hub::close_agent(std::int64_t agent_id, int code, const std::string& reason
   std::vector<std::shared_ptr<ClientLink>> targets;
   {
     std::lock_guard lock(mutex_);
-    auto it = agents_.find(agent_id);
-    if (it == agents_.end()) return;
-    for (const auto& w : it->second.links) {
-      if (auto s = w.lock()) targets.push_back(std::move(s));
-    }
+    targets = links_of(agents_, agent_id);
   }
   for (auto& t : targets) t->close(code, reason);
 }

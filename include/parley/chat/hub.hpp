@@ -68,6 +68,8 @@ class Hub {
     std::vector<std::weak_ptr<ClientLink>> links;
   };
   static void remove_link(std::map<std::int64_t, Links>& map, std::int64_t id, const ClientLink* link);
+  // The live links of one id, or of every id; called with mutex_ held.
+  static std::vector<std::shared_ptr<ClientLink>> links_of(const std::map<std::int64_t, Links>& map, std::int64_t id);
   static std::vector<std::shared_ptr<ClientLink>> collect(const std::map<std::int64_t, Links>& map);
   bool team_available_locked() const;
 
