@@ -88,15 +88,18 @@ int serve(const Config& config) {
   if (config.resend_api_key.empty()) spdlog::warn("RESEND_API_KEY is not set: emails are written to the log, not sent");
 
   store::DbPool pool(config.database_url, kDbThreads, kDbQueueLimit);
+  chat::EventOrigins origins;  // which local socket sent each message: it gets an ack, no echo
   chat::MessageWriter writer(config.database_url, kWriterQueueLimit, kWriterMaxBatch);
   chat::Hub hub;
   // Several processes may share the database: events reach every process's sockets through
   // the event log (EventFeed), ephemeral signals through NOTIFY (Cluster).
   chat::Cluster cluster(pool, hub);
-  chat::EventFeed feed(config.database_url, hub, [&cluster](const std::string& signal) { cluster.on_signal(signal); });
+  chat::EventFeed feed(config.database_url, hub, [&cluster](const std::string& signal) { cluster.on_signal(signal); },
+                       &origins);
   auto chat = std::make_shared<chat::ChatService>(config, pool, writer, hub, cluster);
   chat->set_events_poke([&feed] { feed.poke(); });
   writer.set_events_listener([&feed] { feed.poke(); });
+  writer.set_event_origins(&origins);
   cluster.set_presence_listener([chat](bool availability_changed) { chat->remote_presence_changed(availability_changed); });
   feed.start([&cluster] { cluster.say_hello(); });
   cluster.start();

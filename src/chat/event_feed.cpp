@@ -13,8 +13,20 @@ namespace parley::chat {
 namespace {
 
 constexpr int kPollMillis = 1000;  // read the log at least this often, NOTIFY or not
-constexpr std::int64_t kReadPage = 2000;
+// A page is at most kReadPage rows and, past its first row, at most kReadBytes of frames: a
+// batch row may hold a thousand messages.
+constexpr std::int64_t kReadPage = 500;
+constexpr std::int64_t kReadBytes = 4 << 20;
 constexpr auto kReconnectPause = std::chrono::milliseconds(500);
+constexpr const char* kReadStatement = "event_log_read";
+// `rows` is how many rows the page had before the byte bound cut it: fewer than kReadPage
+// and none cut means the end of the log was reached.
+constexpr const char* kReadSql = R"SQL(
+SELECT seq, visitor_id, frame, to_agents, visitor_frame, visitor_ids, rows FROM (
+  SELECT *, sum(octet_length(frame)) OVER (ORDER BY seq) AS upto, count(*) OVER () AS rows
+  FROM (SELECT * FROM event_log WHERE seq > $1 ORDER BY seq LIMIT $2) page
+) sized
+WHERE upto - octet_length(frame) < $3 ORDER BY seq)SQL";
 
 class Listener : public pqxx::notification_receiver {
  public:
@@ -28,8 +40,8 @@ class Listener : public pqxx::notification_receiver {
 
 }  // namespace
 
-EventFeed::EventFeed(std::string database_url, Hub& hub, SignalHandler on_signal)
-    : url_(std::move(database_url)), hub_(hub), on_signal_(std::move(on_signal)) {
+EventFeed::EventFeed(std::string database_url, Hub& hub, SignalHandler on_signal, EventOrigins* origins)
+    : url_(std::move(database_url)), hub_(hub), on_signal_(std::move(on_signal)), origins_(origins) {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
@@ -80,6 +92,7 @@ void EventFeed::serve_connection() {
   pqxx::connection conn(url_);
   Listener events(conn, kEventsChannel, [](const std::string&) {});  // a wake-up: we read below
   Listener signals(conn, kSignalsChannel, [this](const std::string& payload) { on_signal_(payload); });
+  conn.prepare(kReadStatement, kReadSql);
   if (cursor_ < 0) {
     pqxx::read_transaction txn(conn);
     cursor_ = txn.exec1("SELECT coalesce(max(seq), 0) FROM event_log")[0].as<std::int64_t>();
@@ -105,28 +118,33 @@ std::size_t EventFeed::read_events(pqxx::connection& conn) {
   for (;;) {
     pqxx::result rows;
     {
-      pqxx::read_transaction txn(conn);
-      rows = txn.exec_params(
-          "SELECT seq, visitor_id, frame, to_agents, visitor_frame FROM event_log WHERE seq > $1 ORDER BY seq LIMIT $2",
-          cursor_, kReadPage);
+      // One round trip: a single statement needs no BEGIN/COMMIT around it.
+      pqxx::nontransaction txn(conn);
+      rows = txn.exec_prepared(kReadStatement, cursor_, kReadPage, kReadBytes);
     }
     std::vector<Hub::Delivery> page;
     page.reserve(rows.size());
     for (const auto& row : rows) {
-      Frame frame = make_frame(row[2].c_str());
-      Hub::Delivery d;
-      if (row[3].as<bool>()) d.to_agents = frame;
-      if (!row[1].is_null()) {
-        d.visitor_id = row[1].as<std::int64_t>();
-        d.to_visitor = row[4].is_null() ? frame : make_frame(row[4].c_str());
+      EventRow event{std::string_view(row[2].c_str(), row[2].size()), row[3].as<bool>(), row[1].is_null() ? 0 : row[1].as<std::int64_t>(),
+                     row[4].is_null() ? nullptr : row[4].c_str(), row[5].is_null() ? nullptr : row[5].c_str()};
+      try {
+        if (event.visitor_ids && origins_) {
+          append_deliveries(event, page, origins_->take(row[0].as<std::int64_t>()));
+        } else {
+          append_deliveries(event, page);
+        }
+      } catch (const std::invalid_argument& e) {
+        // Retrying cannot help; every other event still goes out.
+        spdlog::error("event feed: skipped event {}: {}", row[0].c_str(), e.what());
       }
-      page.push_back(std::move(d));
     }
     hub_.deliver(page);
-    if (!rows.empty()) cursor_ = rows[rows.size() - 1][0].as<std::int64_t>();
-    total += rows.size();
-    delivered_.fetch_add(rows.size());
-    if (static_cast<std::int64_t>(rows.size()) < kReadPage) return total;
+    total += page.size();
+    delivered_.fetch_add(page.size());
+    if (rows.empty()) return total;
+    cursor_ = rows[rows.size() - 1][0].as<std::int64_t>();
+    bool cut = rows[0][6].as<std::int64_t>() > static_cast<std::int64_t>(rows.size());
+    if (!cut && static_cast<std::int64_t>(rows.size()) < kReadPage) return total;
   }
 }
 

@@ -150,7 +150,10 @@ void Hub::deliver(const std::vector<Delivery>& page) const {
     if (!agent_frames.empty()) agents = collect(agents_);
     for (const auto& d : page) {
       if (!d.visitor_id) continue;
-      for (auto& link : links_of(visitors_, d.visitor_id)) visitor_frames[std::move(link)].push_back(d.to_visitor);
+      auto from_socket = d.from_socket.lock();
+      for (auto& link : links_of(visitors_, d.visitor_id)) {
+        if (link != from_socket) visitor_frames[std::move(link)].push_back(d.to_visitor);
+      }
     }
   }
   if (!agents.empty()) {

@@ -220,6 +220,7 @@ class VisitorConnection : public ConnectionBase {
 
   void submit(PendingMessage m, const std::string& page, bool may_reopen) {
     m.conversation_id = conversation_->id;
+    m.from_socket = link_;  // acked there: the feed does not echo it back
     auto self = std::static_pointer_cast<VisitorConnection>(shared_from_this());
     std::weak_ptr<VisitorConnection> weak = self;
     std::weak_ptr<ClientLink> link = link_;

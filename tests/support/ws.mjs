@@ -25,6 +25,8 @@ export function connectWs(url, { headers = {}, origin, timeout = 10000 } = {}) {
   });
 }
 
+let roundTrips = 0;
+
 export class WsClient {
   constructor(sock) {
     this.sock = sock;
@@ -97,6 +99,13 @@ export class WsClient {
       }, timeout);
       this.waiters.push(w);
     });
+  }
+
+  /** A round trip (an unknown frame type is answered with an error frame): once it resolves,
+   * whatever the server had queued for this socket before has arrived. */
+  async roundTrip(timeout = 10000) {
+    this.send({ type: `round-trip-${++roundTrips}` });
+    await this.nextMessage((m) => m && m.type === 'error', timeout);
   }
 
   /** Closes (politely) and resolves with {code, reason} once closed. */

@@ -13,6 +13,7 @@
 
 #include <pqxx/connection>
 
+#include "parley/chat/event_origins.hpp"
 #include "parley/chat/hub.hpp"
 
 namespace parley::chat {
@@ -21,7 +22,8 @@ class EventFeed {
  public:
   using SignalHandler = std::function<void(const std::string& payload)>;
 
-  EventFeed(std::string database_url, Hub& hub, SignalHandler on_signal);
+  // `origins`: what this process's writer records (event_origins.hpp); may be null.
+  EventFeed(std::string database_url, Hub& hub, SignalHandler on_signal, EventOrigins* origins = nullptr);
   ~EventFeed();
 
   // Reads the current end of the log (the feed delivers what comes after) and starts the
@@ -41,6 +43,7 @@ class EventFeed {
   std::string url_;
   Hub& hub_;
   SignalHandler on_signal_;
+  EventOrigins* origins_;
   std::function<void()> on_connected_;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "parley/chat/client_link.hpp"
 #include "parley/core/outcome.hpp"
 
 namespace pqxx {
@@ -24,6 +25,8 @@ class DbConn;
 }
 
 namespace parley::chat {
+
+class EventOrigins;
 
 struct StoredMessage {
   std::int64_t id = 0;
@@ -44,6 +47,8 @@ struct PendingMessage {
   bool team_available = true;
   // Called on the writer thread, in commit order, after the commit (or the failure).
   std::function<void(Outcome<StoredMessage>)> done;
+  // The visitor socket it came from: `done` acks it there, so the feed need not echo it back.
+  std::weak_ptr<ClientLink> from_socket;
 };
 
 // A message the current batch inserted (not a re-send), as the batch hook sees it.
@@ -87,6 +92,8 @@ class MessageWriter {
   // Called after a commit that appended events (the local EventFeed reads them at once,
   // without waiting for the NOTIFY round trip).
   void set_events_listener(std::function<void()> on_committed);
+  // Where the writer records the senders of each batch's event row (event_origins.hpp).
+  void set_event_origins(EventOrigins* origins);
 
  private:
   void thread_main();
@@ -103,6 +110,7 @@ class MessageWriter {
   BatchHook batch_hook_;                   // guarded by mutex_ until the writer thread reads it
   std::function<void()> after_commit_;
   std::function<void()> events_committed_;
+  EventOrigins* origins_ = nullptr;
   std::thread thread_;
 };
 
