@@ -509,6 +509,32 @@ describe('the visitor WebSocket', () => {
     }
   });
 
+  it('deleting a visitor (an operator erasing one) deletes its conversations and their messages; a socket of it cannot write any more', async () => {
+    const v = await visitor();
+    const ws = await visitorSocket(server, v.visitorToken);
+    const other = await visitor();
+    const otherWs = await visitorSocket(server, other.visitorToken);
+    try {
+      const first = await sendAndAck(ws, 'erase-1', 'a message that will be erased');
+      await sendAndAck(ws, 'erase-2', 'and another');
+      const kept = await sendAndAck(otherWs, 'keep-1', 'another visitor’s message');
+      const conv = first.message.conversationId;
+      query(db, `DELETE FROM visitor WHERE id = ${v.visitorId}`);
+      assert.equal(query(db, `SELECT count(*) FROM conversation WHERE id = ${conv}`)[0][0], '0');
+      assert.equal(query(db, `SELECT count(*) FROM message WHERE conversation_id = ${conv}`)[0][0], '0', 'messages left behind');
+      assert.equal(query(db, `SELECT count(*) FROM message WHERE id = ${kept.message.id}`)[0][0], '1', 'another visitor’s message went too');
+      // The open socket still knows the conversation's id: its next message is refused, not
+      // written into a conversation that no longer exists.
+      ws.send({ type: 'send', clientId: 'erase-3', body: 'after the erasure' });
+      const reply = await ws.nextMessage((m) => m && (m.type === 'ack' || m.type === 'error'));
+      assert.equal(reply.type, 'error', JSON.stringify(reply));
+      assert.equal(query(db, `SELECT count(*) FROM message WHERE conversation_id = ${conv}`)[0][0], '0');
+    } finally {
+      await ws.close();
+      await otherWs.close();
+    }
+  });
+
   it('visitor B can neither read nor write visitor A’s conversation', async () => {
     const a = await visitor({ name: 'Alice' });
     const b = await visitor({ name: 'Bob' });
