@@ -34,10 +34,8 @@ WITH input AS (
 ), target AS MATERIALIZED (
   -- One index lookup per row; OFFSET 0 keeps it so. As a plain join it was planned for
   -- json_to_recordset's guess of 100 rows and scanned the whole conversation table.
-  -- FOR KEY SHARE does what a foreign key check would (migration 0006): the conversation
-  -- cannot be deleted before this batch commits; one that is already gone gets no message.
   SELECT input.*, cv.visitor_id, cv.status
-  FROM input, LATERAL (SELECT visitor_id, status FROM conversation WHERE id = input.c OFFSET 0 FOR KEY SHARE) cv
+  FROM input, LATERAL (SELECT visitor_id, status FROM conversation WHERE id = input.c OFFSET 0) cv
 ), ins AS (
   INSERT INTO message (conversation_id, sender, agent_id, client_id, body)
   SELECT c, s, a, k, b FROM target WHERE s <> 'VISITOR' OR status <> 'RESOLVED'
