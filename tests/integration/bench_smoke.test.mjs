@@ -211,6 +211,29 @@ describe('benchmarks: scripts', { skip: !existsSync(LOADGEN) && 'no load generat
     assert.ok(!/n\/a/.test(row), `a cell without a value: ${row}`);
   });
 
+  it('bench/writer-transaction: a row per batch size, with PostgreSQL CPU per message', async () => {
+    const printed = await runScript('writer-transaction', [], { BENCH_BATCHES: '1 3', BENCH_MESSAGES: '6', BENCH_HISTORY_CONVERSATIONS: '10' });
+    assert.equal(printed.length, 2, printed.join('\n'));
+    printed.forEach((row, i) => {
+      assert.match(row, new RegExp(`^\\| writer transaction, batches of ${[1, 3][i]} \\|`));
+      assert.match(row, /PostgreSQL CPU [0-9.]+ \/ [0-9.]+ \/ [0-9.]+ µs\/msg/);
+    });
+  });
+
+  it('bench/profile-relay: one relay run, nothing lost, CPU per process and the batches printed', async () => {
+    const r = await run(path.join(ROOT, 'bench', 'profile-relay'), ['20'], {
+      env: { BENCH_VISITORS: '4', BENCH_HISTORY_CONVERSATIONS: '10', BENCH_BUILD: '0', BENCH_RESULTS: '/dev/null', PARLEY_BIN, LOADGEN },
+      timeout: 120000,
+    });
+    assert.equal(r.code, 0, `bench/profile-relay failed:\n${r.stdout}\n${r.stderr}`);
+    const result = JSON.parse(r.stdout.match(/^relay at 20 msg\/s: (\{.*\})$/m)?.[1] ?? 'null');
+    assert.ok(result, r.stdout);
+    assert.equal(result.lost, 0, r.stdout);
+    assert.equal(result.sent, 200, r.stdout);
+    assert.match(r.stdout, /µs\/msg +\S*.*parley serve/, r.stdout);
+    assert.match(r.stdout, /parley_commit_batch_size_count +[1-9]/, r.stdout);
+  });
+
   it('bench/relay cross: one process and A → B, fixed and sweep, nothing lost or unpersisted', async () => {
     const printed = await runScript('relay', ['cross'], {
       BENCH_VISITORS: '4', BENCH_RATES: '20', BENCH_LADDER: '20', BENCH_DURATION: '1', BENCH_WARMUP: '0.5',
