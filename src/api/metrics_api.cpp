@@ -161,7 +161,7 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
              Type::counter, [w] { return static_cast<double>(w->stats().messages_stored.load()); });
   r.callback("parley_message_writer_queue_depth", "Messages waiting for the group-commit writer.", Type::gauge,
              [w] { return static_cast<double>(w->queue_depth()); });
-  r.callback("parley_message_writer_rejected_total", "Messages refused because the writer's queue was full (503).",
+  r.callback("parley_message_writer_rejected_total", "Messages refused (503) because the writer's queue was full or its oldest message too old.",
              Type::counter, [w] { return static_cast<double>(w->stats().rejected.load()); });
   r.callback("parley_message_writer_failed_batches_total", "Group-commit batches whose transaction failed.",
              Type::counter, [w] { return static_cast<double>(w->stats().failed_batches.load()); });

@@ -22,6 +22,9 @@ namespace {
 constexpr unsigned kDbThreads = 4;
 constexpr std::size_t kDbQueueLimit = 10000;
 constexpr std::size_t kWriterQueueLimit = 100000;
+// Beyond this wait in the writer's queue, new messages are refused (503 overloaded) and clients
+// retry: under overload an accepted message is acked within ~2 s, not after 10 s or more.
+constexpr std::chrono::milliseconds kWriterMaxWait{2000};
 constexpr std::size_t kWriterMaxBatch = 1000;
 constexpr int kLoginFailuresPerMinute = 10;
 constexpr auto kHousekeepingInterval = std::chrono::seconds(10);
@@ -89,7 +92,7 @@ int serve(const Config& config) {
 
   store::DbPool pool(config.database_url, kDbThreads, kDbQueueLimit);
   chat::EventOrigins origins;  // which local socket sent each message: it gets an ack, no echo
-  chat::MessageWriter writer(config.database_url, kWriterQueueLimit, kWriterMaxBatch);
+  chat::MessageWriter writer(config.database_url, kWriterQueueLimit, kWriterMaxWait, kWriterMaxBatch);
   chat::Hub hub;
   // Several processes may share the database: events reach every process's sockets through
   // the event log (EventFeed), ephemeral signals through NOTIFY (Cluster).

@@ -57,6 +57,7 @@ class AgentConnection : public ConnectionBase {
     m.agent_name = agent_.name;
     m.client_id = validated_client_id(frame);
     m.body = validated_body(frame);
+    m.from_socket = link_;  // acked there: the feed does not echo it back
     std::weak_ptr<ClientLink> link = link_;
     std::string client_id = m.client_id;
     service_->post_message(std::move(m), [link, client_id](Outcome<StoredMessage> r) {

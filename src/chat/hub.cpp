@@ -144,21 +144,38 @@ void Hub::deliver(const std::vector<Delivery>& page) const {
     if (d.to_agents) agent_frames.push_back(d.to_agents);
   }
   std::vector<std::shared_ptr<ClientLink>> agents;
+  std::vector<std::shared_ptr<ClientLink>> agent_senders;  // agent sockets acked a line of this page
   std::map<std::shared_ptr<ClientLink>, std::vector<Frame>> visitor_frames;
   {
     std::lock_guard lock(mutex_);
     if (!agent_frames.empty()) agents = collect(agents_);
     for (const auto& d : page) {
-      if (!d.visitor_id) continue;
       auto from_socket = d.from_socket.lock();
+      if (from_socket && d.to_agents && std::ranges::find(agents, from_socket) != agents.end() &&
+          std::ranges::find(agent_senders, from_socket) == agent_senders.end()) {
+        agent_senders.push_back(from_socket);
+      }
+      if (!d.visitor_id) continue;
       for (auto& link : links_of(visitors_, d.visitor_id)) {
         if (link != from_socket) visitor_frames[std::move(link)].push_back(d.to_visitor);
       }
     }
   }
   if (!agents.empty()) {
+    // One serialisation shared by every agent socket, except those that sent a line of this
+    // page: each of those gets its own, without what its acks carried.
     auto batched = batch_frames(agent_frames);
-    for (auto& a : agents) a->send_many(batched);
+    for (auto& a : agents) {
+      if (std::ranges::find(agent_senders, a) == agent_senders.end()) {
+        a->send_many(batched);
+        continue;
+      }
+      std::vector<Frame> others;
+      for (const auto& d : page) {
+        if (d.to_agents && d.from_socket.lock() != a) others.push_back(d.to_agents);
+      }
+      if (!others.empty()) a->send_many(batch_frames(others));
+    }
   }
   for (auto& [link, frames] : visitor_frames) link->send_many(std::move(frames));
 }

@@ -82,8 +82,9 @@ ORDER BY input.i
 
 }  // namespace
 
-MessageWriter::MessageWriter(std::string database_url, std::size_t queue_limit, std::size_t max_batch)
-    : url_(std::move(database_url)), queue_limit_(queue_limit), max_batch_(max_batch) {
+MessageWriter::MessageWriter(std::string database_url, std::size_t queue_limit, std::chrono::milliseconds max_wait,
+                             std::size_t max_batch)
+    : url_(std::move(database_url)), queue_limit_(queue_limit), max_wait_(max_wait), max_batch_(max_batch) {
   thread_ = std::thread([this] { thread_main(); });
 }
 
@@ -122,10 +123,14 @@ void MessageWriter::set_batch_hook(BatchHook hook, std::function<void()> after_c
 }
 
 void MessageWriter::submit(PendingMessage message) {
+  auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
-    if (!stopping_ && queue_.size() < queue_limit_) {
-      queue_.push_back(std::move(message));
+    // The oldest message not yet answered: the batch being written holds the oldest, if any.
+    auto oldest = writing_since_ ? writing_since_ : queue_.empty() ? std::nullopt : std::optional(queue_.front().since);
+    bool stale = oldest && now - *oldest > max_wait_;
+    if (!stopping_ && !stale && queue_.size() < queue_limit_) {
+      queue_.push_back({std::move(message), now});
       cv_.notify_one();
       return;
     }
@@ -156,14 +161,17 @@ void MessageWriter::thread_main() {
       last_start = std::chrono::steady_clock::now();
       // Whatever accumulated while the last batch was committing goes into this one:
       // the batch grows with the load, and a lone message is written at once.
+      writing_since_ = queue_.front().since;
       while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(queue_.front()));
+        batch.push_back(std::move(queue_.front().message));
         queue_.pop_front();
       }
       last_size = batch.size();
     }
     write_batch(slot, batch);
     batch.clear();
+    std::lock_guard lock(mutex_);
+    writing_since_.reset();
   }
 }
 

@@ -5,8 +5,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
-import { startParley } from '../support/parley.mjs';
-import { seenUnassigned, assignSeenByOther, typeThenReply, resolveSeenByAll } from './flows.mjs';
+import { startParley, restartParley } from '../support/parley.mjs';
+import { query } from '../support/pg.mjs';
+import { seenUnassigned, assignSeenByOther, typeThenReply, resolveSeenByAll, agentReply } from './flows.mjs';
 import {
   LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, waitSent, exactText, watchPage, screenshot, agentHelpers, conversationById, conversationWith } from './lib.mjs';
 
@@ -147,5 +148,63 @@ describe('agent inbox: two agents and a visitor, live', TEST_OPTS, () => {
     await B.page.getByTestId('presence-toggle').click();
     await B.page.locator('[data-testid="presence-toggle"][data-status="away"]').waitFor({ timeout: LONG });
     await expectPresence(A, 'Bob Agent', 'away');
+  });
+});
+
+describe('agent inbox: reconnecting', TEST_OPTS, () => {
+  let server;
+  let parley;
+  let browser;
+  const contexts = [];
+
+  before(async () => {
+    server = await startParley();
+    parley = `http://localhost:${server.port}`;
+    await addAgent(server.databaseUrl, 'carol@support.test', 'Carol Agent');
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('a visitor message committed just before the agent\'s reply is not skipped by the sync after a reconnect', TEST_OPTS, async () => {
+    // The ack of the agent's reply can overtake the push of a visitor message committed just
+    // before it. If the socket drops in between, the inbox must still fetch that message: its
+    // cursor comes from pushes, syncs and fetches, never from acks (docs/PROTOCOL.md).
+    const C = await agentInbox(browser, parley, 'carol@support.test');
+    contexts.push(C.ctx);
+    const vctx = await browser.newContext({ viewport: VIEWPORT });
+    contexts.push(vctx);
+    const visitor = await vctx.newPage();
+    await visitor.goto(`${parley}/demo`);
+    const frame = await openChat(visitor, parley);
+    const question = 'Can the inbox lose a message on reconnect?';
+    await visitorSend(frame, question);
+    await waitSent(frame, question, server);
+    await item(C.page, question).click();
+    const bodies = C.page.getByTestId('messages').getByTestId('message-body');
+    await bodies.filter({ hasText: exactText(question) }).waitFor({ timeout: LONG });
+    const [[convId]] = query(server.databaseUrl, `SELECT conversation_id FROM message WHERE body = '${question}'`);
+
+    // The visitor's follow-up, committed with no push: the state of a push still on its way.
+    const followUp = 'A follow-up whose push was still on its way';
+    query(server.databaseUrl, `INSERT INTO message (conversation_id, sender, client_id, body)
+      VALUES (${convId}, 'VISITOR', 'pushed-late-2', '${followUp}')`);
+    const answer = 'Answered after that follow-up was committed';
+    await agentReply(C.page, answer);
+    await C.page.getByTestId('message').filter({ hasText: answer }).getByTestId('message-status')
+      .filter({ hasText: 'Sent' }).waitFor({ timeout: LONG });
+    const order = query(server.databaseUrl, `SELECT body FROM message WHERE conversation_id = ${convId} ORDER BY id`).map((r) => r[0]);
+    assert.deepEqual(order, [question, followUp, answer], 'the ack of the reply carries an id above the follow-up\'s');
+    assert.equal(await bodies.filter({ hasText: exactText(followUp) }).count(), 0, 'the follow-up has not reached the inbox yet');
+
+    server = await restartParley(server); // the socket drops; the inbox reconnects and syncs
+    await bodies.filter({ hasText: exactText(followUp) }).waitFor({ timeout: 90000 });
+    for (const text of [question, followUp, answer]) {
+      assert.equal(await bodies.filter({ hasText: exactText(text) }).count(), 1, `"${text}" shown once`);
+    }
+    assert.deepEqual(C.watch.errors, [], `page errors: ${C.watch.errors.join('\n')}`);
   });
 });

@@ -6,13 +6,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
-import { startParley } from '../support/parley.mjs';
+import { startParley, restartParley } from '../support/parley.mjs';
 import { query } from '../support/pg.mjs';
 import { waitFor } from '../support/http.mjs';
 import {
   LONG, VIEWPORT, customerSite, syncPage, asyncPage, userHash, chatFrame, openChat, clickLauncher,
   visitorSend, ownBubble, waitSent, exactText, watchPage,
 } from './lib.mjs';
+import { replyInChat } from './flows.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 const sqlText = (s) => `'${s.replace(/'/g, "''")}'`;
@@ -139,6 +140,42 @@ describe('visitor chat: the widget on a foreign-origin page', TEST_OPTS, () => {
       const again = await openChat(page, parley);
       for (const text of [first, ...during]) await ownBubble(again, text).waitFor({ timeout: LONG });
       for (const text of [first, ...during]) assert.equal(await ownBubble(again, text).count(), 1, `"${text}" once after reload`);
+      assert.deepEqual(w.errors, [], `page errors: ${w.errors.join('\n')}`);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('a reply committed just before the visitor\'s own message is not skipped by the sync after a reconnect', TEST_OPTS, async () => {
+    // The ack of the visitor's message can overtake the push of a reply committed just before
+    // it. If the socket drops in between, the widget's `sync` must still fetch that reply: its
+    // cursor comes from pushes and syncs, never from acks (docs/PROTOCOL.md, "Reconnecting").
+    const ctx = await browser.newContext({ viewport: VIEWPORT });
+    try {
+      const page = await ctx.newPage();
+      const w = watchPage(page);
+      await page.goto(site.add(syncPage(parley, { user: { id: 'cust-cursor', name: 'Di Cursor' } })));
+      const frame = await openChat(page, parley);
+      const first = 'Is the cursor right?';
+      await visitorSend(frame, first);
+      await waitSent(frame, first, server);
+      const [[convId]] = query(server.databaseUrl, `SELECT conversation_id FROM message WHERE body = ${sqlText(first)}`);
+
+      // The reply, committed with no push: the state of a push still on its way.
+      const reply = 'A reply whose push was still on its way';
+      query(server.databaseUrl, `INSERT INTO message (conversation_id, sender, client_id, body)
+        VALUES (${convId}, 'AGENT', 'pushed-late-1', ${sqlText(reply)})`);
+      const second = 'Sent after that reply was committed';
+      await visitorSend(frame, second);
+      await waitSent(frame, second, server);
+      const order = query(server.databaseUrl, `SELECT body FROM message WHERE conversation_id = ${convId} ORDER BY id`).map((r) => r[0]);
+      assert.deepEqual(order, [first, reply, second], 'the ack of the second message carries an id above the reply\'s');
+      assert.equal(await replyInChat(frame, reply).count(), 0, 'the reply has not reached the widget yet');
+
+      server = await restartParley(server); // the socket drops; the widget reconnects and syncs
+      await replyInChat(frame, reply).waitFor({ timeout: 90000 });
+      for (const text of [first, second]) assert.equal(await ownBubble(frame, text).count(), 1, `"${text}" shown once`);
+      assert.equal(await replyInChat(frame, reply).count(), 1, 'the reply shown once');
       assert.deepEqual(w.errors, [], `page errors: ${w.errors.join('\n')}`);
     } finally {
       await ctx.close();

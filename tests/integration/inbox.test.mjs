@@ -744,6 +744,52 @@ describe('live inbox: concurrent assignment, replies, typing, resolve', () => {
     }
   });
 
+  it('an agent’s socket replies are acked there and not pushed back; its other tab, other agents and the visitor get each once', async () => {
+    const wsAnn = await agentSocket(server, ann.cookie);
+    const wsAnn2 = await agentSocket(server, ann.cookie); // Ann's second tab
+    const wsBob = await agentSocket(server, bob.cookie);
+    const v = await visitorWithConversation(server, 'replies from a socket');
+    try {
+      // Ann's replies interleaved with the visitor's messages: the feed's pages then mix lines
+      // Ann's socket was acked with and lines it must still be pushed.
+      const N = 30;
+      const replies = Array.from({ length: N }, (_, i) => `ann-ws-${i}`);
+      const questions = Array.from({ length: N }, (_, i) => `visitor-ws-${i}`);
+      for (let i = 0; i < N; i++) {
+        wsAnn.send({ type: 'send', conversationId: v.conversationId, clientId: replies[i], body: `reply ${i}` });
+        v.ws.send({ type: 'send', clientId: questions[i], body: `question ${i}` });
+      }
+      const annAcks = [];
+      for (const id of replies) annAcks.push((await wsAnn.nextMessage({ type: 'ack', clientId: id })).message);
+      for (const id of questions) await v.ws.nextMessage({ type: 'ack', clientId: id });
+      assert.ok(annAcks.every((m) => m.sender === 'AGENT' && m.agentId === ann.agent.id));
+      // A marker committed after all of them: once a socket has it, it has everything before.
+      const marker = (await sendAndAck(v.ws, 'visitor-ws-marker', 'marker')).message;
+
+      const pushedIds = (ws, clientIds) => ws.all
+        .filter((m) => m && m.type === 'message' && clientIds.includes(m.message?.clientId)).map((m) => m.message.id);
+      const ascending = (ids) => [...ids].sort((x, y) => x - y);
+      const annIds = ascending(annAcks.map((m) => m.id));
+      const questionIds = ascending(query(db, `SELECT id FROM message WHERE conversation_id = ${v.conversationId}
+        AND client_id LIKE 'visitor-ws-%' AND client_id <> 'visitor-ws-marker'`).map((r) => Number(r[0])));
+      for (const ws of [wsAnn, wsAnn2, wsBob]) await ws.nextMessage((m) => m && m.type === 'message' && m.message?.id === marker.id);
+
+      assert.deepEqual(pushedIds(wsAnn, replies), [], 'Ann’s socket was pushed its own replies again');
+      assert.deepEqual(pushedIds(wsAnn, questions), questionIds, 'Ann’s socket: every visitor message once, in order');
+      for (const ws of [wsAnn2, wsBob]) {
+        assert.deepEqual(pushedIds(ws, replies), annIds, 'every reply once, in order');
+        assert.deepEqual(pushedIds(ws, questions), questionIds, 'every visitor message once, in order');
+      }
+      const visitorGot = v.ws.all.filter((m) => m && m.type === 'message' && replies.includes(m.message?.clientId)).map((m) => m.message.id);
+      assert.deepEqual(visitorGot, annIds, 'the visitor: every reply once, in order');
+    } finally {
+      await v.ws.close();
+      await wsAnn.close();
+      await wsAnn2.close();
+      await wsBob.close();
+    }
+  });
+
   it('resolve → the visitor gets a conversation event RESOLVED; its next send opens a NEW conversation; history has the old one', async () => {
     const v = await visitorWithConversation(server, 'please resolve me');
     const agentWs = await agentSocket(server, cat.cookie);

@@ -65,10 +65,10 @@ const ackedIds = (ws, conversationId) => [
   ...new Set(ws.all.filter((m) => m && m.type === 'ack' && m.message?.conversationId === conversationId).map((m) => m.message.id)),
 ];
 
-/** What a visitor socket is pushed: every stored message but its own, which came in its acks
- * (docs/PROTOCOL.md). Agent sockets are pushed their own messages too. */
-const wantPushed = (ws, conversationId, stored, { visitor }) => {
-  const own = visitor ? new Set(ackedIds(ws, conversationId)) : new Set();
+/** What a socket is pushed: every stored message but those it sent itself, which came in its
+ * acks (docs/PROTOCOL.md). */
+const wantPushed = (ws, conversationId, stored) => {
+  const own = new Set(ackedIds(ws, conversationId));
   return stored.filter((id) => !own.has(id));
 };
 
@@ -215,9 +215,9 @@ describe('two processes on one database: events, typing, presence, logout', () =
 
       const want = dbIds(db, conv);
       assert.equal(want.length, 2 + 12 + 6 + 12 + 12 + 4, 'stored messages');
-      for (const [ws, what, visitor] of [[vA, 'visitor tab on A', true], [vB, 'visitor tab on B', true], [wsAnnA, 'agent on A', false], [wsBobB, 'agent on B', false]]) {
-        const pushed = wantPushed(ws, conv, want, { visitor });
-        if (visitor) assert.ok(pushed.length < want.length, `${what}: sent nothing of its own?`);
+      for (const [ws, what] of [[vA, 'visitor tab on A'], [vB, 'visitor tab on B'], [wsAnnA, 'agent on A'], [wsBobB, 'agent on B']]) {
+        const pushed = wantPushed(ws, conv, want);
+        assert.ok(pushed.length < want.length, `${what}: sent nothing of its own?`);
         await waitPushed(ws, conv, pushed, what);
         await ws.roundTrip(LIVE);
         assertOnceInOrder(pushedIds(ws, conv), pushed, what);
@@ -371,9 +371,9 @@ describe('a process killed with SIGKILL', () => {
       await sendAndAck(wsDanB, { conversationId: conv, clientId: `d-0-${rand()}`, body: 'Dan on B' });
       await sendAndAck(vA, { clientId: `v-1-${rand()}`, body: 'thanks' });
       const before = dbIds(db, conv);
-      await waitPushed(wsDanB, conv, before, 'Dan on B');
-      const seen = pushedIds(wsDanB, conv);
-      const lastSeen = seen[seen.length - 1];
+      await waitPushed(wsDanB, conv, wantPushed(wsDanB, conv, before), 'Dan on B');
+      const seen = [...new Set([...pushedIds(wsDanB, conv), ...ackedIds(wsDanB, conv)])].sort((x, y) => x - y);
+      const lastSeen = Math.max(...pushedIds(wsDanB, conv)); // the sync cursor: never from an ack
       assert.equal(lastSeen, before[before.length - 1]);
 
       const code = await B.kill();
@@ -407,7 +407,7 @@ describe('a process killed with SIGKILL', () => {
       const live = pushedIds(wsDanA, conv);
       assert.deepEqual(live.filter((id) => !synced.includes(id)), [after.message.id], `live pushes on the new socket: ${live}`);
       // The visitor, on A all along, has everything exactly once.
-      const pushedToVA = wantPushed(vA, conv, dbIds(db, conv), { visitor: true });
+      const pushedToVA = wantPushed(vA, conv, dbIds(db, conv));
       await waitPushed(vA, conv, pushedToVA, 'visitor on A');
       await vA.roundTrip(LIVE);
       assertOnceInOrder(pushedIds(vA, conv), pushedToVA, 'visitor on A');
@@ -422,7 +422,8 @@ describe('a process killed with SIGKILL', () => {
 
 /**
  * A socket that comes back: when closed it reconnects (retrying while the server cannot take it)
- * and asks for what it missed with `sync` after the last id it saw. Records every message id it
+ * and asks for what it missed with `sync` after the last id pushed or synced to it (never one
+ * from an ack: docs/PROTOCOL.md). Records every message id it
  * was given (pushed, synced, or in the ack of its own message — each message's first ack only:
  * a re-send is acked again), and whether it ever reconnected.
  */
@@ -439,12 +440,12 @@ class Follower {
   get ws() {
     return this.sockets[this.sockets.length - 1];
   }
-  ids() {
+  ids({ withAcks = true } = {}) {
     const out = [];
     const acked = new Set();
     for (const ws of this.sockets) {
       for (const m of ws.all) {
-        if (m && m.type === 'ack' && m.message?.conversationId === this.conv && !acked.has(m.message.id)) {
+        if (withAcks && m && m.type === 'ack' && m.message?.conversationId === this.conv && !acked.has(m.message.id)) {
           acked.add(m.message.id);
           out.push(m.message.id);
         }
@@ -454,8 +455,10 @@ class Follower {
     }
     return out;
   }
-  lastSeen() {
-    return Math.max(0, ...this.ids());
+  // Where the next sync starts: pushes and syncs only — an ack can overtake the push of a
+  // message committed just before it (docs/PROTOCOL.md, "Reconnecting").
+  syncCursor() {
+    return Math.max(0, ...this.ids({ withAcks: false }));
   }
   async start() {
     this.sockets.push(await this.open());
@@ -471,7 +474,7 @@ class Follower {
           const next = await this.open();
           this.reconnects++;
           this.sockets.push(next);
-          next.send(this.syncFrame(this.lastSeen()));
+          next.send(this.syncFrame(this.syncCursor()));
           this.watch();
           return;
         } catch {

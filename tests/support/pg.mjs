@@ -99,6 +99,36 @@ export function psql(url, sql) {
   return r.stdout.replace(/\n$/, '');
 }
 
+/**
+ * An open psql session: `run(sql)` sends statements and resolves once psql has answered them
+ * (each call ends with a marker query), `end()` closes it. For what must outlast one statement —
+ * an open transaction holding a lock that the server under test then waits for.
+ */
+export async function psqlSession(url) {
+  const p = spawn(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-At', '-d', url], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  p.stdout.on('data', (d) => (out += d));
+  p.stderr.on('data', (d) => (err += d));
+  const exited = new Promise((resolve) => p.once('exit', resolve));
+  let n = 0;
+  return {
+    async run(sql) {
+      const marker = `psql-session-done-${++n}`;
+      p.stdin.write(`${sql}\nSELECT '${marker}';\n`);
+      for (;;) {
+        if (out.includes(marker)) return;
+        if (p.exitCode !== null) throw new Error(`psql session ended: ${err}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async end() {
+      p.stdin.end();
+      await exited;
+    },
+  };
+}
+
 /** Like psql(), returning rows as arrays of strings. */
 export function query(url, sql) {
   const out = psql(url, sql);

@@ -27,6 +27,9 @@ let token = null, visitorId = null, identified = false, skipMeta = false, bad400
 let ws = null, authed = false, gen = 0, attempt = 0, retryTimer = 0;
 let teamAvailable = null, conv = null; // conv: {id, status} of the open conversation
 let lastId = 0, seen, synced = false, historyAsked = false, unreadSent = -1;
+// Where the next `sync` starts: the highest id pushed or synced — never one from an ack, which
+// can overtake the push of a message committed just before it (docs/PROTOCOL.md).
+let syncCursor = 0;
 let email = '', pendingEmail = null, lastTypingSent = 0, typingTimer = 0;
 const msgs = new Map();       // message id → message shown in the live area
 const sections = new Map();   // conversation id → <section>
@@ -264,7 +267,7 @@ function onFrame(f) {
         historyAsked = false;
       }
       conv = c;
-      send({ type: 'sync', after: lastId });
+      send({ type: 'sync', after: syncCursor });
       for (const it of outbox) sendItem(it);
       if (pendingEmail) send({ type: 'email', email: pendingEmail });
       if (!historyAsked) historyAsked = send({ type: 'history' });
@@ -272,8 +275,8 @@ function onFrame(f) {
       break;
     }
     case 'messages':
-      for (const m of f.messages || []) addMsg(m);
-      if (f.more) send({ type: 'sync', after: lastId });
+      for (const m of f.messages || []) addFromFeed(m);
+      if (f.more) send({ type: 'sync', after: syncCursor });
       else if (!synced) {
         synced = true;
         if (seen === undefined) markSeen(true);
@@ -285,7 +288,7 @@ function onFrame(f) {
       settle(f.clientId);
       break;
     case 'message':
-      addMsg(f.message);
+      addFromFeed(f.message);
       break;
     case 'typing':
       if (f.from !== 'visitor') showTyping(f.name);
@@ -398,6 +401,11 @@ function linkify(node, text) { // text nodes and http(s) links only, never HTML
     i = m.index + m[0].length;
   }
   node.append(text.slice(i));
+}
+
+function addFromFeed(m) {
+  addMsg(m);
+  if (m && typeof m.id === 'number' && m.id > syncCursor) syncCursor = m.id;
 }
 
 function addMsg(m) {
@@ -621,6 +629,7 @@ function resetView() { // another visitor (identify changed who this is): start 
   $('live').replaceChildren();
   $('history').replaceChildren();
   lastId = 0;
+  syncCursor = 0;
   conv = null;
   synced = false;
   historyAsked = false;

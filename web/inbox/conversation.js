@@ -22,6 +22,10 @@ let paneGen = 0;
 let loaded = false;
 let busy = false;
 let lastMsgId = 0;          // highest message id seen in the selected conversation
+// Where the next sync (socket or REST) starts: the highest id pushed, synced or fetched — never
+// one from an ack, which can overtake the push of a message committed just before it
+// (docs/PROTOCOL.md, "Reconnecting").
+let syncCursor = 0;
 let lastTypingSent = 0;
 const messages = new Map(); // id → Message of the selected conversation
 const pendingEls = new Map(); // clientId → <li> of a reply not yet acknowledged
@@ -70,6 +74,7 @@ export async function openConversation(id, { force = false } = {}) {
   messages.clear();
   pendingEls.clear();
   lastMsgId = 0;
+  syncCursor = 0;
   loaded = false;
   busy = false;
   lastTypingSent = 0;
@@ -124,6 +129,7 @@ export function closeConversation() {
   messages.clear();
   pendingEls.clear();
   lastMsgId = 0;
+  syncCursor = 0;
   loaded = false;
   clear($('#messages'));
   $('#pane-conv').hidden = true;
@@ -184,7 +190,7 @@ export function ensureConversation(id, afterMessageId = 0) {
 
 async function refreshSelected(id) {
   try {
-    const after = id === state.selectedId ? lastMsgId : 0;
+    const after = id === state.selectedId ? syncCursor : 0;
     const data = await api.conversation(id, after || undefined);
     if (data?.conversation) applyConversation(data.conversation);
     if (id === state.selectedId && Array.isArray(data?.messages)) addMessages(data.messages);
@@ -344,7 +350,7 @@ export function presenceOf(agent) {
 // ---------------------------------------------------------------- messages
 
 // Every message that reaches this tab (ack, push or sync) goes through here.
-export function receiveMessage(m) {
+export function receiveMessage(m, { fromAck = false } = {}) {
   if (!m || !isId(m.id) || !isId(m.conversationId)) return;
   if (m.clientId && state.outbox.get(m.clientId)?.conversationId === m.conversationId) {
     state.outbox.remove(m.clientId);
@@ -353,7 +359,7 @@ export function receiveMessage(m) {
   }
   if (m.sender === 'VISITOR') clearTyping(m.conversationId);
   if (m.conversationId === state.selectedId) {
-    addMessages([m]);
+    addMessages([m], { fromAck });
     markSelectedSeen();
   }
   const c = cacheMessage(m);
@@ -365,16 +371,17 @@ export function handleMessagesFrame(f) {
   const list = Array.isArray(f.messages) ? f.messages : [];
   for (const m of list) receiveMessage({ conversationId: f.conversationId, ...m });
   if (f.more && list.length && f.conversationId === state.selectedId) {
-    state.socket.send({ type: 'sync', conversationId: f.conversationId, after: lastMsgId });
+    state.socket.send({ type: 'sync', conversationId: f.conversationId, after: syncCursor });
   }
 }
 
-function addMessages(list) {
+function addMessages(list, { fromAck = false } = {}) {
   if (!list.length) return;
   const stick = isNearBottom();
   for (const m of list) {
     if (!m || !isId(m.id)) continue;
     if (m.conversationId !== undefined && m.conversationId !== state.selectedId) continue;
+    if (!fromAck && m.id > syncCursor) syncCursor = m.id;
     const pending = m.clientId ? pendingEls.get(m.clientId) : null;
     if (messages.has(m.id)) {
       if (pending) {
@@ -555,7 +562,7 @@ export function handleSendError(f) {
 // After every `ready`: catch up on the open conversation, re-send what was not acknowledged.
 export function onSocketReady() {
   if (state.selectedId) {
-    state.socket.send({ type: 'sync', conversationId: state.selectedId, after: lastMsgId });
+    state.socket.send({ type: 'sync', conversationId: state.selectedId, after: syncCursor });
   }
   for (const item of state.outbox.resendable()) transmit(item);
 }

@@ -265,7 +265,7 @@ function onFrame(f) {
       if (f.message) onLiveMessage(f.message);
       break;
     case 'ack':
-      if (f.message) receiveMessage({ clientId: f.clientId, ...f.message });
+      if (f.message) receiveMessage({ clientId: f.clientId, ...f.message }, { fromAck: true });
       break;
     case 'messages':
       handleMessagesFrame(f);

@@ -37,7 +37,7 @@ class Hub {
     Frame to_agents;               // null: agents get nothing
     std::int64_t visitor_id = 0;   // 0: no visitor
     Frame to_visitor;
-    std::weak_ptr<ClientLink> from_socket;  // a visitor socket that has it already (event_origins.hpp)
+    std::weak_ptr<ClientLink> from_socket;  // the socket it was acked on: not pushed there (event_origins.hpp)
   };
   void deliver(const std::vector<Delivery>& page) const;
   void send_to_agents(const Frame& frame) const;

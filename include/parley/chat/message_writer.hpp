@@ -3,6 +3,7 @@
 // many per transaction (one statement per batch), and each sender is told only after
 // the commit. One writer keeps message ids in commit order, so a cursor never skips.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -76,10 +77,16 @@ struct WriterStats {
 
 class MessageWriter {
  public:
-  MessageWriter(std::string database_url, std::size_t queue_limit, std::size_t max_batch);
+  // The queue is bounded twice: by `queue_limit` messages, and by `max_wait` — while the oldest
+  // message not yet answered (queued, or in the batch being written) has waited longer, new ones
+  // are refused. A sender then hears at once that it
+  // should retry (clients back off and re-send the same client id) instead of waiting seconds
+  // for an ack behind a queue the database cannot drain.
+  MessageWriter(std::string database_url, std::size_t queue_limit, std::chrono::milliseconds max_wait,
+                std::size_t max_batch);
   ~MessageWriter();
 
-  // Fails at once with 503 overloaded when the queue is full.
+  // Fails at once with 503 overloaded when the queue is full or its oldest message too old.
   void submit(PendingMessage message);
   // Writes what is queued, then ends the thread.
   void stop();
@@ -99,12 +106,19 @@ class MessageWriter {
   void thread_main();
   void write_batch(store::ConnectionSlot& slot, std::vector<PendingMessage>& batch);
 
+  struct Queued {
+    PendingMessage message;
+    std::chrono::steady_clock::time_point since;
+  };
+
   std::string url_;
   std::size_t queue_limit_;
+  std::chrono::milliseconds max_wait_;
   std::size_t max_batch_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  std::deque<PendingMessage> queue_;
+  std::deque<Queued> queue_;
+  std::optional<std::chrono::steady_clock::time_point> writing_since_;  // the batch being written, queued since
   bool stopping_ = false;
   WriterStats stats_;
   BatchHook batch_hook_;                   // guarded by mutex_ until the writer thread reads it
