@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "parley/assets/asset_table.hpp"
+#include "http_date.hpp"
 #include "parley/core/error.hpp"
 #include "ws_session.hpp"
 
@@ -124,6 +125,8 @@ bool HttpSession::serve_static(const bhttp::request<bhttp::string_body>& req) {
   conditions.head = head_;
   conditions.version = version_;
   conditions.keep_alive = keep_alive_;
+  date_line_.assign(http_date_line());
+  conditions.date_line = date_line_;
   StaticFiles::Answer answer = state_->static_files.answer(*entry, conditions, status_line_);
 
   route_ = "static";
@@ -138,16 +141,11 @@ bool HttpSession::serve_static(const bhttp::request<bhttp::string_body>& req) {
   bool close = !keep_alive_;
   set_deadline(started_ + kHttpReadTimeout);
   auto handler = [self = shared_from_this(), close](beast::error_code ec, std::size_t) { self->on_write(close, ec); };
-  if (answer.part_count == 1) {
-    asio::async_write(stream_.socket(), asio::const_buffer(answer.parts[0].data(), answer.parts[0].size()),
-                      std::move(handler));
-  } else {
-    for (std::size_t i = 0; i < static_buffers_.size(); ++i) {
-      static_buffers_[i] = i < answer.part_count ? asio::const_buffer(answer.parts[i].data(), answer.parts[i].size())
-                                                 : asio::const_buffer();
-    }
-    asio::async_write(stream_.socket(), static_buffers_, std::move(handler));
+  for (std::size_t i = 0; i < static_buffers_.size(); ++i) {
+    static_buffers_[i] = i < answer.part_count ? asio::const_buffer(answer.parts[i].data(), answer.parts[i].size())
+                                               : asio::const_buffer();
   }
+  asio::async_write(stream_.socket(), static_buffers_, std::move(handler));
   return true;
 }
 
@@ -223,6 +221,7 @@ void HttpSession::respond(http::Response&& response) {
     res.version(version_);
     res.keep_alive(keep_alive_);
     res.set(bhttp::field::server, "Parley");
+    res.set(bhttp::field::date, http_date());
     if (!response.content_type.empty()) res.set(bhttp::field::content_type, response.content_type);
     for (const auto& [k, v] : response.headers) res.set(k, v);
     res.content_length(bytes);

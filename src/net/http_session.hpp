@@ -46,7 +46,8 @@ class HttpSession : public Stoppable, public std::enable_shared_from_this<HttpSe
   std::string accept_encoding_;
   bool accepts_gzip_ = false;
   std::string status_line_;  // scratch for StaticFiles::answer
-  std::array<asio::const_buffer, 4> static_buffers_;
+  std::string date_line_;    // this response's Date line, stable while it is written
+  std::array<asio::const_buffer, 5> static_buffers_;
   std::string log_method_, log_path_, log_remote_;
   std::string_view route_ = "unmatched";  // metrics label: a route pattern, "static" or "unmatched"
   std::chrono::steady_clock::time_point started_;

@@ -86,11 +86,11 @@ StaticFiles::StaticFiles(const Config& config) {
     std::string common = common_headers(asset, config);
     e.not_modified_headers = common + "\r\n";
     e.identity_headers = common + "Content-Length: " + std::to_string(asset.bytes.size()) + "\r\n\r\n";
-    e.identity_response = std::string(kOk11) + e.identity_headers + std::string(asset.bytes);
+    e.identity_response = e.identity_headers + std::string(asset.bytes);
     if (!asset.gzip_bytes.empty() && asset.gzip_bytes.size() < asset.bytes.size()) {
       e.gzip_headers =
           common + "Content-Encoding: gzip\r\nContent-Length: " + std::to_string(asset.gzip_bytes.size()) + "\r\n\r\n";
-      e.gzip_response = std::string(kOk11) + e.gzip_headers + std::string(asset.gzip_bytes);
+      e.gzip_response = e.gzip_headers + std::string(asset.gzip_bytes);
     }
     entries_.push_back(std::move(e));
   }
@@ -112,8 +112,8 @@ StaticFiles::Answer StaticFiles::answer(const Entry& e, const Conditions& c, std
   a.body_bytes = not_modified ? 0 : body.size();
 
   if (!not_modified && !c.head && c.version == 11 && c.keep_alive) {
-    a.parts[0] = gzip ? e.gzip_response : e.identity_response;
-    a.part_count = 1;
+    a.parts = {kOk11, c.date_line, gzip ? e.gzip_response : e.identity_response};
+    a.part_count = 3;
     return a;
   }
   if (c.version == 11) {
@@ -126,8 +126,9 @@ StaticFiles::Answer StaticFiles::answer(const Entry& e, const Conditions& c, std
     a.parts[0] = status_line;
   }
   a.parts[1] = connection_line(c.version, c.keep_alive);
-  a.parts[2] = not_modified ? e.not_modified_headers : gzip ? e.gzip_headers : e.identity_headers;
-  a.part_count = 3;
+  a.parts[2] = c.date_line;
+  a.parts[3] = not_modified ? e.not_modified_headers : gzip ? e.gzip_headers : e.identity_headers;
+  a.part_count = 4;
   if (!not_modified && !c.head) a.parts[a.part_count++] = body;  // HEAD: Content-Length still says what GET would send
   return a;
 }

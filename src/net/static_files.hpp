@@ -25,7 +25,8 @@ class StaticFiles {
     std::string identity_headers;  // Content-Length of `asset->bytes`
     std::string gzip_headers;      // Content-Encoding: gzip; empty when gzip is not smaller
     std::string not_modified_headers;  // the 304's: no Content-Length, no Content-Encoding
-    // The whole HTTP/1.1 keep-alive response to a GET, body included, in one buffer.
+    // The HTTP/1.1 keep-alive response to a GET after its status and Date lines: the other
+    // headers, the blank line and the body, in one buffer.
     std::string identity_response;
     std::string gzip_response;
   };
@@ -34,12 +35,13 @@ class StaticFiles {
   // nullptr when no asset has that path.
   const Entry* find(std::string_view path) const;
 
-  // What to write for a GET or HEAD of `entry`: up to four buffers (status line, Connection
-  // header, the other headers and the blank line, body), or a single one for the common case.
+  // What to write for a GET or HEAD of `entry`: up to five buffers (status line, Connection
+  // header, Date, the other headers and the blank line, body), or three for the common case
+  // (status line, Date, the rest).
   struct Answer {
     int status = 200;
     std::size_t body_bytes = 0;  // the representation's size (what GET sends), 0 for 304
-    std::array<std::string_view, 4> parts{};
+    std::array<std::string_view, 5> parts{};
     std::size_t part_count = 0;
   };
   struct Conditions {
@@ -48,6 +50,7 @@ class StaticFiles {
     bool head = false;
     unsigned version = 11;           // 10 = HTTP/1.0, 11 = HTTP/1.1
     bool keep_alive = true;
+    std::string_view date_line;      // "Date: …\r\n" (http_date.hpp), kept alive by the caller until written
   };
   // `status_line` is scratch space for an unusual version's status line; it must outlive
   // the write.

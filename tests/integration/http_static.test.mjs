@@ -81,6 +81,30 @@ describe('embedded assets over keep-alive', () => {
     }
   });
 
+  it('every response carries a Date (RFC 9110): assets, 304s, HEAD, HTTP/1.0 and API answers', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const url = `${server.url}/widget.js`;
+      const plain = await get(url, agent);
+      const answers = [
+        plain,
+        await get(url, agent, { headers: { 'If-None-Match': plain.headers.etag } }),
+        await get(url, agent, { method: 'HEAD' }),
+        await rawRequest(server.port, 'GET /widget.js HTTP/1.0\r\n\r\n'),
+        await get(`${server.url}/healthz`, agent),
+        await get(`${server.url}/api/no-such-route`, agent),
+      ];
+      for (const r of answers) {
+        const date = r.headers.date;
+        assert.match(date ?? '', /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/, `Date: ${date}`);
+        // The server's clock, which is this machine's: within a minute of ours.
+        assert.ok(Math.abs(Date.parse(date) - Date.now()) < 60000, `Date ${date} is not now`);
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('HTTP/1.0 without keep-alive: the response, then the server closes', async () => {
     const res = await rawRequest(server.port, 'GET /widget.js HTTP/1.0\r\n\r\n');
     assert.equal(res.status, 200);

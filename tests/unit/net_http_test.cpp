@@ -1,8 +1,9 @@
 // The HTTP transport's pieces that need no socket: pre-serialized asset responses, routing,
-// client addresses behind proxies, the default thread count.
+// client addresses behind proxies, the Date header, the default thread count.
 #include <gtest/gtest.h>
 #include <sched.h>
 
+#include "net/http_date.hpp"
 #include "net/io_threads.hpp"
 #include "net/shared_state.hpp"
 #include "net/static_files.hpp"
@@ -33,6 +34,8 @@ bhttp::response<bhttp::string_body> parse(const std::string& wire, bool head = f
   return parser.release();
 }
 
+constexpr std::string_view kDateLine = "Date: Thu, 26 Nov 2026 00:13:03 GMT\r\n";
+
 struct Fixture {
   Config config;
   StaticFiles files{config};
@@ -40,21 +43,25 @@ struct Fixture {
   const parley::assets::EmbeddedAsset& widget = *parley::assets::find_asset("/widget.js");
 
   StaticFiles::Answer get(StaticFiles::Conditions c, std::string_view path = "/widget.js") {
+    if (c.date_line.empty()) c.date_line = kDateLine;
     const auto* e = files.find(path);
     EXPECT_NE(e, nullptr) << path;
     return files.answer(*e, c, scratch);
   }
 };
 
-TEST(StaticFiles, KeepAliveGetIsOneBufferWithEveryHeader) {
+TEST(StaticFiles, KeepAliveGetIsStatusDateAndOneBufferWithEveryOtherHeader) {
   Fixture f;
   auto a = f.get({});
   EXPECT_EQ(a.status, 200);
-  EXPECT_EQ(a.part_count, 1u);
+  EXPECT_EQ(a.part_count, 3u);
+  EXPECT_EQ(a.parts[1], kDateLine);
   EXPECT_EQ(a.body_bytes, f.widget.bytes.size());
   std::string wire = joined(a);
-  EXPECT_EQ(wire.rfind("HTTP/1.1 200 OK\r\nServer: Parley\r\nContent-Type: text/javascript; charset=utf-8\r\n", 0), 0u);
+  EXPECT_EQ(wire.rfind("HTTP/1.1 200 OK\r\nDate: Thu, 26 Nov 2026 00:13:03 GMT\r\nServer: Parley\r\n"
+                       "Content-Type: text/javascript; charset=utf-8\r\n", 0), 0u);
   auto res = parse(wire);
+  EXPECT_EQ(res[bhttp::field::date], "Thu, 26 Nov 2026 00:13:03 GMT");
   EXPECT_EQ(res.body(), f.widget.bytes);
   EXPECT_EQ(res[bhttp::field::etag], f.widget.etag);
   EXPECT_EQ(res[bhttp::field::vary], "Accept-Encoding");
@@ -72,7 +79,7 @@ TEST(StaticFiles, GzipWhenAccepted) {
   StaticFiles::Conditions c;
   c.gzip = true;
   auto a = f.get(c);
-  EXPECT_EQ(a.part_count, 1u);
+  EXPECT_EQ(a.part_count, 3u);
   EXPECT_EQ(a.body_bytes, f.widget.gzip_bytes.size());
   auto res = parse(joined(a));
   EXPECT_EQ(res[bhttp::field::content_encoding], "gzip");
@@ -107,7 +114,7 @@ TEST(StaticFiles, IfNoneMatchAnswers304WithoutBody) {
     EXPECT_EQ(a.status, 304) << inm;
     EXPECT_EQ(a.body_bytes, 0u);
     std::string wire = joined(a);
-    EXPECT_EQ(wire.rfind("HTTP/1.1 304 Not Modified\r\n", 0), 0u);
+    EXPECT_EQ(wire.rfind("HTTP/1.1 304 Not Modified\r\nDate: ", 0), 0u);
     EXPECT_EQ(wire.find("Content-Length"), std::string::npos);
     EXPECT_EQ(wire.find("Content-Encoding"), std::string::npos);
     EXPECT_NE(wire.find("ETag: " + etag + "\r\n"), std::string::npos);
@@ -123,12 +130,12 @@ TEST(StaticFiles, ConnectionHeaderFollowsVersionAndKeepAlive) {
   StaticFiles::Conditions c;
   c.version = 10;
   c.keep_alive = true;
-  EXPECT_EQ(joined(f.get(c)).rfind("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nServer: Parley\r\n", 0), 0u);
+  EXPECT_EQ(joined(f.get(c)).rfind(std::string("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n") + std::string(kDateLine) + "Server: Parley\r\n", 0), 0u);
   c.keep_alive = false;
-  EXPECT_EQ(joined(f.get(c)).rfind("HTTP/1.0 200 OK\r\nServer: Parley\r\n", 0), 0u);
+  EXPECT_EQ(joined(f.get(c)).rfind(std::string("HTTP/1.0 200 OK\r\n") + std::string(kDateLine) + "Server: Parley\r\n", 0), 0u);
   c.version = 11;
   auto a = f.get(c);
-  EXPECT_EQ(joined(a).rfind("HTTP/1.1 200 OK\r\nConnection: close\r\nServer: Parley\r\n", 0), 0u);
+  EXPECT_EQ(joined(a).rfind(std::string("HTTP/1.1 200 OK\r\nConnection: close\r\n") + std::string(kDateLine) + "Server: Parley\r\n", 0), 0u);
   EXPECT_FALSE(parse(joined(a)).keep_alive());
   EXPECT_EQ(parse(joined(a)).body(), f.widget.bytes);
 }
@@ -161,6 +168,28 @@ TEST(StaticFiles, EtagMatching) {
 
 parley::http::Handler noop() {
   return [](const parley::http::Request&, parley::http::Responder) {};
+}
+
+TEST(HttpDate, ImfFixdateInGmt) {
+  EXPECT_EQ(parley::net::format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(parley::net::format_http_date(951868799), "Tue, 29 Feb 2000 23:59:59 GMT");
+  EXPECT_EQ(parley::net::format_http_date(1795651983), "Thu, 26 Nov 2026 00:13:03 GMT");
+}
+
+TEST(HttpDate, TheCurrentSecondsLineAndValue) {
+  std::time_t before = std::time(nullptr);
+  std::string line(parley::net::http_date_line());
+  std::string value(parley::net::http_date());
+  std::time_t after = std::time(nullptr);
+  ASSERT_EQ(line.rfind("Date: ", 0), 0u);
+  ASSERT_EQ(line.substr(line.size() - 2), "\r\n");
+  EXPECT_EQ(value.size(), 29u);
+  bool matches = false;  // the second may turn between the calls
+  for (std::time_t t = before; t <= after; ++t) {
+    std::string want = parley::net::format_http_date(t);
+    matches = matches || (line == "Date: " + want + "\r\n" && (value == want || t < after));
+  }
+  EXPECT_TRUE(matches) << line << " / " << value;
 }
 
 TEST(Router, MatchesPatternsAndCaptures) {
