@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
 import { startParley, restartParley } from '../support/parley.mjs';
 import { query } from '../support/pg.mjs';
+import { identify, visitorSocket } from '../support/visitor.mjs';
+import { waitFor } from '../support/http.mjs';
 import { seenUnassigned, assignSeenByOther, typeThenReply, resolveSeenByAll, agentReply } from './flows.mjs';
 import {
   LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, waitSent, exactText, watchPage, screenshot, agentHelpers, conversationById, conversationWith } from './lib.mjs';
@@ -205,6 +207,41 @@ describe('agent inbox: reconnecting', TEST_OPTS, () => {
     for (const text of [question, followUp, answer]) {
       assert.equal(await bodies.filter({ hasText: exactText(text) }).count(), 1, `"${text}" shown once`);
     }
+    assert.deepEqual(C.watch.errors, [], `page errors: ${C.watch.errors.join('\n')}`);
+  });
+
+  it('after a reconnect the list is reloaded as far down as the agent had scrolled', TEST_OPTS, async () => {
+    // Two pages of open conversations (25 a page).
+    for (let i = 0; i < 30; i++) {
+      const v = await identify(server);
+      const ws = await visitorSocket(server, v.visitorToken);
+      ws.send({ type: 'send', clientId: `page-${i}`, body: `Paging question ${i}` });
+      await ws.nextMessage({ type: 'ack', clientId: `page-${i}` });
+      await ws.close();
+    }
+    const db = server.databaseUrl;
+    const open = () => Number(query(db, "SELECT count(*) FROM conversation WHERE status <> 'RESOLVED'")[0][0]);
+    const total = open();
+    assert.ok(total > 25, `${total} open conversations: more than a page`);
+
+    const C = await agentInbox(browser, parley, 'carol@support.test');
+    contexts.push(C.ctx);
+    const items = C.page.getByTestId('conversation-item');
+    await items.nth(24).waitFor({ timeout: LONG });
+    await C.page.getByTestId('load-more').click(); // (or scrolling down to it)
+    await waitFor(async () => (await items.count()) === total, { deadline: LONG, what: `all ${total} conversations listed` });
+    // Back at the top, reading: a list cut to its first page would not load more by itself.
+    await C.page.locator('#list-scroll').evaluate((el) => { el.scrollTop = 0; });
+
+    // While the server is down the newest conversation is resolved straight in the database: no
+    // event tells the inbox, so its leaving the list shows that the list was reloaded.
+    const [[newest]] = query(db, "SELECT id FROM conversation WHERE status <> 'RESOLVED' ORDER BY updated_at DESC, id DESC LIMIT 1");
+    server = await restartParley(server, {
+      whileDown: async () => query(db, `UPDATE conversation SET status = 'RESOLVED', version = version + 1 WHERE id = ${newest}`),
+    });
+    await byId(C.page, newest).waitFor({ state: 'detached', timeout: 90000 });
+    assert.equal(await items.count(), total - 1, 'every other conversation still listed, not only the first page');
+    assert.equal(open(), total - 1);
     assert.deepEqual(C.watch.errors, [], `page errors: ${C.watch.errors.join('\n')}`);
   });
 });

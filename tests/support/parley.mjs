@@ -128,11 +128,13 @@ export async function startParley({ env = {}, args = [], timeout = 20000 } = {})
 
 /**
  * Stops `server` (SIGTERM, expecting exit 0) and starts a new one on the same port and database,
- * as a restart in production would: clients reconnect to the same address. Returns the new one.
+ * as a restart in production would: clients reconnect to the same address. `whileDown` runs in
+ * between. Returns the new one.
  */
-export async function restartParley(server) {
+export async function restartParley(server, { whileDown = async () => {} } = {}) {
   const code = await server.stop();
   if (code !== 0) throw new Error(`parley serve exited ${code} on SIGTERM\n${server.logs().slice(-2000)}`);
+  await whileDown();
   return startParley({ env: { DATABASE_URL: server.databaseUrl }, args: ['--listen', `127.0.0.1:${server.port}`] });
 }
 

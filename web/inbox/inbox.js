@@ -258,7 +258,7 @@ function onFrame(f) {
       if (f.agent && f.agent.id === state.me.id) state.me = { ...state.me, ...f.agent };
       if (Array.isArray(f.agents)) setAgents(f.agents);
       renderPresence();
-      loadList(); // whatever happened while we were away
+      loadList({ keepShown: true }); // whatever happened while we were away, as far down as was shown
       onSocketReady(); // sync the open conversation, re-send unacknowledged replies
       break;
     case 'message':

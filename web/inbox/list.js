@@ -5,6 +5,7 @@ import { $, h, setText, visitorName, relTimeEl, updateRelTimeEl, oneLine, trunca
 import { state, VIEWS, cacheConversation, compareConversations, statusLabel } from './state.js';
 
 const PAGE_SIZE = 25;
+const MAX_KEPT = 500; // a reconnect reloads at most this many (20 pages)
 let countsTimer = null;
 let observer = null;
 
@@ -29,22 +30,26 @@ export function resetList() {
   clearTimeout(countsTimer);
 }
 
-// Loads the first page of the current view (replacing the list), or the next page.
-export async function loadList({ append = false } = {}) {
+// Loads the first page of the current view (replacing the list), or the next page. With
+// `keepShown` (a reconnect) it reloads as many conversations as were shown, page by page, before
+// replacing the list: an agent who had scrolled down keeps its place.
+export async function loadList({ append = false, keepShown = false } = {}) {
   if (append && (state.listLoading || !state.nextCursor || !state.listLoaded)) return;
   if (!append) state.listGen++;
   const gen = state.listGen;
   const params = { ...VIEWS[state.view].query, limit: PAGE_SIZE };
   if (append) params.cursor = state.nextCursor;
+  const shown = keepShown ? Math.min(state.list.length, MAX_KEPT) : 0;
   state.listLoading = true;
   updateFooter();
   try {
-    const data = await api.inbox(params);
+    let data = await api.inbox(params);
     if (gen !== state.listGen) return;
-    const ids = [];
-    for (const c of Array.isArray(data?.conversations) ? data.conversations : []) {
-      const merged = cacheConversation(c);
-      if (merged) ids.push(merged.id);
+    const ids = cachePage(data);
+    while (ids.length < shown && data?.nextCursor) {
+      data = await api.inbox({ ...params, cursor: data.nextCursor });
+      if (gen !== state.listGen) return;
+      for (const id of cachePage(data)) if (!ids.includes(id)) ids.push(id);
     }
     if (append) {
       const have = new Set(state.list);
@@ -68,6 +73,16 @@ export async function loadList({ append = false } = {}) {
       updateFooter();
     }
   }
+}
+
+// The ids of a page of conversations, each merged into the cache.
+function cachePage(data) {
+  const ids = [];
+  for (const c of Array.isArray(data?.conversations) ? data.conversations : []) {
+    const merged = cacheConversation(c);
+    if (merged) ids.push(merged.id);
+  }
+  return ids;
 }
 
 function updateFooter() {
