@@ -1,8 +1,13 @@
 // The HTTP transport's pieces that need no socket: pre-serialized asset responses, routing,
-// client addresses behind proxies, the Date header, the default thread count.
+// client addresses behind proxies, the Date header, the default thread count and CPU quotas.
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "net/cpu_quota.hpp"
 #include "net/http_date.hpp"
 #include "net/io_threads.hpp"
 #include "net/shared_state.hpp"
@@ -243,7 +248,9 @@ TEST(ClientAddress, RightMostUntrustedForwardedAddress) {
 TEST(IoThreads, DefaultIsTheCpusThisProcessMayUse) {
   cpu_set_t original;
   ASSERT_EQ(sched_getaffinity(0, sizeof original, &original), 0);
-  EXPECT_EQ(parley::net::default_io_threads(), static_cast<unsigned>(CPU_COUNT(&original)));
+  unsigned affinity = static_cast<unsigned>(CPU_COUNT(&original));
+  unsigned quota = parley::net::cgroup_cpu_limit();  // 0: none (as on the CI machines)
+  EXPECT_EQ(parley::net::default_io_threads(), quota ? std::min(affinity, quota) : affinity);
   int first = 0;
   while (!CPU_ISSET(first, &original)) ++first;
   cpu_set_t one;
@@ -255,3 +262,58 @@ TEST(IoThreads, DefaultIsTheCpusThisProcessMayUse) {
 }
 
 }  // namespace
+
+// A fake /sys/fs/cgroup and /proc/self/cgroup under a temporary folder.
+class CgroupFs : public ::testing::Test {
+ protected:
+  std::filesystem::path root = std::filesystem::temp_directory_path() /
+                               ("parley-cgroup-" + std::to_string(::getpid()) + "-" +
+                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  void SetUp() override { std::filesystem::create_directories(root); }
+  void TearDown() override { std::filesystem::remove_all(root); }
+  void write(const std::string& relative, const std::string& text) {
+    auto path = root / relative;
+    std::filesystem::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+  }
+  unsigned limit() { return parley::net::cgroup_cpu_limit((root / "fs").string(), (root / "self").string()); }
+};
+
+TEST_F(CgroupFs, V2NoQuotaIsZero) {
+  write("self", "0::/\n");
+  write("fs/cpu.max", "max 100000\n");
+  EXPECT_EQ(limit(), 0u);
+}
+
+TEST_F(CgroupFs, V2QuotaRoundsUp) {
+  write("self", "0::/system.slice/parley.service\n");
+  write("fs/system.slice/parley.service/cpu.max", "150000 100000\n");
+  EXPECT_EQ(limit(), 2u);
+}
+
+TEST_F(CgroupFs, V2TheTightestOfTheCgroupAndItsParentsWins) {
+  write("self", "0::/a/b\n");
+  write("fs/a/b/cpu.max", "max 100000\n");
+  write("fs/a/cpu.max", "300000 100000\n");
+  write("fs/cpu.max", "max 100000\n");
+  EXPECT_EQ(limit(), 3u);
+  write("fs/a/b/cpu.max", "100000 100000\n");
+  EXPECT_EQ(limit(), 1u);
+}
+
+TEST_F(CgroupFs, V1CfsQuota) {
+  write("self", "12:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n0::/\n");
+  write("fs/cpu,cpuacct/docker/abc/cpu.cfs_quota_us", "50000\n");
+  write("fs/cpu,cpuacct/docker/abc/cpu.cfs_period_us", "100000\n");
+  EXPECT_EQ(limit(), 1u);  // half a CPU still needs a thread
+  write("fs/cpu,cpuacct/docker/abc/cpu.cfs_quota_us", "-1\n");
+  EXPECT_EQ(limit(), 0u);
+}
+
+TEST_F(CgroupFs, NothingReadableIsZero) {
+  EXPECT_EQ(limit(), 0u);  // no /proc/self/cgroup
+  write("self", "0::/x\n");
+  EXPECT_EQ(limit(), 0u);  // no cpu.max anywhere
+  write("fs/x/cpu.max", "garbage\n");
+  EXPECT_EQ(limit(), 0u);
+}
