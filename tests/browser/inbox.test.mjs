@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
 import { startParley, restartParley } from '../support/parley.mjs';
-import { query } from '../support/pg.mjs';
+import { query, psqlSession } from '../support/pg.mjs';
 import { identify, visitorSocket } from '../support/visitor.mjs';
 import { waitFor } from '../support/http.mjs';
 import { seenUnassigned, assignSeenByOther, typeThenReply, resolveSeenByAll, agentReply } from './flows.mjs';
@@ -153,7 +153,7 @@ describe('agent inbox: two agents and a visitor, live', TEST_OPTS, () => {
   });
 });
 
-describe('agent inbox: reconnecting', TEST_OPTS, () => {
+describe('agent inbox: reconnecting and retrying', TEST_OPTS, () => {
   let server;
   let parley;
   let browser;
@@ -207,6 +207,41 @@ describe('agent inbox: reconnecting', TEST_OPTS, () => {
     for (const text of [question, followUp, answer]) {
       assert.equal(await bodies.filter({ hasText: exactText(text) }).count(), 1, `"${text}" shown once`);
     }
+    assert.deepEqual(C.watch.errors, [], `page errors: ${C.watch.errors.join('\n')}`);
+  });
+
+  it('a reply refused as overloaded (the database stalled) is retried by itself and sent once', TEST_OPTS, async () => {
+    const C = await agentInbox(browser, parley, 'carol@support.test');
+    contexts.push(C.ctx);
+    const v = await identify(server);
+    const ws = await visitorSocket(server, v.visitorToken);
+    ws.send({ type: 'send', clientId: 'stall-q', body: 'Will my answer survive a stall?' });
+    const { message } = await ws.nextMessage({ type: 'ack', clientId: 'stall-q' });
+    await byId(C.page, message.conversationId).click();
+    const shown = (text) => C.page.getByTestId('message').filter({ hasText: text });
+    await shown('Will my answer survive a stall?').waitFor({ timeout: LONG });
+
+    // The event-order lock every writer transaction takes first, held from psql: the writer
+    // stalls with the first reply, and past 2 s the server refuses the next one (`overloaded`).
+    const lock = await psqlSession(server.databaseUrl);
+    try {
+      await lock.run(`BEGIN; SELECT pg_advisory_xact_lock(${BigInt('0x7061726c657645')});`);
+      await agentReply(C.page, 'First, during the stall');
+      await new Promise((r) => setTimeout(r, 3000));
+      await agentReply(C.page, 'Second, refused at first');
+      await shown('Second, refused at first').getByTestId('message-status').filter({ hasText: /retrying/i })
+        .waitFor({ timeout: LONG });
+    } finally {
+      await lock.run('COMMIT;').catch(() => {});
+      await lock.end();
+    }
+    // No click: both end up Sent, each stored once.
+    for (const text of ['First, during the stall', 'Second, refused at first']) {
+      await shown(text).getByTestId('message-status').filter({ hasText: 'Sent' }).waitFor({ timeout: 90000 });
+      const [[n]] = query(server.databaseUrl, `SELECT count(*) FROM message WHERE body = '${text}'`);
+      assert.equal(Number(n), 1, `"${text}" stored once`);
+    }
+    await ws.close();
     assert.deepEqual(C.watch.errors, [], `page errors: ${C.watch.errors.join('\n')}`);
   });
 

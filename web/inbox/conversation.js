@@ -29,7 +29,7 @@ let syncCursor = 0;
 let lastTypingSent = 0;
 const messages = new Map(); // id → Message of the selected conversation
 const pendingEls = new Map(); // clientId → <li> of a reply not yet acknowledged
-const ackTimers = new Map();  // clientId → timeout
+const ackTimers = new Map();  // clientId → its ack time-out, or its pending retry
 const drafts = new Map();     // conversationId → unsent text
 const fetching = new Map();   // conversationId → Promise<Conversation|null>
 
@@ -543,17 +543,27 @@ function transmit(item) {
   }
 }
 
-// An `error` frame naming a client id: that reply failed. False when it is not ours.
+// An `error` frame naming a client id: that reply failed. False when it is not ours. A
+// transient failure (the server busy or its database away) is retried by itself, with the same
+// client id, after a growing, jittered pause — as the widget does; any other shows "Not sent".
 export function handleSendError(f) {
   const item = state.outbox.get(f.clientId);
   if (!item) return false;
   clearTimeout(ackTimers.get(f.clientId));
   ackTimers.delete(f.clientId);
-  state.outbox.update(f.clientId, {
-    state: 'failed',
-    permanent: !TRANSIENT_CODES.has(f.code),
-    error: f.message || f.code || 'error',
-  });
+  if (TRANSIENT_CODES.has(f.code)) {
+    const tries = (item.tries || 0) + 1;
+    state.outbox.update(f.clientId, { state: 'sending', permanent: false, tries, error: 'Server busy — retrying…' });
+    updatePending(f.clientId);
+    const pause = 500 + Math.random() * Math.min(30000, 1000 * 2 ** Math.min(tries, 5));
+    ackTimers.set(f.clientId, setTimeout(() => {
+      ackTimers.delete(f.clientId);
+      const it = state.outbox.get(f.clientId);
+      if (it) transmit(it);
+    }, pause));
+    return true;
+  }
+  state.outbox.update(f.clientId, { state: 'failed', permanent: true, error: f.message || f.code || 'error' });
   updatePending(f.clientId);
   if (item.conversationId !== state.selectedId) toast(`A reply could not be sent: ${f.message || f.code}`);
   return true;
