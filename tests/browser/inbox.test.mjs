@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
 import { startParley, restartParley } from '../support/parley.mjs';
-import { query, psqlSession } from '../support/pg.mjs';
+import { query, stallWrites } from '../support/pg.mjs';
 import { identify, visitorSocket } from '../support/visitor.mjs';
 import { waitFor } from '../support/http.mjs';
 import { seenUnassigned, assignSeenByOther, typeThenReply, resolveSeenByAll, agentReply } from './flows.mjs';
@@ -223,17 +223,15 @@ describe('agent inbox: reconnecting and retrying', TEST_OPTS, () => {
 
     // The event-order lock every writer transaction takes first, held from psql: the writer
     // stalls with the first reply, and past 2 s the server refuses the next one (`overloaded`).
-    const lock = await psqlSession(server.databaseUrl);
+    const stall = await stallWrites(server.databaseUrl);
     try {
-      await lock.run(`BEGIN; SELECT pg_advisory_xact_lock(${BigInt('0x7061726c657645')});`);
       await agentReply(C.page, 'First, during the stall');
       await new Promise((r) => setTimeout(r, 3000));
       await agentReply(C.page, 'Second, refused at first');
       await shown('Second, refused at first').getByTestId('message-status').filter({ hasText: /retrying/i })
         .waitFor({ timeout: LONG });
     } finally {
-      await lock.run('COMMIT;').catch(() => {});
-      await lock.end();
+      await stall.release();
     }
     // No click: both end up Sent, each stored once.
     for (const text of ['First, during the stall', 'Second, refused at first']) {

@@ -3,14 +3,13 @@
 // than 2 s (queued, or in the batch being written), new messages are refused at once with
 // `overloaded` — and nothing accepted is lost.
 // The database is made to stall for real: a psql session holds the advisory lock every writer
-// transaction takes first (the event-order lock, src/chat/event_log.cpp).
+// transaction takes first (stallWrites in tests/support/pg.mjs).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startParley } from '../support/parley.mjs';
-import { psqlSession, query } from '../support/pg.mjs';
+import { stallWrites, query } from '../support/pg.mjs';
 import { identify, visitorSocket } from '../support/visitor.mjs';
 
-const EVENT_ORDER_LOCK = BigInt('0x7061726c657645').toString(); // kEventOrderLockKey
 const MAX_WAIT_MS = 2000; // kWriterMaxWait in src/app/serve.cpp
 
 const answerTo = (ws, clientId) => ws.nextMessage((m) => m && (m.type === 'ack' || m.type === 'error') && m.clientId === clientId, 30000);
@@ -28,12 +27,12 @@ describe('the message writer while the database stalls', () => {
     const v = await identify(server);
     const ws = await visitorSocket(server, v.visitorToken);
     const db = server.databaseUrl;
-    const lock = await psqlSession(db);
+    let stall = null;
     try {
       ws.send({ type: 'send', clientId: 'opening', body: 'before the stall' });
       assert.equal((await answerTo(ws, 'opening')).type, 'ack');
 
-      await lock.run(`BEGIN; SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK});`);
+      stall = await stallWrites(db);
       // The writer takes them into a transaction that now waits for the lock (or the second
       // queues behind the first).
       ws.send({ type: 'send', clientId: 'stalled-1', body: 'taken into the stalled batch' });
@@ -47,7 +46,8 @@ describe('the message writer while the database stalls', () => {
       const answered = ws.all.filter((m) => m && (m.type === 'ack' || m.type === 'error') && /^stalled-/.test(m.clientId));
       assert.deepEqual(answered, [], 'nothing was answered for the stalled messages yet');
 
-      await lock.run('COMMIT;');
+      await stall.release();
+      stall = null;
       const acks = [await answerTo(ws, 'stalled-1'), await answerTo(ws, 'stalled-2')];
       assert.deepEqual(acks.map((a) => a.type), ['ack', 'ack'], JSON.stringify(acks));
       ws.send({ type: 'send', clientId: 'late', body: 'sent while the queue is too old' });
@@ -57,7 +57,7 @@ describe('the message writer while the database stalls', () => {
       const rows = query(db, `SELECT client_id FROM message WHERE conversation_id = ${again.message.conversationId} ORDER BY id`).map((r) => r[0]);
       assert.deepEqual(rows, ['opening', 'stalled-1', 'stalled-2', 'late'], 'each stored once, in send order');
     } finally {
-      await lock.end();
+      await stall?.release();
       await ws.close();
     }
   });

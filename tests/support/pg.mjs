@@ -129,6 +129,24 @@ export async function psqlSession(url) {
   };
 }
 
+/** kEventOrderLockKey (src/chat/event_log.cpp): the advisory lock every write of events takes first. */
+const EVENT_ORDER_LOCK = BigInt('0x7061726c657645').toString();
+
+/**
+ * Stalls Parley's writes for real: a psql session holds the event-order lock in an open
+ * transaction, so every message batch (and every event) waits for it. `release()` commits.
+ */
+export async function stallWrites(url) {
+  const session = await psqlSession(url);
+  await session.run(`BEGIN; SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK});`);
+  return {
+    async release() {
+      await session.run('COMMIT;').catch(() => {});
+      await session.end();
+    },
+  };
+}
+
 /** Like psql(), returning rows as arrays of strings. */
 export function query(url, sql) {
   const out = psql(url, sql);
