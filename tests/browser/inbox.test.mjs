@@ -226,7 +226,8 @@ describe('agent inbox: reconnecting and retrying', TEST_OPTS, () => {
     const stall = await stallWrites(server.databaseUrl);
     try {
       await agentReply(C.page, 'First, during the stall');
-      await new Promise((r) => setTimeout(r, 3000));
+      await stall.blocked(); // the writer waits with it: from now on it only gets older
+      await new Promise((r) => setTimeout(r, 2500)); // past the writer's 2 s bound
       await agentReply(C.page, 'Second, refused at first');
       await shown('Second, refused at first').getByTestId('message-status').filter({ hasText: /retrying/i })
         .waitFor({ timeout: LONG });

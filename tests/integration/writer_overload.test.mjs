@@ -37,7 +37,8 @@ describe('the message writer while the database stalls', () => {
       // queues behind the first).
       ws.send({ type: 'send', clientId: 'stalled-1', body: 'taken into the stalled batch' });
       ws.send({ type: 'send', clientId: 'stalled-2', body: 'queued behind it' });
-      await new Promise((r) => setTimeout(r, MAX_WAIT_MS + 1000));
+      await stall.blocked(); // the first is in a batch that waits: from now on it only gets older
+      await new Promise((r) => setTimeout(r, MAX_WAIT_MS + 500));
 
       ws.send({ type: 'send', clientId: 'late', body: 'sent while the queue is too old' });
       const refused = await answerTo(ws, 'late');

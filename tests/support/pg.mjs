@@ -140,6 +140,16 @@ export async function stallWrites(url) {
   const session = await psqlSession(url);
   await session.run(`BEGIN; SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK});`);
   return {
+    /** Resolves once a Parley transaction is waiting for the lock (seen in pg_stat_activity). */
+    async blocked(deadline = 20000) {
+      const until = Date.now() + deadline;
+      const sql = `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+        AND wait_event_type = 'Lock' AND wait_event = 'advisory'`;
+      while (Number(psql(url, sql)) === 0) {
+        if (Date.now() > until) throw new Error('no transaction waits for the event-order lock');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async release() {
       await session.run('COMMIT;').catch(() => {});
       await session.end();
