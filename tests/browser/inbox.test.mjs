@@ -153,56 +153,61 @@ describe('agent inbox: two agents and a visitor, live', TEST_OPTS, () => {
   });
 });
 
-describe('agent inbox: reconnecting and retrying', TEST_OPTS, () => {
-  let server;
-  let parley;
-  let browser;
-  const contexts = [];
-
+/**
+ * For a describe: a fresh server with one agent (`email`, `name`), a browser, and the contexts a
+ * test adds to `contexts`, all closed after the suite. Fields are set in `before`.
+ */
+function suiteWithAgent(email, name) {
+  const s = { server: null, parley: '', browser: null, contexts: [] };
   before(async () => {
-    server = await startParley();
-    parley = `http://localhost:${server.port}`;
-    await addAgent(server.databaseUrl, 'carol@support.test', 'Carol Agent');
-    browser = await launchBrowser();
+    s.server = await startParley();
+    s.parley = `http://localhost:${s.server.port}`;
+    await addAgent(s.server.databaseUrl, email, name);
+    s.browser = await launchBrowser();
   });
   after(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await server?.stop();
+    for (const c of s.contexts) await c.close().catch(() => {});
+    await s.browser?.close();
+    await s.server?.stop();
   });
+  return s;
+}
+
+describe('agent inbox: reconnecting and retrying', TEST_OPTS, () => {
+  const s = suiteWithAgent('carol@support.test', 'Carol Agent');
 
   it('a visitor message committed just before the agent\'s reply is not skipped by the sync after a reconnect', TEST_OPTS, async () => {
     // The ack of the agent's reply can overtake the push of a visitor message committed just
     // before it. If the socket drops in between, the inbox must still fetch that message: its
     // cursor comes from pushes, syncs and fetches, never from acks (docs/PROTOCOL.md).
-    const C = await agentInbox(browser, parley, 'carol@support.test');
-    contexts.push(C.ctx);
-    const vctx = await browser.newContext({ viewport: VIEWPORT });
-    contexts.push(vctx);
+    const C = await agentInbox(s.browser, s.parley, 'carol@support.test');
+    s.contexts.push(C.ctx);
+    const vctx = await s.browser.newContext({ viewport: VIEWPORT });
+    s.contexts.push(vctx);
     const visitor = await vctx.newPage();
-    await visitor.goto(`${parley}/demo`);
-    const frame = await openChat(visitor, parley);
+    await visitor.goto(`${s.parley}/demo`);
+    const frame = await openChat(visitor, s.parley);
     const question = 'Can the inbox lose a message on reconnect?';
     await visitorSend(frame, question);
-    await waitSent(frame, question, server);
+    await waitSent(frame, question, s.server);
     await item(C.page, question).click();
     const bodies = C.page.getByTestId('messages').getByTestId('message-body');
     await bodies.filter({ hasText: exactText(question) }).waitFor({ timeout: LONG });
-    const [[convId]] = query(server.databaseUrl, `SELECT conversation_id FROM message WHERE body = '${question}'`);
+    const [[convId]] = query(s.server.databaseUrl, `SELECT conversation_id FROM message WHERE body = '${question}'`);
 
     // The visitor's follow-up, committed with no push: the state of a push still on its way.
     const followUp = 'A follow-up whose push was still on its way';
-    query(server.databaseUrl, `INSERT INTO message (conversation_id, sender, client_id, body)
+    query(s.server.databaseUrl, `INSERT INTO message (conversation_id, sender, client_id, body)
       VALUES (${convId}, 'VISITOR', 'pushed-late-2', '${followUp}')`);
     const answer = 'Answered after that follow-up was committed';
     await agentReply(C.page, answer);
     await C.page.getByTestId('message').filter({ hasText: answer }).getByTestId('message-status')
       .filter({ hasText: 'Sent' }).waitFor({ timeout: LONG });
-    const order = query(server.databaseUrl, `SELECT body FROM message WHERE conversation_id = ${convId} ORDER BY id`).map((r) => r[0]);
+    const order = query(s.server.databaseUrl, `SELECT body FROM message WHERE conversation_id = ${convId} ORDER BY id`).map((r) => r[0]);
     assert.deepEqual(order, [question, followUp, answer], 'the ack of the reply carries an id above the follow-up\'s');
     assert.equal(await bodies.filter({ hasText: exactText(followUp) }).count(), 0, 'the follow-up has not reached the inbox yet');
 
-    server = await restartParley(server); // the socket drops; the inbox reconnects and syncs
+    s.server = await restartParley(s.server); // the socket drops; the inbox reconnects and syncs
     await bodies.filter({ hasText: exactText(followUp) }).waitFor({ timeout: 90000 });
     for (const text of [question, followUp, answer]) {
       assert.equal(await bodies.filter({ hasText: exactText(text) }).count(), 1, `"${text}" shown once`);
@@ -211,10 +216,10 @@ describe('agent inbox: reconnecting and retrying', TEST_OPTS, () => {
   });
 
   it('a reply refused as overloaded (the database stalled) is retried by itself and sent once', TEST_OPTS, async () => {
-    const C = await agentInbox(browser, parley, 'carol@support.test');
-    contexts.push(C.ctx);
-    const v = await identify(server);
-    const ws = await visitorSocket(server, v.visitorToken);
+    const C = await agentInbox(s.browser, s.parley, 'carol@support.test');
+    s.contexts.push(C.ctx);
+    const v = await identify(s.server);
+    const ws = await visitorSocket(s.server, v.visitorToken);
     ws.send({ type: 'send', clientId: 'stall-q', body: 'Will my answer survive a stall?' });
     const { message } = await ws.nextMessage({ type: 'ack', clientId: 'stall-q' });
     await byId(C.page, message.conversationId).click();
@@ -223,7 +228,7 @@ describe('agent inbox: reconnecting and retrying', TEST_OPTS, () => {
 
     // The event-order lock every writer transaction takes first, held from psql: the writer
     // stalls with the first reply, and past 2 s the server refuses the next one (`overloaded`).
-    const stall = await stallWrites(server.databaseUrl);
+    const stall = await stallWrites(s.server.databaseUrl);
     try {
       await agentReply(C.page, 'First, during the stall');
       await stall.blocked(); // the writer waits with it: from now on it only gets older
@@ -237,7 +242,7 @@ describe('agent inbox: reconnecting and retrying', TEST_OPTS, () => {
     // No click: both end up Sent, each stored once.
     for (const text of ['First, during the stall', 'Second, refused at first']) {
       await shown(text).getByTestId('message-status').filter({ hasText: 'Sent' }).waitFor({ timeout: 90000 });
-      const [[n]] = query(server.databaseUrl, `SELECT count(*) FROM message WHERE body = '${text}'`);
+      const [[n]] = query(s.server.databaseUrl, `SELECT count(*) FROM message WHERE body = '${text}'`);
       assert.equal(Number(n), 1, `"${text}" stored once`);
     }
     await ws.close();
@@ -247,19 +252,19 @@ describe('agent inbox: reconnecting and retrying', TEST_OPTS, () => {
   it('after a reconnect the list is reloaded as far down as the agent had scrolled', TEST_OPTS, async () => {
     // Two pages of open conversations (25 a page).
     for (let i = 0; i < 30; i++) {
-      const v = await identify(server);
-      const ws = await visitorSocket(server, v.visitorToken);
+      const v = await identify(s.server);
+      const ws = await visitorSocket(s.server, v.visitorToken);
       ws.send({ type: 'send', clientId: `page-${i}`, body: `Paging question ${i}` });
       await ws.nextMessage({ type: 'ack', clientId: `page-${i}` });
       await ws.close();
     }
-    const db = server.databaseUrl;
+    const db = s.server.databaseUrl;
     const open = () => Number(query(db, "SELECT count(*) FROM conversation WHERE status <> 'RESOLVED'")[0][0]);
     const total = open();
     assert.ok(total > 25, `${total} open conversations: more than a page`);
 
-    const C = await agentInbox(browser, parley, 'carol@support.test');
-    contexts.push(C.ctx);
+    const C = await agentInbox(s.browser, s.parley, 'carol@support.test');
+    s.contexts.push(C.ctx);
     const items = C.page.getByTestId('conversation-item');
     await items.nth(24).waitFor({ timeout: LONG });
     await C.page.getByTestId('load-more').click(); // (or scrolling down to it)
@@ -270,12 +275,45 @@ describe('agent inbox: reconnecting and retrying', TEST_OPTS, () => {
     // While the server is down the newest conversation is resolved straight in the database: no
     // event tells the inbox, so its leaving the list shows that the list was reloaded.
     const [[newest]] = query(db, "SELECT id FROM conversation WHERE status <> 'RESOLVED' ORDER BY updated_at DESC, id DESC LIMIT 1");
-    server = await restartParley(server, {
+    s.server = await restartParley(s.server, {
       whileDown: async () => query(db, `UPDATE conversation SET status = 'RESOLVED', version = version + 1 WHERE id = ${newest}`),
     });
     await byId(C.page, newest).waitFor({ state: 'detached', timeout: 90000 });
     assert.equal(await items.count(), total - 1, 'every other conversation still listed, not only the first page');
     assert.equal(open(), total - 1);
     assert.deepEqual(C.watch.errors, [], `page errors: ${C.watch.errors.join('\n')}`);
+  });
+});
+
+describe('agent inbox: counts while conversations keep changing', TEST_OPTS, () => {
+  const s = suiteWithAgent('dana@support.test', 'Dana Agent');
+
+  it('the counts move while changes keep coming faster than their refresh delay', TEST_OPTS, async () => {
+    // The page's timers run on a clock the test moves: a new conversation every 500 ms of page
+    // time, three of them, then the page's time stands still. Counts re-read 800 ms after the
+    // first change must have moved; counts that wait for 800 ms without a change never would.
+    const ctx = await s.browser.newContext({ viewport: VIEWPORT });
+    s.contexts.push(ctx);
+    const start = Date.parse('2026-11-26T09:00:00Z');
+    await ctx.clock.install({ time: start });
+    const page = await ctx.newPage();
+    await page.goto(`${s.parley}/inbox/`);
+    await page.getByTestId('login-email').fill('dana@support.test');
+    await page.getByTestId('login-password').fill(PASSWORD);
+    await page.getByTestId('login-submit').click();
+    const open = page.getByTestId('count-open');
+    await open.filter({ hasText: exactText('0') }).waitFor({ timeout: LONG });
+    await page.clock.pauseAt(start + 5 * 60000); // from here on, page time moves only by runFor
+    const items = page.getByTestId('conversation-item');
+    for (let i = 1; i <= 3; i++) {
+      const v = await identify(s.server);
+      const ws = await visitorSocket(s.server, v.visitorToken);
+      ws.send({ type: 'send', clientId: `busy-${i}`, body: `Busy inbox ${i}` });
+      await ws.nextMessage({ type: 'ack', clientId: `busy-${i}` });
+      await ws.close();
+      await waitFor(async () => (await items.count()) === i, { deadline: LONG, what: `${i} conversation(s) listed` });
+      if (i < 3) await page.clock.runFor(500);
+    }
+    await waitFor(async () => Number(await open.textContent()) >= 1, { deadline: LONG, what: 'the Open count moved from 0' });
   });
 });

@@ -28,6 +28,7 @@ export function resetList() {
   renderList();
   for (const el of document.querySelectorAll('[data-count]')) setText(el, '');
   clearTimeout(countsTimer);
+  countsTimer = null;
 }
 
 // Loads the first page of the current view (replacing the list), or the next page. With
@@ -100,10 +101,13 @@ export function renderCounts(counts) {
   }
 }
 
-// Counts are not pushed by the server: re-read them (one-item page) shortly after changes.
+// Counts are not pushed by the server: re-read them (one-item page) at most 800 ms after the
+// first change not yet counted. Not a debounce: in a busy inbox conversations keep changing,
+// and counts that wait for a quiet moment would stand still.
 export function scheduleCountsRefresh() {
-  clearTimeout(countsTimer);
+  if (countsTimer) return;
   countsTimer = setTimeout(async () => {
+    countsTimer = null;
     try {
       const data = await api.inbox({ ...VIEWS[state.view].query, limit: 1 });
       if (data?.counts) renderCounts(data.counts);
