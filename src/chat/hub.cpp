@@ -140,24 +140,21 @@ void Hub::send_to_visitor(std::int64_t visitor_id, const Frame& frame) const {
 
 void Hub::deliver(const std::vector<Delivery>& page) const {
   std::vector<Frame> agent_frames;
+  std::vector<std::shared_ptr<ClientLink>> senders;  // per delivery: the socket acked with it, if still open
+  senders.reserve(page.size());
   for (const auto& d : page) {
     if (d.to_agents) agent_frames.push_back(d.to_agents);
+    senders.push_back(d.from_socket.lock());
   }
   std::vector<std::shared_ptr<ClientLink>> agents;
-  std::vector<std::shared_ptr<ClientLink>> agent_senders;  // agent sockets acked a line of this page
   std::map<std::shared_ptr<ClientLink>, std::vector<Frame>> visitor_frames;
   {
     std::lock_guard lock(mutex_);
     if (!agent_frames.empty()) agents = collect(agents_);
-    for (const auto& d : page) {
-      auto from_socket = d.from_socket.lock();
-      if (from_socket && d.to_agents && std::ranges::find(agents, from_socket) != agents.end() &&
-          std::ranges::find(agent_senders, from_socket) == agent_senders.end()) {
-        agent_senders.push_back(from_socket);
-      }
-      if (!d.visitor_id) continue;
-      for (auto& link : links_of(visitors_, d.visitor_id)) {
-        if (link != from_socket) visitor_frames[std::move(link)].push_back(d.to_visitor);
+    for (std::size_t i = 0; i < page.size(); ++i) {
+      if (!page[i].visitor_id) continue;
+      for (auto& link : links_of(visitors_, page[i].visitor_id)) {
+        if (link != senders[i]) visitor_frames[std::move(link)].push_back(page[i].to_visitor);
       }
     }
   }
@@ -166,13 +163,13 @@ void Hub::deliver(const std::vector<Delivery>& page) const {
     // page: each of those gets its own, without what its acks carried.
     auto batched = batch_frames(agent_frames);
     for (auto& a : agents) {
-      if (std::ranges::find(agent_senders, a) == agent_senders.end()) {
+      if (std::ranges::find(senders, a) == senders.end()) {
         a->send_many(batched);
         continue;
       }
       std::vector<Frame> others;
-      for (const auto& d : page) {
-        if (d.to_agents && d.from_socket.lock() != a) others.push_back(d.to_agents);
+      for (std::size_t i = 0; i < page.size(); ++i) {
+        if (page[i].to_agents && senders[i] != a) others.push_back(page[i].to_agents);
       }
       if (!others.empty()) a->send_many(batch_frames(others));
     }

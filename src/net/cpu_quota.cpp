@@ -83,9 +83,9 @@ unsigned cgroup_cpu_limit(const std::string& cgroup_fs, const std::string& self_
     std::istringstream names(controllers);
     for (std::string name; std::getline(names, name, ',');) {
       if (name != "cpu") continue;
-      // Mounted as cpu/ or cpu,cpuacct/ (with a cpu symlink on most systems).
-      consider(tightest(cgroup_fs + "/cpu", path, v1_limit));
+      // Mounted as cpu/, or as cpu,cpuacct/ (with a cpu symlink on most systems).
       consider(tightest(cgroup_fs + "/" + controllers, path, v1_limit));
+      if (controllers != "cpu") consider(tightest(cgroup_fs + "/cpu", path, v1_limit));
     }
   }
   if (!best) return 0;

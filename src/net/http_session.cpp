@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "parley/assets/asset_table.hpp"
 #include "http_date.hpp"
+#include "parley/assets/asset_table.hpp"
 #include "parley/core/error.hpp"
 #include "ws_session.hpp"
 

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './http.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const COMMON_SH = path.join(ROOT, 'scripts/lib/common.sh');
@@ -142,13 +143,9 @@ export async function stallWrites(url) {
   return {
     /** Resolves once a Parley transaction is waiting for the lock (seen in pg_stat_activity). */
     async blocked(deadline = 20000) {
-      const until = Date.now() + deadline;
       const sql = `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
         AND wait_event_type = 'Lock' AND wait_event = 'advisory'`;
-      while (Number(psql(url, sql)) === 0) {
-        if (Date.now() > until) throw new Error('no transaction waits for the event-order lock');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(() => Number(psql(url, sql)) > 0, { deadline, interval: 50, what: 'a transaction waiting for the event-order lock' });
     },
     async release() {
       await session.run('COMMIT;').catch(() => {});

@@ -5,7 +5,8 @@ import { $, h, setText, visitorName, relTimeEl, updateRelTimeEl, oneLine, trunca
 import { state, VIEWS, cacheConversation, compareConversations, statusLabel } from './state.js';
 
 const PAGE_SIZE = 25;
-const MAX_KEPT = 500; // a reconnect reloads at most this many (20 pages)
+const MAX_PAGE = 100; // the largest page GET /api/inbox gives
+const MAX_KEPT = 500; // a reconnect reloads at most this many
 let countsTimer = null;
 let observer = null;
 
@@ -38,25 +39,26 @@ export async function loadList({ append = false, keepShown = false } = {}) {
   if (append && (state.listLoading || !state.nextCursor || !state.listLoaded)) return;
   if (!append) state.listGen++;
   const gen = state.listGen;
-  const params = { ...VIEWS[state.view].query, limit: PAGE_SIZE };
-  if (append) params.cursor = state.nextCursor;
   const shown = keepShown ? Math.min(state.list.length, MAX_KEPT) : 0;
+  // A reload of what was shown asks for it in pages as large as the API gives: fewer round trips.
+  const params = { ...VIEWS[state.view].query, limit: Math.min(Math.max(shown, PAGE_SIZE), MAX_PAGE) };
+  if (append) params.cursor = state.nextCursor;
   state.listLoading = true;
   updateFooter();
   try {
     let data = await api.inbox(params);
     if (gen !== state.listGen) return;
-    const ids = cachePage(data);
-    while (ids.length < shown && data?.nextCursor) {
+    const ids = new Set(cachePage(data));
+    while (ids.size < shown && data?.nextCursor) {
       data = await api.inbox({ ...params, cursor: data.nextCursor });
       if (gen !== state.listGen) return;
-      for (const id of cachePage(data)) if (!ids.includes(id)) ids.push(id);
+      for (const id of cachePage(data)) ids.add(id);
     }
     if (append) {
       const have = new Set(state.list);
       for (const id of ids) if (!have.has(id)) state.list.push(id);
     } else {
-      state.list = ids;
+      state.list = [...ids];
     }
     state.nextCursor = data?.nextCursor ?? null;
     state.listLoaded = true;

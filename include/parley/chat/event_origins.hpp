@@ -3,7 +3,8 @@
 // (event_log.hpp). That socket already has the message in its ack; the feed does not send it
 // the same message again — one WebSocket write per message less, the biggest single cost of a
 // visitor's message in Parley's own CPU (docs/BENCHMARKS.md). The sender's other tabs, and for
-// an agent's message every other agent, still get it. Recorded before the commit, so the feed always finds a row's entry when it reads it.
+// an agent's message every other agent, still get it. Recorded before the commit, so the feed
+// always finds a row's entry when it reads it.
 #include <cstdint>
 #include <map>
 #include <memory>

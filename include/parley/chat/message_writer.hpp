@@ -79,9 +79,9 @@ class MessageWriter {
  public:
   // The queue is bounded twice: by `queue_limit` messages, and by `max_wait` — while the oldest
   // message not yet answered (queued, or in the batch being written) has waited longer, new ones
-  // are refused. A sender then hears at once that it
-  // should retry (clients back off and re-send the same client id) instead of waiting seconds
-  // for an ack behind a queue the database cannot drain.
+  // are refused. A sender then hears at once that it should retry (clients back off and re-send
+  // the same client id) instead of waiting seconds for an ack behind a queue the database
+  // cannot drain.
   MessageWriter(std::string database_url, std::size_t queue_limit, std::chrono::milliseconds max_wait,
                 std::size_t max_batch);
   ~MessageWriter();
