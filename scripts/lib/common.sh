@@ -91,6 +91,8 @@ build_parley() {
       args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
     fi
   fi
+  # Warnings are errors where PARLEY_WERROR=ON (scripts/test, CI); a plain build only warns.
+  [ -n "${PARLEY_WERROR:-}" ] && args+=(-DPARLEY_WERROR="$PARLEY_WERROR")
   log "building parley in $PARLEY_BUILD_DIR"
   # One build at a time on this machine (2 cores; two ninjas in one build dir corrupt it).
   local lock=${PARLEY_BUILD_LOCK:-/tmp/parley-build.lock} rc=0

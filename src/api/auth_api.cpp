@@ -131,19 +131,8 @@ void register_auth_routes(http::Router& router, ApiContext& ctx) {
 
   router.add("GET", "/api/agents", [&ctx](const http::Request& request, http::Responder respond) {
     with_agent(ctx, request, respond, [&ctx](const auth::AgentRecord&, http::Responder respond) {
-      auto connected = ctx.chat->hub().connected_agents();
-      respond_with(ctx, respond, [connected](store::DbConn& conn) {
-        pqxx::read_transaction txn(conn.raw());
-        nlohmann::json agents = nlohmann::json::array();
-        for (const auto& row : txn.exec("SELECT id, doc::text FROM agent_doc ORDER BY lower(doc->>'name'), id")) {
-          auto a = nlohmann::json::parse(row[1].c_str());
-          auto it = connected.find(row[0].as<std::int64_t>());
-          a["connected"] = it != connected.end();
-          a["online"] = it != connected.end() && it->second;
-          agents.push_back(std::move(a));
-        }
-        return nlohmann::json{{"agents", agents}};
-      });
+      auto& roster = ctx.roster;
+      respond_with(ctx, respond, [&roster](store::DbConn& conn) { return nlohmann::json{{"agents", roster.agents(conn)}}; });
     });
   });
 }

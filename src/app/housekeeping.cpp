@@ -1,16 +1,10 @@
 #include "housekeeping.hpp"
 
 #include "parley/auth/agent_accounts.hpp"
+#include "parley/conversation/event_writer.hpp"
 
 namespace parley::app {
 namespace {
-// Long enough for any process's feed to have read them, short enough to keep the table small.
-// Rows commit in seq order, so the old ones are a prefix: found by walking the primary key
-// from the start up to the first recent row (no index on created_at to keep up per message).
-const store::Statement kPruneEvents{"event_log_prune", R"SQL(
-DELETE FROM event_log WHERE seq < coalesce(
-  (SELECT seq FROM event_log WHERE created_at >= now() - interval '10 minutes' ORDER BY seq LIMIT 1),
-  (SELECT max(seq) + 1 FROM event_log)))SQL"};
 constexpr int kPruneEveryRounds = 6;
 // A visitor's widget sends `auth` as soon as its socket opens; one that has not within this
 // (closed at the next round after it) is not a widget.
@@ -49,9 +43,7 @@ void Housekeeping::close_ended_sessions() {
 void Housekeeping::prune_event_log() {
   pool_.run<Unit>(
       [](store::DbConn& conn) {
-        pqxx::work txn(conn.raw());
-        conn.exec(txn, kPruneEvents);
-        txn.commit();
+        conversation::prune_event_log(conn);
         return Unit{};
       },
       [](Outcome<Unit>) {});  // any process may prune; a failed round is retried next time

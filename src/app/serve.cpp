@@ -8,6 +8,7 @@
 #include "parley/api/api.hpp"
 #include "parley/app/commands.hpp"
 #include "parley/auth/crypto.hpp"
+#include "parley/chat/agent_roster.hpp"
 #include "parley/chat/cluster.hpp"
 #include "parley/chat/event_feed.hpp"
 #include "parley/mail/outbox.hpp"
@@ -21,11 +22,9 @@ namespace {
 
 constexpr unsigned kDbThreads = 4;
 constexpr std::size_t kDbQueueLimit = 10000;
-constexpr std::size_t kWriterQueueLimit = 100000;
-// Beyond this wait in the writer's queue, new messages are refused (503 overloaded) and clients
+// Beyond max_wait in the writer's queue, new messages are refused (503 overloaded) and clients
 // retry: under overload an accepted message is acked within ~2 s, not after 10 s or more.
-constexpr std::chrono::milliseconds kWriterMaxWait{2000};
-constexpr std::size_t kWriterMaxBatch = 1000;
+constexpr chat::WriterLimits kWriterLimits{100000, std::chrono::milliseconds(2000), 1000};
 constexpr int kLoginFailuresPerMinute = 10;
 constexpr auto kHousekeepingInterval = std::chrono::seconds(10);
 
@@ -56,6 +55,19 @@ bool migrate_with_retries(const std::string& url) {
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
   }
+}
+
+// The offline rules that need the hub (is the visitor connected here?) run in the message
+// batch's transaction: the email is enqueued with the message or not at all.
+chat::BatchHook offline_email_hook(const chat::Hub& hub, mail::EnqueueSettings settings) {
+  return [&hub, settings](store::DbConn& conn, pqxx::transaction_base& txn, const std::vector<chat::InsertedMessage>& rows) {
+    std::vector<mail::MessageEvent> events;
+    for (const auto& m : rows) {
+      bool connected = m.sender != "AGENT" || hub.visitor_connected(m.visitor_id);
+      events.push_back({m.id, m.conversation_id, m.sender, m.team_available, connected});
+    }
+    return mail::enqueue_emails(conn, txn, events, settings);
+  };
 }
 
 void set_origins(api::ApiContext& ctx, const Config& config, std::uint16_t port) {
@@ -90,25 +102,28 @@ int serve(const Config& config) {
   }
   if (config.resend_api_key.empty()) spdlog::warn("RESEND_API_KEY is not set: emails are written to the log, not sent");
 
+  // Every part gets what it needs through its constructor, in the order below.
   store::DbPool pool(config.database_url, kDbThreads, kDbQueueLimit);
-  chat::EventOrigins origins;  // which local socket sent each message: it gets an ack, no echo
-  chat::MessageWriter writer(config.database_url, kWriterQueueLimit, kWriterMaxWait, kWriterMaxBatch);
   chat::Hub hub;
+  chat::EventOrigins origins;  // which local socket sent each message: it gets an ack, no echo
+  chat::AgentRoster roster(pool, hub);
   // Several processes may share the database: events reach every process's sockets through
   // the event log (EventFeed), ephemeral signals through NOTIFY (Cluster).
-  chat::Cluster cluster(pool, hub);
-  chat::EventFeed feed(config.database_url, hub, [&cluster](const std::string& signal) { cluster.on_signal(signal); },
-                       &origins);
-  auto chat = std::make_shared<chat::ChatService>(config, pool, writer, hub, cluster);
-  chat->set_events_poke([&feed] { feed.poke(); });
-  writer.set_events_listener([&feed] { feed.poke(); });
-  writer.set_event_origins(&origins);
-  cluster.set_presence_listener([chat](bool availability_changed) { chat->remote_presence_changed(availability_changed); });
-  feed.start([&cluster] { cluster.say_hello(); });
+  chat::Cluster cluster(pool, hub, roster);
+  chat::EventFeed feed(config.database_url, hub, cluster, origins);
+  // Offline mode: emails are enqueued in the message's own transaction and sent by the worker,
+  // which starts once the public origin (for links in emails) is known.
+  mail::OutboxWorker mailer(config);
+  chat::MessageWriter writer(config.database_url, kWriterLimits, feed, origins,
+                             {offline_email_hook(hub, {mail::support_address(config), config.email_batch_seconds}),
+                              [&mailer] { mailer.wake(); }});
+  conversation::Conversations conversations(feed);
+  auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations);
+  feed.start();
   cluster.start();
   auth::LoginThrottle by_address(kLoginFailuresPerMinute, std::chrono::minutes(1));
   auth::LoginThrottle by_account(kLoginFailuresPerMinute, std::chrono::minutes(1));
-  api::ApiContext ctx{config, pool, chat, by_address, by_account, {}, {}};
+  api::ApiContext ctx{config, pool, chat, conversations, roster, by_address, by_account, {}, {}};
   Housekeeping housekeeping(pool, hub, kHousekeepingInterval);
 
   http::Router router;
@@ -127,20 +142,7 @@ int serve(const Config& config) {
     return 1;
   }
   set_origins(ctx, config, port);
-
-  // Offline mode: emails are enqueued in the message's own transaction and sent by the worker.
-  mail::OutboxWorker mailer(config, ctx.public_origin);
-  mail::EnqueueSettings mail_settings{mail::support_address(config), config.email_batch_seconds};
-  writer.set_batch_hook(
-      [&hub, mail_settings](store::DbConn& conn, pqxx::transaction_base& txn, const std::vector<chat::InsertedMessage>& rows) {
-        std::vector<mail::MessageEvent> events;
-        for (const auto& m : rows) {
-          bool connected = m.sender != "AGENT" || hub.visitor_connected(m.visitor_id);
-          events.push_back({m.id, m.conversation_id, m.sender, m.team_available, connected});
-        }
-        return mail::enqueue_emails(conn, txn, events, mail_settings);
-      },
-      [&mailer] { mailer.wake(); });
+  mailer.start(ctx.public_origin);
   spdlog::info("listening on {}:{} (public origin {})", config.listen.host, port, ctx.public_origin);
 
   std::thread signal_thread([&server, signals] {

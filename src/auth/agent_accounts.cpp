@@ -11,6 +11,7 @@ INSERT INTO agent (email, name, role, password_hash) VALUES ($1, $2, $3::agent_r
 RETURNING id)SQL"};
 const store::Statement kAgentByEmail{"agent_by_email",
                                      "SELECT id, password_hash FROM agent WHERE lower(email) = lower($1) AND NOT disabled"};
+const store::Statement kActiveAgentDocs{"agent_docs", "SELECT doc::text FROM agent_doc ORDER BY lower(doc->>'name'), id"};
 const store::Statement kAgentDoc{"agent_doc_by_id", "SELECT id, doc->>'name', doc::text FROM agent_doc WHERE id = $1"};
 const store::Statement kInsertSession{"session_insert", R"SQL(
 INSERT INTO agent_session (token_hash, agent_id, expires_at) VALUES ($1, $2, now() + make_interval(days => $3)))SQL"};
@@ -73,6 +74,13 @@ std::optional<LoginResult> login(store::DbConn& conn, const std::string& email, 
   result.agent = record_from(conn.exec(txn, kAgentDoc, id)[0]);
   txn.commit();
   return result;
+}
+
+std::vector<std::string> active_agent_docs(store::DbConn& conn) {
+  pqxx::read_transaction txn(conn.raw());
+  std::vector<std::string> docs;
+  for (const auto& row : conn.exec(txn, kActiveAgentDocs)) docs.emplace_back(row[0].c_str());
+  return docs;
 }
 
 std::optional<AgentRecord> agent_for_session(store::DbConn& conn, const std::string& session_token) {

@@ -23,6 +23,10 @@ UPDATE visitor SET
   metadata = CASE WHEN $6 LIKE '%m%' THEN $7::jsonb ELSE metadata END,
   last_seen_at = now()
 WHERE id = $1)SQL"};
+const store::Statement kTouchByToken{"visitor_by_token", R"SQL(
+UPDATE visitor SET last_seen_at = now()
+WHERE id = (SELECT visitor_id FROM visitor_token WHERE token_hash = $1) RETURNING id, email)SQL"};
+const store::Statement kSetEmail{"visitor_set_email", "UPDATE visitor SET email = $2 WHERE id = $1"};
 const store::Statement kInsertToken{"identify_token",
                                     "INSERT INTO visitor_token (token_hash, visitor_id) VALUES ($1, $2)"};
 
@@ -131,6 +135,19 @@ IdentifyResult identify_visitor(store::DbConn& conn, const IdentifyRequest& requ
   }
   txn.commit();
   return result;
+}
+
+std::optional<VisitorSeen> visitor_for_token(store::DbConn& conn, pqxx::transaction_base& txn,
+                                             const std::string& token_digest) {
+  auto v = conn.exec(txn, kTouchByToken, pqxx::binarystring(token_digest));
+  if (v.empty()) return std::nullopt;
+  return VisitorSeen{v[0][0].as<std::int64_t>(), v[0][1].is_null() ? std::string() : v[0][1].c_str()};
+}
+
+void set_visitor_email(store::DbConn& conn, std::int64_t visitor_id, const std::string& email) {
+  pqxx::work txn(conn.raw());
+  conn.exec(txn, kSetEmail, visitor_id, email);
+  txn.commit();
 }
 
 }  // namespace parley::auth

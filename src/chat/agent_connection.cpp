@@ -6,11 +6,6 @@
 namespace parley::chat {
 namespace {
 
-const store::Statement kVisitorOfConversation{"conversation_visitor", "SELECT visitor_id FROM conversation WHERE id = $1"};
-const store::Statement kConversationMessagesAfter{"agent_messages_after", R"SQL(
-SELECT doc::text FROM message_doc WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT 501)SQL"};
-
-
 std::int64_t required_id(const nlohmann::json& frame, const char* field) {
   if (!frame.contains(field) || !frame[field].is_number_integer() || frame[field].get<std::int64_t>() <= 0) {
     throw ApiError::invalid_field(std::string(field) + " must be a positive integer");
@@ -20,21 +15,21 @@ std::int64_t required_id(const nlohmann::json& frame, const char* field) {
 
 class AgentConnection : public ConnectionBase {
  public:
-  AgentConnection(std::shared_ptr<ChatService> service, AgentIdentity agent)
-      : ConnectionBase(std::move(service)), agent_(std::move(agent)) {}
+  AgentConnection(std::shared_ptr<ChatService> service, ChatService::ConnectionParts parts, AgentIdentity agent)
+      : ConnectionBase(std::move(service), parts), agent_(std::move(agent)) {}
 
   void on_open(std::weak_ptr<ClientLink> link) override {
     ConnectionBase::on_open(link);
     auto l = link.lock();
     if (!l) return;
     bool online = agent_.doc.value("status", "online") == "online";
-    bool changed = service_->hub().add_agent(agent_.id, l, online);
-    reply({{"type", "ready"}, {"role", "agent"}, {"agent", agent_.doc}, {"teamAvailable", service_->hub().team_available()}});
+    bool changed = parts_.hub.add_agent(agent_.id, l, online);
+    reply({{"type", "ready"}, {"role", "agent"}, {"agent", agent_.doc}, {"teamAvailable", parts_.hub.team_available()}});
     service_->local_presence_changed(changed);
   }
 
   void on_close() override {
-    bool changed = service_->hub().remove_agent(agent_.id, link_.lock().get());
+    bool changed = parts_.hub.remove_agent(agent_.id, link_.lock().get());
     service_->local_presence_changed(changed);
   }
 
@@ -78,7 +73,7 @@ class AgentConnection : public ConnectionBase {
     with_db<std::string>(
         [=](store::DbConn& conn) {
           pqxx::read_transaction txn(conn.raw());
-          return messages_frame(conversation_id, conn.exec(txn, kConversationMessagesAfter, conversation_id, after));
+          return messages_frame(conversation_id, conversation::messages_after(conn, txn, conversation_id, after));
         },
         send_frame_or_error());
   }
@@ -92,12 +87,12 @@ class AgentConnection : public ConnectionBase {
                         {"agentId", agent_.id}, {"name", agent_.name}};
     std::string text = dump(f);
     auto service = service_;
-    service_->pool().run<std::int64_t>(
+    parts_.pool.run<std::int64_t>(
         [conversation_id](store::DbConn& conn) {
           pqxx::read_transaction txn(conn.raw());
-          auto r = conn.exec(txn, kVisitorOfConversation, conversation_id);
-          if (r.empty()) throw ApiError::not_found();
-          return r[0][0].as<std::int64_t>();
+          auto visitor = conversation::visitor_of(conn, txn, conversation_id);
+          if (!visitor) throw ApiError::not_found();
+          return *visitor;
         },
         [service, text](Outcome<std::int64_t> visitor) {
           // Colleagues see who is typing; the visitor sees "typing…", wherever they are connected.
@@ -128,7 +123,7 @@ class AgentConnection : public ConnectionBase {
 }  // namespace
 
 std::shared_ptr<FrameHandler> ChatService::agent_handler(AgentIdentity agent) {
-  return std::make_shared<AgentConnection>(shared_from_this(), std::move(agent));
+  return std::make_shared<AgentConnection>(shared_from_this(), parts_, std::move(agent));
 }
 
 }  // namespace parley::chat

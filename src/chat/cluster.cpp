@@ -4,7 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "parley/auth/crypto.hpp"
-#include "parley/chat/event_log.hpp"
+#include "parley/chat/agent_roster.hpp"
 
 namespace parley::chat {
 namespace {
@@ -17,11 +17,10 @@ const store::Statement kNotify{"cluster_notify", "SELECT pg_notify($1, $2)"};
 
 }  // namespace
 
-Cluster::Cluster(store::DbPool& pool, Hub& hub) : pool_(pool), hub_(hub), process_id_(auth::random_token().substr(0, 16)) {}
+Cluster::Cluster(store::DbPool& pool, Hub& hub, AgentRoster& roster)
+    : pool_(pool), hub_(hub), roster_(roster), process_id_(auth::random_token().substr(0, 16)) {}
 
 Cluster::~Cluster() { stop(); }
-
-void Cluster::set_presence_listener(std::function<void(bool)> fn) { on_presence_ = std::move(fn); }
 
 void Cluster::start() {
   heartbeat_.start(kAnnounceEvery, [this] { heartbeat(); });
@@ -31,7 +30,7 @@ void Cluster::stop() { heartbeat_.stop(); }
 
 void Cluster::heartbeat() {
   announce_presence();
-  if (hub_.expire_remote(std::chrono::steady_clock::now()) && on_presence_) on_presence_(true);
+  if (hub_.expire_remote(std::chrono::steady_clock::now())) roster_.publish(true);
 }
 
 void Cluster::notify(const std::string& payload) {
@@ -84,7 +83,7 @@ void Cluster::on_signal(const std::string& payload) {
       for (const auto& [id, online] : signal.at("agents").items()) agents[std::stoll(id)] = online.get<bool>();
       auto change = hub_.set_remote_agents(signal.at("p").get<std::string>(), std::move(agents),
                                            std::chrono::steady_clock::now() + kForgetAfter);
-      if (change.agents_changed && on_presence_) on_presence_(change.availability_changed);
+      if (change.agents_changed) roster_.publish(change.availability_changed);
     } else if (type == "hello") {
       announce_presence();
     }

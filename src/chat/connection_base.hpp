@@ -11,7 +11,8 @@ namespace parley::chat {
 
 class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<ConnectionBase> {
  public:
-  explicit ConnectionBase(std::shared_ptr<ChatService> service) : service_(std::move(service)) {}
+  ConnectionBase(std::shared_ptr<ChatService> service, ChatService::ConnectionParts parts)
+      : service_(std::move(service)), parts_(parts) {}
 
   void on_open(std::weak_ptr<ClientLink> link) override { link_ = std::move(link); }
 
@@ -29,6 +30,12 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
     if (frame.is_discarded() || !frame.is_object() || !frame.contains("type") || !frame["type"].is_string()) {
       return reply_error(ApiError(400, "bad_json", "Each frame must be a JSON object with a string \"type\""));
     }
+    dispatch(frame);
+  }
+
+ protected:
+  // Handles one parsed frame; its errors are answered on the socket.
+  void dispatch(const nlohmann::json& frame) {
     try {
       handle(frame["type"].get<std::string>(), frame);
     } catch (const ApiError& e) {
@@ -39,7 +46,6 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
     }
   }
 
- protected:
   virtual void handle(const std::string& type, const nlohmann::json& frame) = 0;
 
   void reply(const nlohmann::json& frame) { send_raw(make_frame(dump(frame))); }
@@ -61,7 +67,7 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
   void with_db(std::function<T(store::DbConn&)> work, std::function<void(Outcome<T>)> then) {
     std::weak_ptr<ConnectionBase> weak = shared_from_this();
     std::weak_ptr<ClientLink> link = link_;
-    service_->pool().run<T>(std::move(work), [weak, link, then = std::move(then)](Outcome<T> result) mutable {
+    parts_.pool.run<T>(std::move(work), [weak, link, then = std::move(then)](Outcome<T> result) mutable {
       auto l = link.lock();
       if (!l) return;
       l->post([weak, then = std::move(then), result = std::move(result)]() mutable {
@@ -83,23 +89,19 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
   }
 
   std::shared_ptr<ChatService> service_;
+  ChatService::ConnectionParts parts_;
   std::weak_ptr<ClientLink> link_;
   TokenBucket message_rate_{kMessagesPerSecond, kMessageBurst};
 };
 
-// {"type":"message","message":<doc>} without re-serialising the document.
-inline Frame message_frame(const std::string& doc) { return make_frame(R"({"type":"message","message":)" + doc + "}"); }
-
-// {"type":"messages",…}: one page of a cursor read; `rows` hold Message documents and one
-// row more than a page when there is more to read.
-inline constexpr std::size_t kSyncPage = 500;
-inline std::string messages_frame(std::int64_t conversation_id, const pqxx::result& rows) {
+// {"type":"messages",…}: one page of a cursor read.
+inline std::string messages_frame(std::int64_t conversation_id, const conversation::MessagePage& page) {
   std::string out = R"({"type":"messages","conversationId":)" + std::to_string(conversation_id) + R"(,"messages":[)";
-  for (std::size_t i = 0; i < rows.size() && i < kSyncPage; ++i) {
+  for (std::size_t i = 0; i < page.message_docs.size(); ++i) {
     if (i) out += ",";
-    out += rows[i][0].c_str();
+    out += page.message_docs[i];
   }
-  return out + "],\"more\":" + (rows.size() > kSyncPage ? "true" : "false") + "}";
+  return out + "],\"more\":" + (page.more ? "true" : "false") + "}";
 }
 
 // {"type":"ack","clientId":…,"message":<doc>}: the sender's confirmation, after commit.

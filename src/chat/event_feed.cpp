@@ -7,7 +7,8 @@
 
 #include <pqxx/pqxx>
 
-#include "parley/chat/event_log.hpp"
+#include "parley/chat/cluster.hpp"
+#include "parley/chat/event_deliveries.hpp"
 
 namespace parley::chat {
 namespace {
@@ -18,16 +19,6 @@ constexpr int kPollMillis = 1000;  // read the log at least this often, NOTIFY o
 constexpr std::int64_t kReadPage = 500;
 constexpr std::int64_t kReadBytes = 4 << 20;
 constexpr auto kReconnectPause = std::chrono::milliseconds(500);
-constexpr const char* kReadStatement = "event_log_read";
-// `rows` is how many rows the page had before the byte bound cut it: fewer than kReadPage
-// and none cut means the end of the log was reached.
-constexpr const char* kReadSql = R"SQL(
-SELECT seq, visitor_id, frame, to_agents, visitor_frame, visitor_ids, rows FROM (
-  SELECT *, sum(octet_length(frame)) OVER (ORDER BY seq) AS upto, count(*) OVER () AS rows
-  FROM (SELECT * FROM event_log WHERE seq > $1 ORDER BY seq LIMIT $2) page
-) sized
-WHERE upto - octet_length(frame) < $3 ORDER BY seq)SQL";
-
 class Listener : public pqxx::notification_receiver {
  public:
   Listener(pqxx::connection_base& conn, const std::string& channel, std::function<void(const std::string&)> fn)
@@ -40,8 +31,8 @@ class Listener : public pqxx::notification_receiver {
 
 }  // namespace
 
-EventFeed::EventFeed(std::string database_url, Hub& hub, SignalHandler on_signal, EventOrigins* origins)
-    : url_(std::move(database_url)), hub_(hub), on_signal_(std::move(on_signal)), origins_(origins) {
+EventFeed::EventFeed(std::string database_url, Hub& hub, Cluster& cluster, EventOrigins& origins)
+    : url_(std::move(database_url)), hub_(hub), cluster_(cluster), origins_(origins) {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 }
 
@@ -50,12 +41,10 @@ EventFeed::~EventFeed() {
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
-void EventFeed::start(std::function<void()> on_connected) {
-  on_connected_ = std::move(on_connected);
+void EventFeed::start() {
   try {
     pqxx::connection conn(url_);
-    pqxx::read_transaction txn(conn);
-    cursor_ = txn.exec1("SELECT coalesce(max(seq), 0) FROM event_log")[0].as<std::int64_t>();
+    cursor_ = conversation::last_event_seq(conn);
   } catch (const std::exception& e) {
     spdlog::warn("event feed: cannot read the end of the log yet ({}); will start from it on connect", e.what());
   }
@@ -90,15 +79,12 @@ void EventFeed::thread_main() {
 
 void EventFeed::serve_connection() {
   pqxx::connection conn(url_);
-  Listener events(conn, kEventsChannel, [](const std::string&) {});  // a wake-up: we read below
-  Listener signals(conn, kSignalsChannel, [this](const std::string& payload) { on_signal_(payload); });
-  conn.prepare(kReadStatement, kReadSql);
-  if (cursor_ < 0) {
-    pqxx::read_transaction txn(conn);
-    cursor_ = txn.exec1("SELECT coalesce(max(seq), 0) FROM event_log")[0].as<std::int64_t>();
-  }
+  Listener events(conn, conversation::kEventsChannel, [](const std::string&) {});  // a wake-up: we read below
+  Listener signals(conn, kSignalsChannel, [this](const std::string& payload) { cluster_.on_signal(payload); });
+  conversation::prepare_event_reads(conn);
+  if (cursor_ < 0) cursor_ = conversation::last_event_seq(conn);
   read_events(conn);  // catch up with what happened while we were away
-  if (on_connected_) on_connected_();
+  cluster_.say_hello();
   while (!stopping_) {
     pollfd fds[2] = {{conn.sock(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     int ready = poll(fds, 2, kPollMillis);
@@ -116,20 +102,15 @@ void EventFeed::serve_connection() {
 std::size_t EventFeed::read_events(pqxx::connection& conn) {
   std::size_t total = 0;
   for (;;) {
-    pqxx::result rows;
-    {
-      // One round trip: a single statement needs no BEGIN/COMMIT around it.
-      pqxx::nontransaction txn(conn);
-      rows = txn.exec_prepared(kReadStatement, cursor_, kReadPage, kReadBytes);
-    }
+    pqxx::result rows = conversation::read_event_page(conn, cursor_, kReadPage, kReadBytes);
     std::vector<Hub::Delivery> page;
     page.reserve(rows.size());
     for (const auto& row : rows) {
       EventRow event{std::string_view(row[2].c_str(), row[2].size()), row[3].as<bool>(), row[1].is_null() ? 0 : row[1].as<std::int64_t>(),
                      row[4].is_null() ? nullptr : row[4].c_str(), row[5].is_null() ? nullptr : row[5].c_str()};
       try {
-        if (event.visitor_ids && origins_) {
-          append_deliveries(event, page, origins_->take(row[0].as<std::int64_t>()));
+        if (event.visitor_ids) {
+          append_deliveries(event, page, origins_.take(row[0].as<std::int64_t>()));
         } else {
           append_deliveries(event, page);
         }

@@ -86,11 +86,10 @@ struct OutboxWorker::Impl {
   std::chrono::steady_clock::time_point quiet_until{};  // rate-limits "database unavailable" warnings
 };
 
-OutboxWorker::OutboxWorker(const Config& config, std::string public_origin) : impl_(std::make_unique<Impl>()) {
+OutboxWorker::OutboxWorker(const Config& config) : impl_(std::make_unique<Impl>()) {
   impl_->database_url = config.database_url;
   impl_->from = config.mail_from;
   impl_->api_key = config.resend_api_key;
-  impl_->public_origin = std::move(public_origin);
   if (config.support_email.empty()) {
     spdlog::warn("PARLEY_SUPPORT_EMAIL is not set: support emails go to {} (the PARLEY_MAIL_FROM address)",
                  support_address(config));
@@ -104,6 +103,10 @@ OutboxWorker::OutboxWorker(const Config& config, std::string public_origin) : im
     s.total_timeout = kTotalTimeout;
     impl_->client.emplace(std::move(s));
   }
+}
+
+void OutboxWorker::start(std::string public_origin) {
+  impl_->public_origin = std::move(public_origin);
   thread_ = std::thread([this] { thread_main(); });
 }
 

@@ -65,7 +65,7 @@ WsSession::Socket WsSession::adopt(beast::tcp_stream&& stream) {
 }
 
 WsSession::WsSession(beast::tcp_stream&& stream, std::shared_ptr<SharedState> state,
-                     std::shared_ptr<chat::FrameHandler> handler)
+                     std::shared_ptr<link::FrameHandler> handler)
     : ws_(adopt(std::move(stream))), state_(std::move(state)), handler_(std::move(handler)) {
   state_->stats.ws_connections.fetch_add(1);
 }
@@ -98,7 +98,7 @@ void WsSession::on_accept(beast::error_code ec) {
     return finish();
   }
   open_ = true;
-  handler_->on_open(std::weak_ptr<chat::ClientLink>(shared_from_this()));
+  handler_->on_open(std::weak_ptr<link::ClientLink>(shared_from_this()));
   if (state_->stopping) return start_close({websocket::close_code::going_away, "going away"});
   do_read();
 }
@@ -144,19 +144,19 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
   do_read();
 }
 
-void WsSession::send(chat::Frame frame) {
+void WsSession::send(link::Frame frame) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
     self->enqueue(std::move(frame));
   });
 }
 
-void WsSession::send_many(std::vector<chat::Frame> frames) {
+void WsSession::send_many(std::vector<link::Frame> frames) {
   asio::post(ws_.get_executor(), [self = shared_from_this(), frames = std::move(frames)]() mutable {
     for (auto& f : frames) self->enqueue(std::move(f));
   });
 }
 
-void WsSession::enqueue(chat::Frame frame) {
+void WsSession::enqueue(link::Frame frame) {
   if (!open_ || closing_) return;
   if (queued_frames() >= kWsSendQueueFrames || queued_bytes_ + frame->size() > kWsSendQueueBytes) {
     note_close(WsCloseReason::too_slow);

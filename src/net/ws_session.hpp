@@ -13,17 +13,17 @@ namespace parley::net {
 // the WebSocket sits directly on the TCP socket (its own timers do the handshake, idle and
 // keep-alive timeouts), the pending read of an idle socket is a one-byte read whose handler
 // memory is sized exactly, and the read buffer and send queue exist only while in use.
-class WsSession : public chat::ClientLink, public Stoppable, public std::enable_shared_from_this<WsSession> {
+class WsSession : public link::ClientLink, public Stoppable, public std::enable_shared_from_this<WsSession> {
  public:
   // Takes the socket out of `stream` (whose timeouts the WebSocket's own replace), on the
   // same strand.
-  WsSession(beast::tcp_stream&& stream, std::shared_ptr<SharedState> state, std::shared_ptr<chat::FrameHandler> handler);
+  WsSession(beast::tcp_stream&& stream, std::shared_ptr<SharedState> state, std::shared_ptr<link::FrameHandler> handler);
   ~WsSession() override;
 
   void run(bhttp::request<bhttp::string_body>&& upgrade_request);
 
-  void send(chat::Frame frame) override;
-  void send_many(std::vector<chat::Frame> frames) override;  // one hop to the strand for all
+  void send(link::Frame frame) override;
+  void send_many(std::vector<link::Frame> frames) override;  // one hop to the strand for all
   void close(int code, std::string reason) override;
   void post(std::function<void()> fn) override;
   void shutdown() override { close(1001, "going away"); }
@@ -38,13 +38,13 @@ class WsSession : public chat::ClientLink, public Stoppable, public std::enable_
   using Stream = websocket::stream<Socket, /*deflateSupported=*/false>;
 
   static Socket adopt(beast::tcp_stream&& stream);
-  using Queue = std::deque<chat::Frame>;
+  using Queue = std::deque<link::Frame>;
 
   void on_accept(beast::error_code ec);
   void do_read();
   void on_first_byte(beast::error_code ec, std::size_t bytes);
   void on_read(beast::error_code ec, std::size_t);
-  void enqueue(chat::Frame frame);
+  void enqueue(link::Frame frame);
   void do_write();
   void on_write(beast::error_code ec, std::size_t);
   void start_close(websocket::close_reason reason);
@@ -56,7 +56,7 @@ class WsSession : public chat::ClientLink, public Stoppable, public std::enable_
   beast::flat_buffer buffer_;  // the message being read; no allocation between messages
   char first_byte_ = 0;        // where the idle read puts the first byte of the next message
   std::shared_ptr<SharedState> state_;
-  std::shared_ptr<chat::FrameHandler> handler_;
+  std::shared_ptr<link::FrameHandler> handler_;
   // Frames to write, the front one in flight while writing_. Made on the first send and
   // dropped once drained: an empty std::deque still allocates ~600 bytes.
   std::unique_ptr<Queue> queue_;

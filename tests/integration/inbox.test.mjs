@@ -557,60 +557,94 @@ describe('live inbox: concurrent assignment, replies, typing, resolve', () => {
   let ann;
   let bob;
   let cat;
+  let crowd; // 20 agents, logged in
+  const CROWD = Array.from({ length: 17 }, (_, i) => ({ email: `crowd${i}@example.com`, name: `Crowd ${i}`, password: PASSWORD }));
   before(async () => {
-    server = await serverWithAgents(AGENTS);
+    server = await serverWithAgents([...AGENTS, ...CROWD]);
     db = server.databaseUrl;
     ann = await login(server, 'ann@example.com', PASSWORD);
     bob = await login(server, 'bob@example.com', PASSWORD);
     cat = await login(server, 'cat@example.com', PASSWORD);
+    crowd = [ann, bob, cat];
+    for (const a of CROWD) crowd.push(await login(server, a.email, PASSWORD));
   });
   after(async () => {
     await server?.stop();
   });
 
-  it('20 parallel assigns by different agents to themselves → one owner, the database’s, seen by every socket', async () => {
+  it('20 agents assign one conversation to themselves at once → exactly one 200, nineteen 409 naming the winner', async () => {
     const wsAnn = await agentSocket(server, ann.cookie);
     const wsBob = await agentSocket(server, bob.cookie);
     const v = await visitorWithConversation(server, 'who will take me?', { keepOpen: false });
     const id = v.conversationId;
     try {
       const [[v0]] = query(db, `SELECT version FROM conversation WHERE id = ${id}`);
-      const who = [ann, bob, cat];
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => {
-          const agent = who[i % who.length];
-          return api(server, 'POST', `/api/inbox/${id}/assign`, { cookie: agent.cookie, body: { agentId: agent.agent.id } }).then((res) => ({ res, agent }));
-        }),
+        crowd.map((agent) =>
+          api(server, 'POST', `/api/inbox/${id}/assign`, { cookie: agent.cookie, body: { agentId: agent.agent.id } }).then((res) => ({ res, agent })),
+        ),
       );
-      let ok = 0;
-      for (const { res, agent } of results) {
-        if (res.status === 200) {
-          ok++;
-          assert.equal(res.json().conversation.assignedTo?.id, agent.agent.id, res.text);
-          assert.equal(res.json().conversation.status, 'ASSIGNED');
-        } else {
-          assertError(res, 409, 'conflict');
-        }
+      const winners = results.filter(({ res }) => res.status === 200);
+      assert.equal(winners.length, 1, `one assignment wins: ${results.map(({ res }) => res.status).join(' ')}`);
+      const winner = winners[0].agent.agent;
+      assert.equal(winners[0].res.json().conversation.assignedTo?.id, winner.id);
+      for (const { res } of results.filter(({ res }) => res.status !== 200)) {
+        assertError(res, 409, 'assigned');
+        const body = res.json();
+        assert.equal(body.error.assignedTo?.id, winner.id, 'the refusal names who has it');
+        assert.equal(body.error.message, `${winner.name} has this conversation`);
+        assert.equal(body.conversation.assignedTo?.id, winner.id, 'and carries the conversation as it is');
       }
-      assert.ok(ok >= 1, 'no assign succeeded');
 
       const [[owner, version, status]] = query(db, `SELECT assigned_agent_id, version, status FROM conversation WHERE id = ${id}`);
+      assert.equal(Number(owner), winner.id);
       assert.equal(status, 'ASSIGNED');
-      assert.equal(Number(version), Number(v0) + ok, 'a successful assign was lost (version count)');
-      const got = await api(server, 'GET', `/api/inbox/${id}`, { cookie: cat.cookie });
-      assert.equal(got.status, 200, got.text);
-      assert.equal(got.json().conversation.assignedTo?.id, Number(owner));
-      assert.equal(got.json().conversation.status, 'ASSIGNED');
-
-      // Every agent socket ends at the same assignee: the one of the highest version it saw.
-      const finals = [];
+      assert.equal(Number(version), Number(v0) + 1, 'one change, one version');
       for (const ws of [wsAnn, wsBob]) {
-        await ws.nextMessage((m) => m && m.type === 'conversation' && m.conversation?.id === id && m.conversation.version === Number(version), 20000);
-        const events = ws.all.filter((m) => m && m.type === 'conversation' && m.conversation?.id === id && m.conversation.status === 'ASSIGNED');
-        const top = events.reduce((x, y) => (y.conversation.version > x.conversation.version ? y : x));
-        finals.push(top.conversation.assignedTo?.id);
+        const ev = await ws.nextMessage((m) => m && m.type === 'conversation' && m.conversation?.id === id && m.conversation.version === Number(version), 20000);
+        assert.equal(ev.conversation.assignedTo?.id, winner.id);
       }
-      assert.deepEqual(finals, [Number(owner), Number(owner)]);
+    } finally {
+      await wsAnn.close();
+      await wsBob.close();
+    }
+  });
+
+  it('taking over a colleague’s conversation is explicit, and holds only for the version seen', async () => {
+    const wsAnn = await agentSocket(server, ann.cookie);
+    const wsBob = await agentSocket(server, bob.cookie);
+    const v = await visitorWithConversation(server, 'take me over', { keepOpen: false });
+    const id = v.conversationId;
+    const assign = (who, body) => api(server, 'POST', `/api/inbox/${id}/assign`, { cookie: who.cookie, body });
+    try {
+      const byAnn = await assign(ann, { agentId: ann.agent.id });
+      assert.equal(byAnn.status, 200, byAnn.text);
+      const again = await assign(ann, { agentId: ann.agent.id });
+      assert.equal(again.status, 200, 'the same assignee again changes nothing');
+      assert.equal(again.json().conversation.version, byAnn.json().conversation.version);
+
+      const refused = await assign(bob, { agentId: bob.agent.id });
+      assertError(refused, 409, 'assigned');
+      assert.equal(refused.json().error.assignedTo.name, 'Ann');
+      const seen = refused.json().conversation.version;
+
+      // Cat takes it over in between: Bob's take-over of the version he saw no longer holds.
+      const byCat = await assign(cat, { agentId: cat.agent.id, takeOver: true });
+      assert.equal(byCat.status, 200, byCat.text);
+      const stale = await assign(bob, { agentId: bob.agent.id, takeOver: true, version: seen });
+      assertError(stale, 409, 'stale');
+      assert.equal(stale.json().conversation.assignedTo.id, cat.agent.id);
+
+      const taken = await assign(bob, { agentId: bob.agent.id, takeOver: true, version: stale.json().conversation.version });
+      assert.equal(taken.status, 200, taken.text);
+      assert.equal(taken.json().conversation.assignedTo.id, bob.agent.id);
+      const version = taken.json().conversation.version;
+      for (const ws of [wsAnn, wsBob]) {
+        const ev = await ws.nextMessage((m) => m && m.type === 'conversation' && m.conversation?.id === id && m.conversation.version === version, 20000);
+        assert.equal(ev.conversation.assignedTo?.id, bob.agent.id, 'both inboxes see the take-over');
+      }
+      assertError(await assign(bob, { agentId: bob.agent.id, takeOver: 'yes' }), 400, 'invalid_field');
+      assertError(await assign(bob, { agentId: bob.agent.id, version: 'x' }), 400, 'invalid_field');
     } finally {
       await wsAnn.close();
       await wsBob.close();

@@ -24,16 +24,16 @@ using namespace parley;
 namespace {
 
 // Answers every frame with "ok" and keeps nothing.
-class EchoOk : public chat::FrameHandler {
+class EchoOk : public link::FrameHandler {
  public:
-  void on_open(std::weak_ptr<chat::ClientLink> link) override { link_ = std::move(link); }
+  void on_open(std::weak_ptr<link::ClientLink> link) override { link_ = std::move(link); }
   void on_frame(std::string_view) override {
-    if (auto l = link_.lock()) l->send(chat::make_frame("ok"));
+    if (auto l = link_.lock()) l->send(link::make_frame("ok"));
   }
   void on_close() override {}
 
  private:
-  std::weak_ptr<chat::ClientLink> link_;
+  std::weak_ptr<link::ClientLink> link_;
 };
 
 std::size_t heap_in_use() {
@@ -104,7 +104,7 @@ TEST(WsIdleMemory, AnIdleWebSocketHoldsLessThanItsShareOfTheFourKiBBudget) {
   config.threads = 2;
   http::Router router;
   net::Server server(config, router, [](const http::Request&, std::function<void(net::UpgradeResult)> done) {
-    done(std::shared_ptr<chat::FrameHandler>(std::make_shared<EchoOk>()));
+    done(std::shared_ptr<link::FrameHandler>(std::make_shared<EchoOk>()));
   });
   std::uint16_t port = server.bind();
   std::thread io([&] { server.run(); });

@@ -3,7 +3,10 @@
 #include <memory>
 
 #include "parley/auth/login_throttle.hpp"
+#include "parley/chat/agent_roster.hpp"
 #include "parley/chat/chat_service.hpp"
+#include "parley/config/config.hpp"
+#include "parley/conversation/conversations.hpp"
 #include "parley/net/router.hpp"
 
 namespace parley::net {
@@ -20,6 +23,8 @@ struct ApiContext {
   const Config& config;
   store::DbPool& pool;
   std::shared_ptr<chat::ChatService> chat;
+  conversation::Conversations& conversations;
+  chat::AgentRoster& roster;
   auth::LoginThrottle& throttle_by_address;
   auth::LoginThrottle& throttle_by_account;
   std::string public_origin;  // the origin agents' browsers use (Origin checks)

@@ -34,6 +34,9 @@ std::optional<LoginResult> login(store::DbConn& conn, const std::string& email, 
 
 std::optional<AgentRecord> agent_for_session(store::DbConn& conn, const std::string& session_token);
 
+// Every active agent's Agent document (id, email, name, role, status), by name.
+std::vector<std::string> active_agent_docs(store::DbConn& conn);
+
 // Ends every session of the agent.
 void end_sessions(store::DbConn& conn, std::int64_t agent_id);
 

@@ -34,4 +34,16 @@ bool check_identity(const IdentifyRequest& request, const std::string& identity_
 // The database part; runs on a database thread.
 IdentifyResult identify_visitor(store::DbConn& conn, const IdentifyRequest& request, bool verified);
 
+// A visitor socket's `auth`: the visitor whose token has this digest (auth::token_digest),
+// marked as seen now; nullopt for an unknown token.
+struct VisitorSeen {
+  std::int64_t visitor_id = 0;
+  std::string email;  // empty when none was left
+};
+std::optional<VisitorSeen> visitor_for_token(store::DbConn& conn, pqxx::transaction_base& txn,
+                                             const std::string& token_digest);
+
+// The email a visitor left in the widget (validated by the caller).
+void set_visitor_email(store::DbConn& conn, std::int64_t visitor_id, const std::string& email);
+
 }  // namespace parley::auth

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "parley/chat/client_link.hpp"
+#include "parley/chat/link.hpp"
 
 namespace parley::chat {
 

@@ -1,15 +1,15 @@
 #pragma once
 // The real-time side of the domain: what visitor and agent sockets may do, and the
-// fan-out of everything that happens. Knows nothing of Beast (see client_link.hpp).
+// fan-out of everything that happens. Knows nothing of Beast (see link/client_link.hpp).
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "parley/chat/client_link.hpp"
 #include "parley/chat/hub.hpp"
+#include "parley/chat/link.hpp"
 #include "parley/chat/message_writer.hpp"
-#include "parley/config/config.hpp"
+#include "parley/conversation/conversations.hpp"
 #include "parley/store/db_pool.hpp"
 
 namespace parley::chat {
@@ -21,11 +21,13 @@ struct AgentIdentity {
   nlohmann::json doc;  // the Agent document (id, email, name, role, status)
 };
 
+class AgentRoster;
 class Cluster;
 
 class ChatService : public std::enable_shared_from_this<ChatService> {
  public:
-  ChatService(const Config& config, store::DbPool& pool, MessageWriter& writer, Hub& hub, Cluster& cluster);
+  ChatService(store::DbPool& pool, MessageWriter& writer, Hub& hub, Cluster& cluster, AgentRoster& roster,
+              conversation::Conversations& conversations);
 
   std::shared_ptr<FrameHandler> visitor_handler();
   std::shared_ptr<FrameHandler> agent_handler(AgentIdentity agent);
@@ -35,13 +37,6 @@ class ChatService : public std::enable_shared_from_this<ChatService> {
   // process — this one included — delivers in commit order.
   void post_message(PendingMessage message, std::function<void(Outcome<StoredMessage>)> done);
 
-  // Set at start: tells this process's EventFeed to read the event log now.
-  void set_events_poke(std::function<void()> poke) { poke_events_ = std::move(poke); }
-  // After committing a transaction that appended events (see event_log.hpp).
-  void events_appended() {
-    if (poke_events_) poke_events_();
-  }
-
   // Ephemeral, to every process: typing indicators.
   void broadcast(const std::string& frame, std::int64_t visitor_id, bool to_agents);
   // Closes the agent's sockets on every process (logout, password change).
@@ -50,23 +45,20 @@ class ChatService : public std::enable_shared_from_this<ChatService> {
   // This process's agents changed (connected, left, online/away): tell agents and visitors
   // here, and the other processes.
   void local_presence_changed(bool availability_changed);
-  // Another process's agents changed: tell agents and visitors here.
-  void remote_presence_changed(bool availability_changed);
   void set_agent_online(std::int64_t agent_id, bool online);
 
-  store::DbPool& pool() { return pool_; }
-  Hub& hub() { return hub_; }
-  const Config& config() const { return config_; }
+  // What a connection works with; handed to each connection this service creates.
+  struct ConnectionParts {
+    store::DbPool& pool;
+    Hub& hub;
+    conversation::Conversations& conversations;
+  };
 
  private:
-  void publish_agents(bool availability_changed);
-
-  const Config& config_;
-  store::DbPool& pool_;
+  ConnectionParts parts_;
   MessageWriter& writer_;
-  Hub& hub_;
   Cluster& cluster_;
-  std::function<void()> poke_events_;
+  AgentRoster& roster_;
 };
 
 // Validation shared by both roles; throws ApiError(400) with the field named.

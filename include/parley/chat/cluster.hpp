@@ -14,14 +14,16 @@
 
 namespace parley::chat {
 
+inline constexpr const char* kSignalsChannel = "parley_signals";
+
+class AgentRoster;
+
 class Cluster {
  public:
-  Cluster(store::DbPool& pool, Hub& hub);
+  // `roster` republishes the agents when another process's announcement changed them.
+  Cluster(store::DbPool& pool, Hub& hub, AgentRoster& roster);
   ~Cluster();
 
-  // Called with true when another process's announcement changed whether the team is
-  // available (and with false when only who is connected changed).
-  void set_presence_listener(std::function<void(bool availability_changed)> fn);
   void start();
   void stop();
 
@@ -42,8 +44,8 @@ class Cluster {
 
   store::DbPool& pool_;
   Hub& hub_;
+  AgentRoster& roster_;
   std::string process_id_;
-  std::function<void(bool)> on_presence_;
   PeriodicThread heartbeat_;
 };
 

@@ -1,5 +1,5 @@
 #pragma once
-// Reads the event log (event_log.hpp) in seq order and hands each event to the sockets of
+// Reads the event log (conversation/event_writer.hpp) in seq order and hands each event to the sockets of
 // this process — for every process alike, the one that wrote it included. Woken by NOTIFY
 // from other processes, by poke() from this one, and once a second in any case; after a lost
 // connection it reconnects and continues from the last seq it delivered: no gap, no repeat.
@@ -15,20 +15,22 @@
 
 #include "parley/chat/event_origins.hpp"
 #include "parley/chat/hub.hpp"
+#include "parley/conversation/event_writer.hpp"
 
 namespace parley::chat {
 
-class EventFeed {
+class Cluster;
+
+class EventFeed : public conversation::EventsCommitted {
  public:
-  using SignalHandler = std::function<void(const std::string& payload)>;
+  // `cluster` gets the signals, and is asked to say hello after every (re)connection;
+  // `origins`: what this process's writer records (event_origins.hpp).
+  EventFeed(std::string database_url, Hub& hub, Cluster& cluster, EventOrigins& origins);
+  ~EventFeed() override;
 
-  // `origins`: what this process's writer records (event_origins.hpp); may be null.
-  EventFeed(std::string database_url, Hub& hub, SignalHandler on_signal, EventOrigins* origins = nullptr);
-  ~EventFeed();
-
-  // Reads the current end of the log (the feed delivers what comes after) and starts the
-  // thread. `on_connected` runs on the feed thread after every (re)connection.
-  void start(std::function<void()> on_connected);
+  // Reads the current end of the log (the feed delivers what comes after) and starts the thread.
+  void start();
+  void events_committed() override { poke(); }
   void poke();  // thread-safe
   void stop();
 
@@ -42,9 +44,8 @@ class EventFeed {
 
   std::string url_;
   Hub& hub_;
-  SignalHandler on_signal_;
-  EventOrigins* origins_;
-  std::function<void()> on_connected_;
+  Cluster& cluster_;
+  EventOrigins& origins_;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
   std::int64_t cursor_ = -1;  // last seq delivered; -1 until the end of the log is known

@@ -11,7 +11,7 @@
 #include <mutex>
 #include <vector>
 
-#include "parley/chat/client_link.hpp"
+#include "parley/chat/link.hpp"
 
 namespace parley::chat {
 

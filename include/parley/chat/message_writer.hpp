@@ -14,15 +14,15 @@
 #include <thread>
 #include <vector>
 
-#include "parley/chat/client_link.hpp"
+#include "parley/conversation/event_writer.hpp"
 #include "parley/core/outcome.hpp"
+#include "parley/chat/link.hpp"
 
 namespace pqxx {
 class transaction_base;
 }
 namespace parley::store {
 class ConnectionSlot;
-class DbConn;
 }
 
 namespace parley::chat {
@@ -75,6 +75,19 @@ struct WriterStats {
   std::function<void(std::size_t batch_size, double seconds)> on_batch;
 };
 
+struct WriterLimits {
+  std::size_t queue_limit = 100000;
+  std::chrono::milliseconds max_wait{2000};
+  std::size_t max_batch = 1000;
+};
+
+// What else a batch does: `hook` runs inside the batch transaction (e.g. the email outbox,
+// see mail/outbox.hpp); `after_commit` once such a batch committed. Both may be empty.
+struct BatchHooks {
+  BatchHook hook;
+  std::function<void()> after_commit;
+};
+
 class MessageWriter {
  public:
   // The queue is bounded twice: by `queue_limit` messages, and by `max_wait` — while the oldest
@@ -82,8 +95,11 @@ class MessageWriter {
   // are refused. A sender then hears at once that it should retry (clients back off and re-send
   // the same client id) instead of waiting seconds for an ack behind a queue the database
   // cannot drain.
-  MessageWriter(std::string database_url, std::size_t queue_limit, std::chrono::milliseconds max_wait,
-                std::size_t max_batch);
+  // `committed` hears of every batch that appended events (the local EventFeed reads them
+  // at once, without waiting for the NOTIFY round trip); `origins` records each batch's
+  // senders (event_origins.hpp).
+  MessageWriter(std::string database_url, WriterLimits limits, conversation::EventsCommitted& committed,
+                EventOrigins& origins, BatchHooks hooks = {});
   ~MessageWriter();
 
   // Fails at once with 503 overloaded when the queue is full or its oldest message too old.
@@ -94,14 +110,6 @@ class MessageWriter {
   std::size_t queue_depth() const;
   WriterStats& stats() { return stats_; }
 
-  // Set before messages are submitted (e.g. the email outbox, see mail/outbox.hpp).
-  void set_batch_hook(BatchHook hook, std::function<void()> after_commit);
-  // Called after a commit that appended events (the local EventFeed reads them at once,
-  // without waiting for the NOTIFY round trip).
-  void set_events_listener(std::function<void()> on_committed);
-  // Where the writer records the senders of each batch's event row (event_origins.hpp).
-  void set_event_origins(EventOrigins* origins);
-
  private:
   void thread_main();
   void write_batch(store::ConnectionSlot& slot, std::vector<PendingMessage>& batch);
@@ -111,20 +119,17 @@ class MessageWriter {
     std::chrono::steady_clock::time_point since;
   };
 
-  std::string url_;
-  std::size_t queue_limit_;
-  std::chrono::milliseconds max_wait_;
-  std::size_t max_batch_;
+  const std::string url_;
+  const WriterLimits limits_;
+  conversation::EventsCommitted& committed_;
+  EventOrigins& origins_;
+  const BatchHooks hooks_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Queued> queue_;
   std::optional<std::chrono::steady_clock::time_point> writing_since_;  // the batch being written, queued since
   bool stopping_ = false;
   WriterStats stats_;
-  BatchHook batch_hook_;                   // guarded by mutex_ until the writer thread reads it
-  std::function<void()> after_commit_;
-  std::function<void()> events_committed_;
-  EventOrigins* origins_ = nullptr;
   std::thread thread_;
 };
 

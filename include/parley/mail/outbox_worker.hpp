@@ -16,12 +16,14 @@ namespace parley::mail {
 
 class OutboxWorker {
  public:
-  // `public_origin`: where agents reach Parley (links in support emails).
-  OutboxWorker(const Config& config, std::string public_origin);
+  explicit OutboxWorker(const Config& config);
   ~OutboxWorker();
   OutboxWorker(const OutboxWorker&) = delete;
   OutboxWorker& operator=(const OutboxWorker&) = delete;
 
+  // Starts sending. `public_origin`: where agents reach Parley (links in support emails).
+  // Wakes before it are kept: the first round runs at once.
+  void start(std::string public_origin);
   // Something was enqueued (and committed): look now instead of at the next poll.
   void wake();
   // Ends an in-flight request early (it is retried by the next claim) and joins the thread.

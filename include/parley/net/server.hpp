@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "parley/chat/client_link.hpp"
+#include "parley/link/client_link.hpp"
 #include "parley/config/config.hpp"
 #include "parley/core/outcome.hpp"
 #include "parley/net/router.hpp"
@@ -16,7 +16,7 @@ namespace parley::net {
 
 // Decides whether a /ws upgrade is accepted: a handler for the new socket, or an error
 // answered as an HTTP response. May answer later, from any thread.
-using UpgradeResult = Outcome<std::shared_ptr<chat::FrameHandler>>;
+using UpgradeResult = Outcome<std::shared_ptr<link::FrameHandler>>;
 using UpgradeHandler = std::function<void(const http::Request&, std::function<void(UpgradeResult)>)>;
 
 // Why a WebSocket ended, as counted by the metrics.

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace parley::chat {
+namespace parley::link {
 
 using Frame = std::shared_ptr<const std::string>;
 
@@ -38,4 +38,4 @@ class FrameHandler {
 
 inline Frame make_frame(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
 
-}  // namespace parley::chat
+}  // namespace parley::link

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "parley/chat/event_log.hpp"
+#include "parley/chat/event_deliveries.hpp"
 
 using parley::chat::append_deliveries;
 using parley::chat::EventRow;

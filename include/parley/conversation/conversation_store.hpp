@@ -1,0 +1,64 @@
+#pragma once
+// Reading conversations and their messages: functions over a connection that return plain
+// structs and ready-made JSON documents (built by the conversation_doc / message_doc views).
+// The writes are in conversations.hpp (they append events).
+#include <cstdint>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "parley/conversation/state_machine.hpp"
+#include "parley/store/db_conn.hpp"
+
+namespace parley::conversation {
+
+// A visitor's conversation that is not resolved, as a visitor's socket remembers it.
+struct ConversationRef {
+  std::int64_t id = 0;
+  std::string status;
+  std::string page;
+};
+
+// The inbox list: filters and the (updated_at, id) cursor of the last row shown.
+struct InboxQuery {
+  enum class Assignee { Any, Nobody, Agent };
+  std::vector<Status> statuses{Status::Open, Status::Assigned};
+  Assignee assignee_kind = Assignee::Any;
+  std::int64_t assignee = 0;
+  std::int64_t cursor_time = 0;  // microseconds since the epoch; 0: first page
+  std::int64_t cursor_id = 0;
+  int limit = 25;
+};
+
+struct InboxCounts {
+  std::int64_t open = 0, mine = 0, unassigned = 0, resolved = 0;
+};
+
+struct InboxPage {
+  std::vector<std::string> conversation_docs;
+  std::optional<std::string> next_cursor;  // "time.id" when there is more
+  InboxCounts counts;
+};
+
+// A page of a conversation's messages after a cursor; `more` when it was cut.
+struct MessagePage {
+  std::vector<std::string> message_docs;
+  bool more = false;
+};
+inline constexpr std::size_t kMessagePage = 500;
+
+InboxPage inbox_page(store::DbConn& conn, const InboxQuery& query, std::int64_t me);
+std::optional<std::string> conversation_doc(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t id);
+MessagePage messages_after(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
+                           std::int64_t after);
+// The same, only if the conversation is this visitor's (else an empty page).
+MessagePage visitor_messages_after(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
+                                   std::int64_t visitor_id, std::int64_t after);
+// The visitor's last resolved conversations with their last messages, as History documents.
+std::vector<std::string> visitor_history(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t visitor_id);
+std::optional<ConversationRef> open_conversation_of(store::DbConn& conn, pqxx::transaction_base& txn,
+                                                    std::int64_t visitor_id);
+std::optional<std::int64_t> visitor_of(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id);
+
+}  // namespace parley::conversation

@@ -1,0 +1,60 @@
+#pragma once
+// The conversation's room: every change of a conversation — opened by a visitor, assigned,
+// taken over, unassigned, resolved, reopened — is one function here that runs one
+// transaction (an EventTransaction: every process hears of it in commit order) and returns
+// a plain struct. What is allowed when is decided by the table in state_machine.hpp.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "parley/conversation/conversation_store.hpp"
+#include "parley/conversation/event_writer.hpp"
+#include "parley/conversation/state_machine.hpp"
+
+namespace parley::conversation {
+
+struct ChangeRequest {
+  std::int64_t conversation_id = 0;
+  Action action = Action::Assign;
+  std::int64_t assignee = 0;                   // Assign / TakeOver: who gets it
+  std::optional<std::int64_t> seen_version;  // when set, the change applies only to this version
+};
+
+struct ChangeResult {
+  enum class Kind {
+    Changed,    // committed; conversation_doc is the new state
+    Unchanged,  // already so (the same assignee again): nothing written
+    Refused,    // 409: `code` and `reason` say why; conversation_doc is the current state
+  };
+  Kind kind = Kind::Changed;
+  std::string code;    // when refused: "assigned" (a colleague has it), "stale" (seen_version is old), "conflict"
+  std::string reason;
+  std::string conversation_doc;
+};
+
+// A visitor's first message(s) want a conversation: the one open now, or a new one.
+struct VisitorOpening {
+  std::optional<ConversationRef> conversation;
+  bool created = false;
+  // Client ids already stored for this visitor (in any conversation) → their Message documents:
+  // a re-send whose ack was lost is answered, not stored again.
+  std::map<std::string, std::string> already_stored;
+};
+
+class Conversations {
+ public:
+  explicit Conversations(EventsCommitted& committed) : committed_(committed) {}
+
+  // Throws ApiError 404 (no such conversation) or 400 (assignee is not an active agent).
+  ChangeResult change(store::DbConn& conn, const ChangeRequest& request);
+
+  VisitorOpening open_for_visitor(store::DbConn& conn, std::int64_t visitor_id, const std::string& page,
+                                  const std::vector<std::string>& client_ids);
+
+ private:
+  EventsCommitted& committed_;
+};
+
+}  // namespace parley::conversation

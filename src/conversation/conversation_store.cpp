@@ -1,0 +1,112 @@
+#include "parley/conversation/conversation_store.hpp"
+
+namespace parley::conversation {
+namespace {
+
+const store::Statement kInboxPage{"inbox_page", R"SQL(
+SELECT doc::text, (extract(epoch FROM updated_at) * 1000000)::bigint AS cursor_time, id
+FROM conversation_doc
+WHERE status = ANY($1::conversation_status[])
+  AND ($2 = 'any' OR ($2 = 'none' AND assigned_agent_id IS NULL) OR ($2 = 'agent' AND assigned_agent_id = $3::bigint))
+  AND ($4::bigint = 0 OR (updated_at, id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
+ORDER BY updated_at DESC, id DESC
+LIMIT $6)SQL"};
+const store::Statement kInboxCounts{"inbox_counts", R"SQL(
+SELECT count(*) FILTER (WHERE status <> 'RESOLVED'),
+       count(*) FILTER (WHERE status <> 'RESOLVED' AND assigned_agent_id = $1),
+       count(*) FILTER (WHERE status = 'OPEN' AND assigned_agent_id IS NULL),
+       count(*) FILTER (WHERE status = 'RESOLVED')
+FROM conversation)SQL"};
+const store::Statement kConversationDoc{"conversation_doc", "SELECT doc::text FROM conversation_doc WHERE id = $1"};
+const store::Statement kMessagesAfter{"messages_after", R"SQL(
+SELECT doc::text FROM message_doc WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3)SQL"};
+const store::Statement kVisitorMessagesAfter{"visitor_messages_after", R"SQL(
+SELECT md.doc::text FROM message_doc md JOIN conversation c ON c.id = md.conversation_id
+WHERE md.conversation_id = $1 AND c.visitor_id = $2 AND md.id > $3 ORDER BY md.id LIMIT $4)SQL"};
+const store::Statement kHistory{"visitor_history", R"SQL(
+SELECT json_build_object('id', c.id, 'status', c.status, 'createdAt', parley_time(c.created_at),
+  'messages', (SELECT coalesce(json_agg(m.doc ORDER BY m.id), '[]'::json)
+               FROM (SELECT * FROM message_doc WHERE conversation_id = c.id ORDER BY id DESC LIMIT 200) m))::text
+FROM conversation c WHERE c.visitor_id = $1 AND c.status = 'RESOLVED'
+ORDER BY c.created_at DESC LIMIT 10)SQL"};
+const store::Statement kOpenConversation{"visitor_open_conversation",
+                                         "SELECT id, status, page_url FROM conversation "
+                                         "WHERE visitor_id = $1 AND status <> 'RESOLVED'"};
+const store::Statement kVisitorOf{"conversation_visitor", "SELECT visitor_id FROM conversation WHERE id = $1"};
+
+std::string status_array(const std::vector<Status>& statuses) {
+  std::string out = "{";
+  for (auto s : statuses) out += (out.size() > 1 ? "," : "") + std::string(to_string(s));
+  return out + "}";
+}
+
+const char* assignee_kind(InboxQuery::Assignee kind) {
+  switch (kind) {
+    case InboxQuery::Assignee::Nobody: return "none";
+    case InboxQuery::Assignee::Agent: return "agent";
+    case InboxQuery::Assignee::Any: break;
+  }
+  return "any";
+}
+
+MessagePage page_of(const pqxx::result& rows) {
+  MessagePage page;
+  for (std::size_t i = 0; i < rows.size() && i < kMessagePage; ++i) page.message_docs.emplace_back(rows[i][0].c_str());
+  page.more = rows.size() > kMessagePage;
+  return page;
+}
+
+}  // namespace
+
+InboxPage inbox_page(store::DbConn& conn, const InboxQuery& q, std::int64_t me) {
+  pqxx::read_transaction txn(conn.raw());
+  auto rows = conn.exec(txn, kInboxPage, status_array(q.statuses), assignee_kind(q.assignee_kind), q.assignee,
+                        q.cursor_time, q.cursor_id, q.limit + 1);
+  InboxPage page;
+  auto limit = static_cast<std::size_t>(q.limit);
+  for (std::size_t i = 0; i < rows.size() && i < limit; ++i) page.conversation_docs.emplace_back(rows[i][0].c_str());
+  if (rows.size() > limit) {
+    page.next_cursor = std::string(rows[limit - 1][1].c_str()) + "." + rows[limit - 1][2].c_str();
+  }
+  auto c = conn.exec(txn, kInboxCounts, me)[0];
+  page.counts = {c[0].as<std::int64_t>(), c[1].as<std::int64_t>(), c[2].as<std::int64_t>(), c[3].as<std::int64_t>()};
+  return page;
+}
+
+std::optional<std::string> conversation_doc(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t id) {
+  auto r = conn.exec(txn, kConversationDoc, id);
+  if (r.empty()) return std::nullopt;
+  return std::string(r[0][0].c_str());
+}
+
+MessagePage messages_after(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
+                           std::int64_t after) {
+  return page_of(conn.exec(txn, kMessagesAfter, conversation_id, after, static_cast<std::int64_t>(kMessagePage + 1)));
+}
+
+MessagePage visitor_messages_after(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
+                                   std::int64_t visitor_id, std::int64_t after) {
+  return page_of(conn.exec(txn, kVisitorMessagesAfter, conversation_id, visitor_id, after,
+                           static_cast<std::int64_t>(kMessagePage + 1)));
+}
+
+std::vector<std::string> visitor_history(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t visitor_id) {
+  std::vector<std::string> out;
+  for (const auto& row : conn.exec(txn, kHistory, visitor_id)) out.emplace_back(row[0].c_str());
+  return out;
+}
+
+std::optional<ConversationRef> open_conversation_of(store::DbConn& conn, pqxx::transaction_base& txn,
+                                                    std::int64_t visitor_id) {
+  auto c = conn.exec(txn, kOpenConversation, visitor_id);
+  if (c.empty()) return std::nullopt;
+  return ConversationRef{c[0][0].as<std::int64_t>(), c[0][1].c_str(), c[0][2].is_null() ? "" : c[0][2].c_str()};
+}
+
+std::optional<std::int64_t> visitor_of(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id) {
+  auto r = conn.exec(txn, kVisitorOf, conversation_id);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::int64_t>();
+}
+
+}  // namespace parley::conversation

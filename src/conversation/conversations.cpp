@@ -1,0 +1,112 @@
+#include "parley/conversation/conversations.hpp"
+
+#include "parley/core/error.hpp"
+
+namespace parley::conversation {
+namespace {
+
+// Locked for the change: with the event-order lock already held this waits for nobody, but
+// it keeps the row's state fixed even for writers that do not take that lock.
+const store::Statement kLockConversation{"conversation_lock", R"SQL(
+SELECT status, assigned_agent_id, version FROM conversation WHERE id = $1 FOR UPDATE)SQL"};
+const store::Statement kAgentActive{"conversation_agent_active", "SELECT 1 FROM agent WHERE id = $1 AND NOT disabled"};
+// Resolving and reopening count as activity (the inbox sorts by it); assignment does not.
+const store::Statement kApply{"conversation_apply", R"SQL(
+UPDATE conversation SET status = $2::conversation_status, assigned_agent_id = NULLIF($3, '')::bigint,
+  version = version + 1,
+  updated_at = CASE WHEN $4 THEN now() ELSE updated_at END
+WHERE id = $1)SQL"};
+const store::Statement kStoredByClientId{"visitor_stored_by_client_id", R"SQL(
+SELECT md.doc::text, m.client_id FROM message m JOIN conversation c ON c.id = m.conversation_id
+JOIN message_doc md ON md.id = m.id
+WHERE c.visitor_id = $1 AND m.sender = 'VISITOR' AND m.client_id = ANY($2::text[]))SQL"};
+const store::Statement kStartConversation{"visitor_start_conversation", R"SQL(
+INSERT INTO conversation (visitor_id, page_url) VALUES ($1, NULLIF($2, ''))
+ON CONFLICT (visitor_id) WHERE status <> 'RESOLVED' DO NOTHING RETURNING id)SQL"};
+
+struct Current {
+  Status status;
+  std::optional<std::int64_t> assignee;
+  std::int64_t version;
+};
+
+Current lock_current(EventTransaction& tx, std::int64_t id) {
+  auto r = tx.conn().exec(tx.txn(), kLockConversation, id);
+  if (r.empty()) throw ApiError::not_found("No such conversation");
+  auto status = parse_status(r[0][0].c_str());
+  if (!status) throw std::runtime_error("conversation: unknown status in the database");
+  return {*status, r[0][1].is_null() ? std::nullopt : std::optional(r[0][1].as<std::int64_t>()),
+          r[0][2].as<std::int64_t>()};
+}
+
+ChangeResult refused(std::string code, std::string_view reason, EventTransaction& tx, std::int64_t id) {
+  return {ChangeResult::Kind::Refused, std::move(code), std::string(reason),
+          conversation_doc(tx.conn(), tx.txn(), id).value_or("null")};
+}
+
+// client ids are [A-Za-z0-9_-] (validated): no quoting needed in an array literal.
+std::string text_array(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const auto& s : items) out += (out.size() > 1 ? "," : "") + s;
+  return out + "}";
+}
+
+}  // namespace
+
+ChangeResult Conversations::change(store::DbConn& conn, const ChangeRequest& request) {
+  EventTransaction tx(conn, committed_);
+  const std::int64_t id = request.conversation_id;
+  Current now = lock_current(tx, id);
+  if (request.seen_version && *request.seen_version != now.version) {
+    return refused("stale", "The conversation changed since you saw it", tx, id);
+  }
+  bool assigning = request.action == Action::Assign || request.action == Action::TakeOver;
+  Rule r = rule(now.status, request.action);
+  if (r.verdict == Verdict::Taken) {
+    if (now.assignee == request.assignee) {
+      return {ChangeResult::Kind::Unchanged, {}, {}, conversation_doc(conn, tx.txn(), id).value_or("null")};
+    }
+    return refused("assigned", r.reason, tx, id);
+  }
+  if (r.verdict == Verdict::Refused) return refused("conflict", r.reason, tx, id);
+  if (assigning && conn.exec(tx.txn(), kAgentActive, request.assignee).empty()) {
+    throw ApiError::invalid_field("agentId is not an active agent");
+  }
+  std::optional<std::int64_t> assignee = assigning ? std::optional(request.assignee) : std::nullopt;
+  bool activity = request.action == Action::Resolve || request.action == Action::Reopen;
+  if (request.action == Action::Resolve) assignee = now.assignee;  // who resolved it stays visible
+  try {
+    conn.exec(tx.txn(), kApply, id, std::string(to_string(r.next)), assignee ? std::to_string(*assignee) : std::string(),
+              activity);
+  } catch (const pqxx::unique_violation&) {
+    throw ApiError::conflict("The visitor already has another open conversation");
+  }
+  std::string doc = conversation_doc(conn, tx.txn(), id).value_or("null");
+  tx.append_conversation(doc);
+  tx.commit();
+  return {ChangeResult::Kind::Changed, {}, {}, std::move(doc)};
+}
+
+VisitorOpening Conversations::open_for_visitor(store::DbConn& conn, std::int64_t visitor_id, const std::string& page,
+                                               const std::vector<std::string>& client_ids) {
+  VisitorOpening opening;
+  {
+    pqxx::read_transaction txn(conn.raw());
+    for (const auto& row : conn.exec(txn, kStoredByClientId, visitor_id, text_array(client_ids))) {
+      opening.already_stored[row[1].c_str()] = row[0].c_str();
+    }
+  }
+  if (opening.already_stored.size() >= client_ids.size()) return opening;  // nothing new: open nothing
+  EventTransaction tx(conn, committed_);  // the new conversation's event precedes its first message
+  bool inserted = !conn.exec(tx.txn(), kStartConversation, visitor_id, page).empty();
+  opening.conversation = open_conversation_of(conn, tx.txn(), visitor_id);
+  if (!opening.conversation) throw ApiError::conflict("Could not open a conversation; retry");
+  if (inserted) {
+    tx.append_conversation(conversation_doc(conn, tx.txn(), opening.conversation->id).value_or("null"));
+    opening.created = true;
+  }
+  tx.commit();
+  return opening;
+}
+
+}  // namespace parley::conversation

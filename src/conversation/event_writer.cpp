@@ -1,0 +1,103 @@
+#include "parley/conversation/event_writer.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace parley::conversation {
+namespace {
+
+// Any constant, the same in every process (it differs from the migration lock's key).
+constexpr long long kEventOrderLockKey = 0x7061726c657645;  // "parlevE"
+
+const store::Statement kLockOrder{"event_lock_order", "SELECT pg_advisory_xact_lock($1)"};
+const store::Statement kAppend{"event_append", R"SQL(
+INSERT INTO event_log (visitor_id, frame, to_agents, visitor_frame) VALUES ($1, $2, true, $3))SQL"};
+const store::Statement kNotify{"event_notify", "SELECT pg_notify($1, '')"};
+// Rows commit in seq order, so the old ones are a prefix: found by walking the primary key
+// from the start up to the first recent row (no index on created_at to keep up per message).
+// Ten minutes: long enough for any process's feed to have read them, short enough to keep
+// the table small.
+const store::Statement kPrune{"event_log_prune", R"SQL(
+DELETE FROM event_log WHERE seq < coalesce(
+  (SELECT seq FROM event_log WHERE created_at >= now() - interval '10 minutes' ORDER BY seq LIMIT 1),
+  (SELECT max(seq) + 1 FROM event_log)))SQL"};
+
+constexpr const char* kReadStatement = "event_log_read";
+constexpr const char* kReadSql = R"SQL(
+SELECT seq, visitor_id, frame, to_agents, visitor_frame, visitor_ids, rows FROM (
+  SELECT *, sum(octet_length(frame)) OVER (ORDER BY seq) AS upto, count(*) OVER () AS rows
+  FROM (SELECT * FROM event_log WHERE seq > $1 ORDER BY seq LIMIT $2) page
+) sized
+WHERE upto - octet_length(frame) < $3 ORDER BY seq)SQL";
+
+}  // namespace
+
+void EventSequence::appended() {
+  if (state_ == State::Committed || state_ == State::Abandoned) {
+    throw std::logic_error("event log: append after the transaction ended");
+  }
+  state_ = State::Appended;
+}
+
+bool EventSequence::finish() {
+  if (state_ == State::Committed || state_ == State::Abandoned) {
+    throw std::logic_error("event log: the transaction already ended");
+  }
+  bool appended = state_ == State::Appended;
+  state_ = State::Committed;
+  return appended;
+}
+
+EventTransaction::EventTransaction(store::DbConn& conn, EventsCommitted& committed)
+    : conn_(conn), txn_(conn.raw()), committed_(committed) {
+  conn_.exec(txn_, kLockOrder, kEventOrderLockKey);
+}
+
+EventTransaction::~EventTransaction() {
+  // Not committed: pqxx::work rolls back by itself; nothing was announced.
+  if (sequence_.state() != EventSequence::State::Committed) sequence_.abandon();
+}
+
+void EventTransaction::append_conversation(const std::string& conversation_doc) {
+  auto doc = nlohmann::json::parse(conversation_doc);
+  nlohmann::json brief = {{"type", "conversation"},
+                          {"conversation", {{"id", doc["id"]}, {"status", doc["status"]}, {"version", doc["version"]}}}};
+  exec_appending(kAppend, doc["visitor"]["id"].get<std::int64_t>(),
+                 R"({"type":"conversation","conversation":)" + conversation_doc + "}", brief.dump());
+}
+
+void EventTransaction::commit() {
+  // A failure below leaves the sequence ended: the transaction cannot be used again.
+  EventSequence probe = sequence_;
+  bool appended = probe.finish();
+  if (appended) conn_.exec(txn_, kNotify, std::string(kEventsChannel));
+  try {
+    txn_.commit();
+  } catch (...) {
+    sequence_.abandon();
+    throw;
+  }
+  sequence_.finish();
+  if (appended) committed_.events_committed();
+}
+
+std::int64_t last_event_seq(pqxx::connection& conn) {
+  pqxx::read_transaction txn(conn);
+  return txn.exec1("SELECT coalesce(max(seq), 0) FROM event_log")[0].as<std::int64_t>();
+}
+
+void prepare_event_reads(pqxx::connection& conn) { conn.prepare(kReadStatement, kReadSql); }
+
+pqxx::result read_event_page(pqxx::connection& conn, std::int64_t after, std::int64_t limit, std::int64_t max_bytes) {
+  // One round trip: a single statement needs no BEGIN/COMMIT around it.
+  pqxx::nontransaction txn(conn);
+  return txn.exec_prepared(kReadStatement, after, limit, max_bytes);
+}
+
+void prune_event_log(store::DbConn& conn) {
+  pqxx::work txn(conn.raw());
+  conn.exec(txn, kPrune);
+  txn.commit();
+}
+
+}  // namespace parley::conversation
