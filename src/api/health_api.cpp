@@ -12,10 +12,7 @@ void register_health_routes(http::Router& router, ApiContext& ctx) {
   router.add("GET", "/readyz", [&ctx](const http::Request&, http::Responder respond) {
     int want = store::latest_migration_version();
     ctx.pool.run<int>(
-        [](store::DbConn& conn) {
-          pqxx::read_transaction txn(conn.raw());
-          return txn.exec1("SELECT coalesce(max(version), 0) FROM schema_migrations")[0].as<int>();
-        },
+        [](store::DbConn& conn) { return store::applied_migration_version(conn); },
         [respond, want](Outcome<int> r) {
           if (!r.ok()) return respond(http::Response::error(ApiError::unavailable()));
           if (r.value() < want) return respond(http::Response::error(ApiError(503, "not_migrated", "Migrations are pending")));

@@ -17,17 +17,13 @@
 #include "parley/core/error.hpp"
 #include "parley/metrics/registry.hpp"
 #include "parley/net/address_set.hpp"
+#include "parley/mail/outbox.hpp"
 #include "parley/net/server.hpp"
 
 namespace parley::api {
 namespace {
 
 using metrics::Registry;
-
-// Named SQL, read at scrape time. The outbox table may not exist yet (older schema): the
-// first statement says whether it does.
-constexpr const char* kOutboxExists = "SELECT to_regclass('email_outbox') IS NOT NULL";
-constexpr const char* kOutboxCounts = "SELECT lower(status::text), count(*) FROM email_outbox GROUP BY 1";
 
 // The values of the email_status enum (migrations/0002_email_outbox.sql), always exported.
 constexpr const char* kOutboxStatuses[] = {"pending", "sending", "sent", "failed", "held", "logged"};
@@ -107,11 +103,6 @@ struct MetricsState {
   metrics::Gauge* database_up = nullptr;
   std::shared_mutex cache_mutex;
   std::unordered_map<std::pair<const char*, int>, metrics::Counter*, PairHash> cache;
-};
-
-struct OutboxCounts {
-  bool table = false;
-  std::vector<std::pair<std::string, std::int64_t>> counts;
 };
 
 }  // namespace
@@ -209,24 +200,9 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
     if (!state->allow.contains(request.remote_address)) {
       return respond(http::Response::error(ApiError::forbidden("Metrics are not available from this address")));
     }
-    pool->run<OutboxCounts>(
-        [](store::DbConn& conn) {
-          OutboxCounts out;
-          pqxx::read_transaction txn(conn.raw());
-          out.table = txn.exec1(kOutboxExists)[0].as<bool>();
-          if (!out.table) return out;
-          try {
-            for (const auto& row : txn.exec(kOutboxCounts)) {
-              out.counts.emplace_back(row[0].is_null() ? "" : row[0].as<std::string>(), row[1].as<std::int64_t>());
-            }
-          } catch (const pqxx::sql_error& e) {
-            // A table of another shape (no status column yet): report nothing rather than fail.
-            spdlog::debug("metrics: email_outbox not readable: {}", e.what());
-            out.counts.clear();
-          }
-          return out;
-        },
-        [state, respond](Outcome<OutboxCounts> result) {
+    pool->run<mail::OutboxCounts>(
+        [](store::DbConn& conn) { return mail::outbox_counts(conn); },
+        [state, respond](Outcome<mail::OutboxCounts> result) {
           state->database_up->set(result.ok() ? 1 : 0);
           if (result.ok()) {
             std::map<std::string, double> by_status;

@@ -1,5 +1,7 @@
 #include "parley/mail/outbox.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace parley::mail {
 namespace {
 
@@ -98,6 +100,23 @@ std::string support_address(const Config& config) {
 nlohmann::json conversation_emails(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id) {
   auto r = conn.exec(txn, kConversationEmails, conversation_id);
   return nlohmann::json::parse(r[0][0].c_str());
+}
+
+OutboxCounts outbox_counts(store::DbConn& conn) {
+  OutboxCounts out;
+  pqxx::read_transaction txn(conn.raw());
+  out.table = txn.exec1("SELECT to_regclass('email_outbox') IS NOT NULL")[0].as<bool>();
+  if (!out.table) return out;
+  try {
+    for (const auto& row : txn.exec("SELECT lower(status::text), count(*) FROM email_outbox GROUP BY 1")) {
+      out.counts.emplace_back(row[0].is_null() ? "" : row[0].as<std::string>(), row[1].as<std::int64_t>());
+    }
+  } catch (const pqxx::sql_error& e) {
+    // A table of another shape (no status column yet): report nothing rather than fail.
+    spdlog::debug("metrics: email_outbox not readable: {}", e.what());
+    out.counts.clear();
+  }
+  return out;
 }
 
 }  // namespace parley::mail

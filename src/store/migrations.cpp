@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "parley/assets/embedded_files.hpp"
+#include "parley/store/db_conn.hpp"
 
 namespace parley::store {
 namespace {
@@ -67,6 +68,11 @@ MigrationReport migrate(const std::string& database_url) {
   pqxx::nontransaction unlock(conn);
   unlock.exec_params("SELECT pg_advisory_unlock($1)", kMigrationLockKey);
   return report;
+}
+
+int applied_migration_version(DbConn& conn) {
+  pqxx::read_transaction txn(conn.raw());
+  return txn.exec1("SELECT coalesce(max(version), 0) FROM schema_migrations")[0].as<int>();
 }
 
 }  // namespace parley::store

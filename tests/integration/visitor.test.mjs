@@ -348,6 +348,35 @@ describe('the visitor WebSocket', () => {
     }
   });
 
+  it('frames sent right after auth, before ready arrives, are held and handled in order (not closed with 1008)', async () => {
+    const v = await visitor();
+    const ws = await connectWs(server.wsUrl + '?role=visitor');
+    try {
+      // All in one go, as a widget whose user typed while the socket was connecting.
+      ws.send({ type: 'auth', visitorToken: v.visitorToken });
+      ws.send({ type: 'send', clientId: 'early-1', body: 'typed before ready' });
+      ws.send({ type: 'send', clientId: 'early-2', body: 'and again' });
+      const ready = await ws.nextMessage('ready');
+      assert.equal(ready.visitorId, v.visitorId);
+      const first = await ws.nextMessage((m) => m && (m.type === 'ack' || m.type === 'error'));
+      assert.equal(first.type, 'ack', JSON.stringify(first));
+      assert.equal(first.clientId, 'early-1');
+      const second = await ws.nextMessage((m) => m && (m.type === 'ack' || m.type === 'error'));
+      assert.equal(second.clientId, 'early-2');
+      assert.ok(second.message.id > first.message.id, 'stored in the order sent');
+      assert.equal(ws.closeInfo, null);
+    } finally {
+      await ws.close();
+    }
+    // Not a widget: more frames than a widget sends before ready → closed 1008.
+    const flood = await connectWs(server.wsUrl + '?role=visitor');
+    flood.send({ type: 'auth', visitorToken: v.visitorToken });
+    for (let i = 0; i < 40; i++) flood.send({ type: 'typing' });
+    const info = await flood.closed;
+    assert.equal(info.code, 1008);
+    assert.match(info.reason, /before ready/);
+  });
+
   it('send → ack whose message is already committed in the database when the ack arrives', async () => {
     const v = await visitor();
     const ws = await visitorSocket(server, v.visitorToken);

@@ -130,7 +130,7 @@ export async function psqlSession(url) {
   };
 }
 
-/** kEventOrderLockKey (src/chat/event_log.cpp): the advisory lock every write of events takes first. */
+/** kEventOrderLockKey (src/conversation/event_writer.cpp): the advisory lock every write of events takes first. */
 const EVENT_ORDER_LOCK = BigInt('0x7061726c657645').toString();
 
 /**

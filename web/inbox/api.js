@@ -64,6 +64,7 @@ export async function request(method, path, body, { handle401 = true } = {}) {
       ? err.message
       : DEFAULT_MESSAGES[res.status] || `Request failed (${res.status}).`;
     const e = new ApiError(res.status, code, message, parseRetryAfter(res.headers.get('Retry-After')));
+    e.body = data; // a 409 carries the conversation as it is now (and who has it)
     if (res.status === 401 && handle401 && code !== 'bad_credentials' && unauthenticatedHandler) {
       unauthenticatedHandler(e);
     }
@@ -95,7 +96,9 @@ export const api = {
   agents: () => request('GET', '/api/agents'),
   inbox: (params) => request('GET', `/api/inbox${query(params)}`),
   conversation: (id, after) => request('GET', `${conv(id)}${query({ after: after || null })}`),
-  assign: (id, agentId) => request('POST', `${conv(id)}/assign`, { agentId }),
+  // Only an unassigned conversation is assigned, unless takeOver (for the version seen).
+  assign: (id, agentId, { takeOver = false, version = null } = {}) =>
+    request('POST', `${conv(id)}/assign`, { agentId, ...(takeOver ? { takeOver, version } : {}) }),
   unassign: (id) => request('POST', `${conv(id)}/unassign`),
   resolve: (id) => request('POST', `${conv(id)}/resolve`),
   reopen: (id) => request('POST', `${conv(id)}/reopen`),

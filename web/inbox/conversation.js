@@ -10,6 +10,7 @@ import {
   state, isId, cacheConversation, cacheMessage, statusLabel,
 } from './state.js';
 import { placeInList, renderList, scheduleCountsRefresh } from './list.js';
+import { askTakeOver } from './takeover.js';
 
 const MAX_BODY = 8000;
 const PAGE_MESSAGES = 500;
@@ -206,16 +207,30 @@ async function runAction(kind, agentId) {
   busy = true;
   renderHeader();
   try {
-    const res = kind === 'assign' ? await api.assign(id, agentId) : await api[kind](id);
+    const res = kind === 'assign' ? await assignOrTakeOver(id, agentId) : await api[kind](id);
     if (res?.conversation) applyConversation(res.conversation);
     else await refreshSelected(id);
   } catch (e) {
     if (e.status === 401) return;
+    if (e.body?.conversation) applyConversation(e.body.conversation);
     toast(e.message);
     if (e.status === 409 || e.status === 404) refreshSelected(id);
   } finally {
     busy = false;
     if (state.selectedId === id) renderHeader();
+  }
+}
+
+// Assigns; when a colleague has it, asks before taking it over (for the version just seen).
+async function assignOrTakeOver(id, agentId) {
+  try {
+    return await api.assign(id, agentId);
+  } catch (e) {
+    if (e.status !== 409 || e.code !== 'assigned' || !e.body?.conversation) throw e;
+    const now = e.body.conversation;
+    applyConversation(now);
+    if (!(await askTakeOver(now.assignedTo?.name || 'A colleague'))) return null;
+    return api.assign(id, agentId, { takeOver: true, version: now.version });
   }
 }
 

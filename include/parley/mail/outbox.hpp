@@ -46,4 +46,12 @@ std::string support_address(const Config& config);
 // [{"id","kind","to","status","attempts","lastError","sentAt","createdAt","dueAt"}], oldest first.
 nlohmann::json conversation_emails(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id);
 
+// How many emails are in each status (for /metrics); `table` is false before the outbox
+// migration ran, and the counts are empty when the table is of another shape.
+struct OutboxCounts {
+  bool table = false;
+  std::vector<std::pair<std::string, std::int64_t>> counts;  // status → emails
+};
+OutboxCounts outbox_counts(store::DbConn& conn);
+
 }  // namespace parley::mail

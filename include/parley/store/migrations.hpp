@@ -15,4 +15,8 @@ MigrationReport migrate(const std::string& database_url);
 // The highest version compiled into this binary.
 int latest_migration_version();
 
+// The highest version applied to the database (0: none).
+class DbConn;
+int applied_migration_version(DbConn& conn);
+
 }  // namespace parley::store

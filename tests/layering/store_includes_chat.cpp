@@ -1,0 +1,2 @@
+// Must NOT compile: storage returns plain rows and knows nothing above it.
+#include "parley/chat/hub.hpp"
