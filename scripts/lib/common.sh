@@ -125,6 +125,24 @@ build_sanitized() {
   [ "$rc" -eq 0 ] || die "the sanitized build failed (exit $rc)"
 }
 
+# build_packager_config TYPE: the server alone as a packager builds it — CMAKE_BUILD_TYPE=TYPE
+# (Debug, Release), warnings as errors — in build-TYPE/ (lower case). scripts/test runs it for
+# the build types its main build does not use, so every one compiles clean at every commit.
+build_packager_config() {
+  local type=$1 dir
+  dir=$PARLEY_ROOT/build-$(tr '[:upper:]' '[:lower:]' <<<"$type")
+  local args=(-G Ninja -DCMAKE_BUILD_TYPE="$type" -DPARLEY_WERROR=ON)
+  if command -v ccache >/dev/null 2>&1; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  log "building parley as a packager would ($type) in $dir"
+  local lock=${PARLEY_BUILD_LOCK:-/tmp/parley-build.lock} rc=0
+  if command -v flock >/dev/null 2>&1 && exec 9>>"$lock"; then
+    flock 9 || true
+  fi
+  { cmake -S "$PARLEY_ROOT" -B "$dir" "${args[@]}" >/dev/null && cmake --build "$dir" --target parley; } || rc=$?
+  exec 9>&-
+  [ "$rc" -eq 0 ] || { log "error: the $type build failed (exit $rc)"; return 1; }
+}
+
 # run_fuzzers SECONDS: each libFuzzer target for SECONDS on an empty corpus; fails on a crash.
 run_fuzzers() {
   local seconds=$1 target corpus rc=0

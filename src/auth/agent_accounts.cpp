@@ -1,5 +1,7 @@
 #include "parley/auth/agent_accounts.hpp"
 
+#include "parley/store/array_literal.hpp"
+
 #include "parley/auth/crypto.hpp"
 #include "parley/core/error.hpp"
 
@@ -121,9 +123,7 @@ std::int64_t reset_password(store::DbConn& conn, const std::string& email, const
 }
 
 std::vector<std::int64_t> agents_without_session(store::DbConn& conn, const std::vector<std::int64_t>& agent_ids) {
-  std::string ids = "{";
-  for (auto id : agent_ids) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
-  ids += "}";
+  std::string ids = store::array_literal(agent_ids, [](std::int64_t id) { return std::to_string(id); });
   pqxx::read_transaction txn(conn.raw());
   std::vector<std::int64_t> out;
   for (const auto& row : conn.exec(txn, kWithoutSession, ids)) out.push_back(row[0].as<std::int64_t>());

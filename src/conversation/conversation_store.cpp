@@ -1,5 +1,7 @@
 #include "parley/conversation/conversation_store.hpp"
 
+#include "parley/store/array_literal.hpp"
+
 namespace parley::conversation {
 namespace {
 
@@ -35,9 +37,7 @@ const store::Statement kOpenConversation{"visitor_open_conversation",
 const store::Statement kVisitorOf{"conversation_visitor", "SELECT visitor_id FROM conversation WHERE id = $1"};
 
 std::string status_array(const std::vector<Status>& statuses) {
-  std::string out = "{";
-  for (auto s : statuses) out += (out.size() > 1 ? "," : "") + std::string(to_string(s));
-  return out + "}";
+  return store::array_literal(statuses, [](Status s) { return to_string(s); });
 }
 
 const char* assignee_kind(InboxQuery::Assignee kind) {

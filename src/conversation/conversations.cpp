@@ -1,6 +1,7 @@
 #include "parley/conversation/conversations.hpp"
 
 #include "parley/core/error.hpp"
+#include "parley/store/array_literal.hpp"
 
 namespace parley::conversation {
 namespace {
@@ -46,9 +47,7 @@ ChangeResult refused(std::string code, std::string_view reason, EventTransaction
 
 // client ids are [A-Za-z0-9_-] (validated): no quoting needed in an array literal.
 std::string text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (const auto& s : items) out += (out.size() > 1 ? "," : "") + s;
-  return out + "}";
+  return store::array_literal(items, [](const std::string& s) -> const std::string& { return s; });
 }
 
 }  // namespace
