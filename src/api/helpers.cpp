@@ -68,4 +68,10 @@ std::int64_t path_id(const http::Request& request, const char* name) {
   return std::stoll(s);
 }
 
+void add_route(http::Router& router, ApiContext& ctx, const char* method, const char* path, ApiHandler handler) {
+  router.add(method, path, [&ctx, handler = std::move(handler)](const http::Request& request, http::Responder respond) {
+    handler(ctx, request, std::move(respond));
+  });
+}
+
 }  // namespace parley::api

@@ -29,4 +29,8 @@ void with_agent(ApiContext& ctx, const http::Request& request, http::Responder r
 
 std::int64_t path_id(const http::Request& request, const char* name = "id");
 
+// A route served by a named handler function.
+using ApiHandler = std::function<void(ApiContext&, const http::Request&, http::Responder)>;
+void add_route(http::Router& router, ApiContext& ctx, const char* method, const char* path, ApiHandler handler);
+
 }  // namespace parley::api

@@ -170,23 +170,18 @@ void reply(ApiContext& ctx, const http::Request& request, http::Responder respon
 }  // namespace
 
 void register_inbox_routes(http::Router& router, ApiContext& ctx) {
-  auto route = [&router, &ctx](const char* method, const char* path, auto handler) {
-    router.add(method, path, [&ctx, handler](const http::Request& request, http::Responder respond) {
-      handler(ctx, request, std::move(respond));
-    });
-  };
-  auto change = [&route](const char* path, Action action) {
-    route("POST", path, [action](ApiContext& ctx, const http::Request& request, http::Responder respond) {
+  auto change = [&router, &ctx](const char* path, Action action) {
+    add_route(router, ctx, "POST", path, [action](ApiContext& ctx, const http::Request& request, http::Responder respond) {
       run_change(ctx, request, std::move(respond), action);
     });
   };
-  route("GET", "/api/inbox", list_inbox);
-  route("GET", "/api/inbox/:id", show_conversation);
+  add_route(router, ctx, "GET", "/api/inbox", list_inbox);
+  add_route(router, ctx, "GET", "/api/inbox/:id", show_conversation);
   change("/api/inbox/:id/assign", Action::Assign);  // or TakeOver, as the body says
   change("/api/inbox/:id/unassign", Action::Unassign);
   change("/api/inbox/:id/resolve", Action::Resolve);
   change("/api/inbox/:id/reopen", Action::Reopen);
-  route("POST", "/api/inbox/:id/reply", reply);
+  add_route(router, ctx, "POST", "/api/inbox/:id/reply", reply);
 }
 
 }  // namespace parley::api
