@@ -4,6 +4,7 @@
 
 #include "parley/auth/crypto.hpp"
 #include "parley/core/error.hpp"
+#include "parley/core/text_validation.hpp"
 
 namespace parley::auth {
 namespace {
@@ -48,6 +49,8 @@ AgentRecord add_agent(store::DbConn& conn, const std::string& email, const std::
     throw ApiError::invalid_field("email is not an email address");
   }
   if (name.empty() || name.size() > 200) throw ApiError::invalid_field("name must be 1-200 characters");
+  validated_text(email, "email", TextKind::single_line);
+  validated_text(name, "name", TextKind::single_line);
   if (role != "admin" && role != "agent") throw ApiError::invalid_field("role must be admin or agent");
   check_password_rules(password);
   std::string hash = hash_password(password);

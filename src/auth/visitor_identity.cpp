@@ -2,6 +2,7 @@
 
 #include "parley/auth/crypto.hpp"
 #include "parley/core/error.hpp"
+#include "parley/core/text_validation.hpp"
 
 namespace parley::auth {
 namespace {
@@ -50,10 +51,12 @@ IdentifyRequest parse_identify_request(const nlohmann::json& body) {
   r.user_id = optional_string(body, "id", 200);
   if (r.user_id && r.user_id->empty()) r.user_id.reset();
   r.email = optional_string(body, "email", 320);
+  if (r.email) r.email = validated_text(*r.email, "email", TextKind::single_line);
   if (r.email && !r.email->empty() && (r.email->find('@') == std::string::npos || r.email->find_first_of(" \r\n<>") != std::string::npos)) {
     throw ApiError::invalid_field("email is not an email address");
   }
   r.name = optional_string(body, "name", 200);
+  if (r.name) r.name = validated_text(*r.name, "name", TextKind::single_line);
   // Any length: a wrong hash is a 401 whatever its size (the body limit bounds it).
   r.user_hash = optional_string(body, "userHash", 64 * 1024);
   if (body.contains("metadata") && !body["metadata"].is_null()) {

@@ -5,6 +5,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <random>
+
 #include <pqxx/pqxx>
 
 #include "parley/chat/cluster.hpp"
@@ -18,7 +21,11 @@ constexpr int kPollMillis = 1000;  // read the log at least this often, NOTIFY o
 // batch row may hold a thousand messages.
 constexpr std::int64_t kReadPage = 500;
 constexpr std::int64_t kReadBytes = 4 << 20;
-constexpr auto kReconnectPause = std::chrono::milliseconds(500);
+// Reconnecting: the first pause is short (a blip), then doubles up to a bound, each with
+// jitter so that processes sharing a database do not come back in step.
+constexpr auto kFirstReconnectPause = std::chrono::milliseconds(100);
+constexpr auto kMaxReconnectPause = std::chrono::milliseconds(5000);
+
 class Listener : public pqxx::notification_receiver {
  public:
   Listener(pqxx::connection_base& conn, const std::string& channel, std::function<void(const std::string&)> fn)
@@ -63,17 +70,46 @@ void EventFeed::stop() {
 }
 
 void EventFeed::thread_main() {
+  std::minstd_rand random(std::random_device{}());
+  auto pause = kFirstReconnectPause;
   while (!stopping_) {
+    std::string error;
     try {
       serve_connection();
     } catch (const std::exception& e) {
-      if (stopping_) break;
-      spdlog::warn("event feed: connection lost ({}); reconnecting", e.what());
+      error = e.what();
     }
     if (stopping_) break;
-    reconnects_.fetch_add(1);
-    pollfd pause{wake_fd_, POLLIN, 0};
-    poll(&pause, 1, static_cast<int>(kReconnectPause.count()));
+    // One line when the connection is lost, one when it is back (serve_connection), none per
+    // failed attempt in between: a restart of PostgreSQL is two lines, not thousands.
+    if (connected_) {
+      connected_ = false;
+      lost_since_ = std::chrono::steady_clock::now();
+      pause = kFirstReconnectPause;
+      reconnects_.fetch_add(1);
+      spdlog::warn("event feed: connection lost ({}); reconnecting with back-off", error);
+    } else {
+      spdlog::debug("event feed: reconnect failed ({})", error);
+    }
+    // Anywhere between half the pause and all of it.
+    auto jittered = std::uniform_int_distribution<std::int64_t>(pause.count() / 2, pause.count())(random);
+    sleep_unless_stopped(std::chrono::milliseconds(jittered));
+    pause = std::min(pause * 2, kMaxReconnectPause);
+  }
+}
+
+void EventFeed::sleep_unless_stopped(std::chrono::milliseconds pause) {
+  // poke() writes the same eventfd after every commit: it wakes the poll below, but only
+  // stop() ends the pause, or a busy server would reconnect as fast as it commits.
+  auto until = std::chrono::steady_clock::now() + pause;
+  while (!stopping_) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    pollfd fd{wake_fd_, POLLIN, 0};
+    if (poll(&fd, 1, static_cast<int>(left.count()) + 1) > 0) {
+      std::uint64_t count;
+      [[maybe_unused]] auto n = read(wake_fd_, &count, sizeof count);
+    }
   }
 }
 
@@ -84,6 +120,13 @@ void EventFeed::serve_connection() {
   conversation::prepare_event_reads(conn);
   if (cursor_ < 0) cursor_ = conversation::last_event_seq(conn);
   read_events(conn);  // catch up with what happened while we were away
+  if (!connected_) {
+    connected_ = true;
+    if (lost_since_) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - *lost_since_);
+      spdlog::info("event feed: connection back after {} ms", ms.count());
+    }
+  }
   cluster_.say_hello();
   while (!stopping_) {
     pollfd fds[2] = {{conn.sock(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};

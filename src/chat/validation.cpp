@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "parley/chat/chat_service.hpp"
+#include "parley/core/text_validation.hpp"
 
 namespace parley::chat {
 namespace {
@@ -14,19 +15,14 @@ std::size_t utf8_length(const std::string& s) {
 
 std::string validated_body(const nlohmann::json& frame) {
   if (!frame.contains("body") || !frame["body"].is_string()) throw ApiError::invalid_field("body must be a string");
-  std::string body = frame["body"].get<std::string>();
-  auto first = body.find_first_not_of(" \t\r\n");
+  // Control characters are refused here, one message, rather than failing the group-commit
+  // batch it would share with others (PostgreSQL text cannot hold NUL).
+  std::string body = validated_text(frame["body"].get_ref<const std::string&>(), "body");
+  auto first = body.find_first_not_of(" \t\n");
   if (first == std::string::npos) throw ApiError::invalid_field("body must not be empty");
-  auto last = body.find_last_not_of(" \t\r\n");
+  auto last = body.find_last_not_of(" \t\n");
   body = body.substr(first, last - first + 1);
   if (utf8_length(body) > kMaxBodyChars) throw ApiError::invalid_field("body is longer than 8000 characters");
-  // PostgreSQL text cannot hold NUL; other control characters are noise. Rejected here,
-  // one message, rather than failing the group-commit batch it would share with others.
-  bool has_control = std::any_of(body.begin(), body.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return u < 0x20 && c != '\n' && c != '\t' && c != '\r';
-  });
-  if (has_control) throw ApiError::invalid_field("body contains control characters");
   return body;
 }
 

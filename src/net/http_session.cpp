@@ -2,12 +2,53 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
+#include <vector>
+
 #include "http_date.hpp"
 #include "parley/assets/asset_table.hpp"
 #include "parley/core/error.hpp"
+#include "parley/core/text.hpp"
 #include "ws_session.hpp"
 
 namespace parley::net {
+namespace {
+
+// Framing that a proxy in front of us could read differently from Beast is refused, and the
+// connection closed after the answer, so no body byte is ever read as a request (RFC 9112
+// §6.1, §6.3). We only decode `chunked`: any other coding is 501, a list that does not end
+// with `chunked` (it cannot be framed) and Transfer-Encoding with Content-Length or in
+// HTTP/1.0 are 400. HTTP/1.1 also needs exactly one Host (§3.2).
+std::optional<ApiError> framing_error(const bhttp::request_header<>& req) {
+  if (req.version() >= 11 && req.count(bhttp::field::host) != 1) {
+    return ApiError::bad_request("An HTTP/1.1 request needs exactly one Host header");
+  }
+  if (req.count(bhttp::field::transfer_encoding) == 0) return std::nullopt;
+  if (req.version() < 11) return ApiError::bad_request("Transfer-Encoding is not allowed in HTTP/1.0");
+  if (req.count(bhttp::field::content_length) != 0) {
+    return ApiError::bad_request("Transfer-Encoding and Content-Length together");
+  }
+  std::vector<std::string_view> codings;
+  auto [first, last] = req.equal_range(bhttp::field::transfer_encoding);
+  for (auto field = first; field != last; ++field) {
+    for (std::string_view coding : split_trimmed(field->value(), ',')) {
+      if (!coding.empty()) codings.push_back(coding);
+    }
+  }
+  auto is_chunked = [](std::string_view coding) { return beast::iequals(coding, "chunked"); };
+  if (codings.empty() || !is_chunked(codings.back())) {
+    return ApiError::bad_request("Transfer-Encoding must end with chunked");
+  }
+  codings.pop_back();
+  if (std::any_of(codings.begin(), codings.end(), is_chunked)) {
+    return ApiError::bad_request("chunked may be applied only once");
+  }
+  if (!codings.empty()) return ApiError(501, "not_implemented", "Transfer codings other than chunked are not supported");
+  return std::nullopt;
+}
+
+}  // namespace
 
 HttpSession::HttpSession(tcp::socket&& socket, std::shared_ptr<SharedState> state)
     : stream_(std::move(socket)), timer_(stream_.get_executor()), state_(std::move(state)) {
@@ -94,6 +135,14 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
     keep_alive_ = false;
     busy_ = true;
     return respond(http::Response::error(ApiError::bad_request("Malformed HTTP request")));
+  }
+  if (auto error = framing_error(parser_->get())) {
+    log_method_ = std::string(parser_->get().method_string());
+    log_path_ = std::string(parser_->get().target().substr(0, parser_->get().target().find('?')));
+    version_ = parser_->get().version();
+    keep_alive_ = false;
+    busy_ = true;
+    return respond(http::Response::error(*error));
   }
   busy_ = true;
   if (serve_static(parser_->get())) return;
@@ -222,6 +271,7 @@ void HttpSession::respond(http::Response&& response) {
     res.keep_alive(keep_alive_);
     res.set(bhttp::field::server, "Parley");
     res.set(bhttp::field::date, http_date());
+    res.set("X-Content-Type-Options", "nosniff");
     if (!response.content_type.empty()) res.set(bhttp::field::content_type, response.content_type);
     for (const auto& [k, v] : response.headers) res.set(k, v);
     res.content_length(bytes);

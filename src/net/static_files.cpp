@@ -5,10 +5,13 @@
 namespace parley::net {
 namespace {
 
-// The chat frame may only be framed by the sites allowed to embed the widget.
+// The chat frame may only be framed by the sites allowed to embed the widget, and always by
+// Parley's own pages (/demo): 'self' for the origin the browser loaded the frame from, and the
+// public URL's origin for when that differs (a proxy in front).
 std::string frame_ancestors(const Config& config) {
   if (config.allowed_origins.empty()) return "frame-ancestors *";
-  std::string out = "frame-ancestors";
+  std::string out = "frame-ancestors 'self'";
+  if (!config.public_url.empty()) out += " " + origin_of(config.public_url);
   for (const auto& o : config.allowed_origins) out += " " + o;
   return out;
 }

@@ -134,7 +134,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
   if (!ws_.got_text()) {
     buffer_.clear();
     buffer_.shrink_to_fit();
-    return start_close({websocket::close_code::bad_payload, "text frames only"});
+    return start_close({websocket::close_code::unknown_data, "text frames only"});
   }
   std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
   if (!closing_) handler_->on_frame(text);

@@ -60,6 +60,14 @@ MigrationReport migrate(const std::string& database_url) {
       ++report.applied;
       spdlog::info("applied migration {}", m.file_name);
     }
+    if (report.applied > 0) {
+      // Statistics for the tables just made or changed (new tables, indexes, rewrites):
+      // without them the planner works from guesses until autovacuum gets to them, and the
+      // writer's generic plan (forced, cached per connection) would be made from those.
+      pqxx::nontransaction analyze(conn);
+      analyze.exec("ANALYZE");
+      spdlog::info("analyzed the database after {} migration(s)", report.applied);
+    }
   } catch (...) {
     pqxx::nontransaction unlock(conn);
     unlock.exec_params("SELECT pg_advisory_unlock($1)", kMigrationLockKey);

@@ -208,10 +208,10 @@ describe('the WebSocket transport', () => {
     await ws.closed;
   });
 
-  it('a binary message → close 1007 "text frames only"', async () => {
+  it('a binary message → close 1003 "text frames only" (docs/PROTOCOL.md)', async () => {
     const ws = await RawWs.open(server);
     ws.write(frame(OP.binary, Buffer.from([1, 2, 3])));
-    assert.deepEqual(await ws.closeFrame(), { code: 1007, reason: 'text frames only' });
+    assert.deepEqual(await ws.closeFrame(), { code: 1003, reason: 'text frames only' });
     ws.destroy();
   });
 

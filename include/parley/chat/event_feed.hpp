@@ -2,12 +2,15 @@
 // Reads the event log (conversation/event_writer.hpp) in seq order and hands each event to the sockets of
 // this process — for every process alike, the one that wrote it included. Woken by NOTIFY
 // from other processes, by poke() from this one, and once a second in any case; after a lost
-// connection it reconnects and continues from the last seq it delivered: no gap, no repeat.
+// connection it reconnects (back-off 100 ms doubling to 5 s, with jitter; one log line when
+// lost, one when back) and continues from the last seq it delivered: no gap, no repeat.
 // The same connection LISTENs for ephemeral signals (typing, presence), passed on as they come.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -41,6 +44,7 @@ class EventFeed : public conversation::EventsCommitted {
   void thread_main();
   void serve_connection();  // returns when the connection breaks or on stop
   std::size_t read_events(pqxx::connection& conn);
+  void sleep_unless_stopped(std::chrono::milliseconds pause);
 
   std::string url_;
   Hub& hub_;
@@ -48,6 +52,11 @@ class EventFeed : public conversation::EventsCommitted {
   EventOrigins& origins_;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
+  // Feed thread only: whether the last connection got as far as reading the log (true at
+  // first, so that failing to connect at start is reported once), and since when it has been
+  // lost.
+  bool connected_ = true;
+  std::optional<std::chrono::steady_clock::time_point> lost_since_;
   std::int64_t cursor_ = -1;  // last seq delivered; -1 until the end of the log is known
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> reconnects_{0};
