@@ -66,6 +66,23 @@ apt_install() {
     --no-install-recommends "${missing[@]}" </dev/null || die "apt-get could not install: ${missing[*]} (see above)"
 }
 
+# without_service_starts CMD...: runs CMD (an apt-get install) with a policy-rc.d that tells
+# Debian's maintainer scripts not to start services: installing nginx for the tests must not
+# start a system nginx on port 80. An existing policy-rc.d (not ours) is left as it is.
+PARLEY_POLICY_RC_D=${PARLEY_POLICY_RC_D:-/usr/sbin/policy-rc.d}
+without_service_starts() {
+  local policy=$PARLEY_POLICY_RC_D marker='# parley: no service starts while installing' rc=0
+  if [ -e "$policy" ] && ! grep -qxF "$marker" "$policy" 2>/dev/null; then
+    "$@"
+    return
+  fi
+  printf '#!/bin/sh\n%s (scripts/lib/common.sh)\nexit 101\n' "$marker" | as_root tee "$policy" >/dev/null
+  as_root chmod 755 "$policy"
+  ( "$@" ) || rc=$? # in a subshell: a `die` inside still gets the policy removed
+  as_root rm -f "$policy"
+  return $rc
+}
+
 ensure_packages() {
   apt_install "${PARLEY_PACKAGES[@]}"
 }
@@ -82,7 +99,21 @@ ensure_browser_packages() {
   local extra=()
   command -v node >/dev/null 2>&1 || extra+=(nodejs)
   command -v npm >/dev/null 2>&1 || extra+=(npm)
-  apt_install "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"
+  local had_nginx=0 p missing=0
+  [ -x /usr/sbin/nginx ] && had_nginx=1
+  for p in "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"; do pkg_installed "$p" || missing=1; done
+  [ "$missing" -eq 1 ] || return 0
+  without_service_starts apt_install "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"
+  # The tests run nginx themselves (tests/support/nginx.mjs); the system service we just
+  # installed stays stopped and does not start at boot either.
+  if [ "$had_nginx" -eq 0 ] && [ -x /usr/sbin/nginx ]; then
+    if [ -d /run/systemd/system ]; then
+      as_root systemctl disable --now nginx >/dev/null 2>&1 || true
+    else
+      as_root update-rc.d nginx disable >/dev/null 2>&1 || true
+    fi
+    log "nginx installed for the tests; its system service is stopped and disabled"
+  fi
 }
 
 # build_parley: configure (first time only, so a developer's own cache is kept) and build.
