@@ -1,6 +1,7 @@
-// parley: serve | migrate | agent add | --help | --version
+// parley: serve | migrate | agent add|disable|enable|password|rename | --help | --version
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "parley/app/commands.hpp"
@@ -21,12 +22,16 @@ void print_help() {
                "                                disabling ends the agent's sessions and closes their sockets\n"
                "  parley agent password --email E\n"
                "                                set a new password (stdin); ends every session\n"
+               "  parley agent rename --email E --name N\n"
+               "                                change the name visitors and other agents see\n"
                "  parley --help | --version\n\n"
                "Options (each also an environment variable):\n";
+  // "  --flag VALUE", padded to one column; at least two spaces before the variable's name.
+  std::size_t width = 0;
+  for (const auto& spec : parley::option_specs()) width = std::max(width, std::string(spec.flag).size());
   for (const auto& spec : parley::option_specs()) {
-    std::cout << "  " << spec.flag << " VALUE";
-    for (std::size_t n = std::string(spec.flag).size(); n < 20; ++n) std::cout << ' ';
-    std::cout << spec.env << ": " << spec.help << "\n";
+    std::string flag = std::string(spec.flag) + " VALUE";
+    std::cout << "  " << flag << std::string(width + 6 + 2 - flag.size(), ' ') << spec.env << ": " << spec.help << "\n";
   }
 }
 
@@ -57,9 +62,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> extra_flags;
   std::string agent_action;
   if (command == "agent") {
-    static const std::vector<std::string> actions = {"add", "disable", "enable", "password"};
+    static const std::vector<std::string> actions = {"add", "disable", "enable", "password", "rename"};
     if (rest.empty() || std::find(actions.begin(), actions.end(), rest[0]) == actions.end()) {
-      std::cerr << "parley: unknown agent command (add, disable, enable, password)\n";
+      std::cerr << "parley: unknown agent command (add, disable, enable, password, rename)\n";
       return 2;
     }
     agent_action = rest[0];

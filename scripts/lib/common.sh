@@ -16,7 +16,8 @@ PARLEY_BUILD_PACKAGES=(
   ca-certificates gzip
 )
 # The build plus the PostgreSQL that scripts/run and the tests start themselves.
-PARLEY_PACKAGES=("${PARLEY_BUILD_PACKAGES[@]}" postgresql-15)
+# curl: scripts/run waits for /readyz before it prints the addresses.
+PARLEY_PACKAGES=("${PARLEY_BUILD_PACKAGES[@]}" postgresql-15 curl)
 # What the built binary needs at run time (the Dockerfile's slim stage); curl for health checks.
 PARLEY_RUNTIME_PACKAGES=(
   libpqxx-6.4 libspdlog1.10 libfmt9 libcurl4 libsodium23 ca-certificates curl
@@ -53,13 +54,33 @@ apt_install() {
     pkg_installed "$p" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
+  if ! is_root && ! command -v sudo >/dev/null 2>&1; then
+    die "missing packages: ${missing[*]} (install them as root: apt-get install ${missing[*]})"
+  fi
   log "installing missing packages: ${missing[*]}"
   if [ "$_PARLEY_APT_UPDATED" -eq 0 ]; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed (see above)"
     _PARLEY_APT_UPDATED=1
   fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends "${missing[@]}" </dev/null
+    --no-install-recommends "${missing[@]}" </dev/null || die "apt-get could not install: ${missing[*]} (see above)"
+}
+
+# without_service_starts CMD...: runs CMD (an apt-get install) with a policy-rc.d that tells
+# Debian's maintainer scripts not to start services: installing nginx for the tests must not
+# start a system nginx on port 80. An existing policy-rc.d (not ours) is left as it is.
+PARLEY_POLICY_RC_D=${PARLEY_POLICY_RC_D:-/usr/sbin/policy-rc.d}
+without_service_starts() {
+  local policy=$PARLEY_POLICY_RC_D marker='# parley: no service starts while installing' rc=0
+  if [ -e "$policy" ] && ! grep -qxF "$marker" "$policy" 2>/dev/null; then
+    "$@"
+    return
+  fi
+  printf '#!/bin/sh\n%s (scripts/lib/common.sh)\nexit 101\n' "$marker" | as_root tee "$policy" >/dev/null
+  as_root chmod 755 "$policy"
+  ( "$@" ) || rc=$? # in a subshell: a `die` inside still gets the policy removed
+  as_root rm -f "$policy"
+  return $rc
 }
 
 ensure_packages() {
@@ -78,7 +99,21 @@ ensure_browser_packages() {
   local extra=()
   command -v node >/dev/null 2>&1 || extra+=(nodejs)
   command -v npm >/dev/null 2>&1 || extra+=(npm)
-  apt_install "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"
+  local had_nginx=0 p missing=0
+  [ -x /usr/sbin/nginx ] && had_nginx=1
+  for p in "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"; do pkg_installed "$p" || missing=1; done
+  [ "$missing" -eq 1 ] || return 0
+  without_service_starts apt_install "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"
+  # The tests run nginx themselves (tests/support/nginx.mjs); the system service we just
+  # installed stays stopped and does not start at boot either.
+  if [ "$had_nginx" -eq 0 ] && [ -x /usr/sbin/nginx ]; then
+    if [ -d /run/systemd/system ]; then
+      as_root systemctl disable --now nginx >/dev/null 2>&1 || true
+    else
+      as_root update-rc.d nginx disable >/dev/null 2>&1 || true
+    fi
+    log "nginx installed for the tests; its system service is stopped and disabled"
+  fi
 }
 
 # build_parley: configure (first time only, so a developer's own cache is kept) and build.
@@ -100,7 +135,7 @@ build_parley() {
     flock 9 || true
   fi
   cmake -S "$PARLEY_ROOT" -B "$PARLEY_BUILD_DIR" "${args[@]}" && cmake --build "$PARLEY_BUILD_DIR" ${PARLEY_BUILD_TARGETS:+--target $PARLEY_BUILD_TARGETS} || rc=$?
-  exec 9>&- 2>/dev/null || true
+  exec 9>&- # only closes the lock (a redirection here would apply to the whole shell)
   [ "$rc" -eq 0 ] || die "the build failed (exit $rc)"
   [ -x "$PARLEY_BIN" ] || die "the build did not produce $PARLEY_BIN"
 }
@@ -121,7 +156,7 @@ build_sanitized() {
   fi
   cmake -S "$PARLEY_ROOT" -B "$PARLEY_SANITIZE_DIR" "${args[@]}" >/dev/null &&
     cmake --build "$PARLEY_SANITIZE_DIR" --target parley parley_unit_tests fuzz_http_inputs fuzz_json_inputs || rc=$?
-  exec 9>&- 2>/dev/null || true
+  exec 9>&- # only closes the lock (a redirection here would apply to the whole shell)
   [ "$rc" -eq 0 ] || die "the sanitized build failed (exit $rc)"
 }
 
@@ -162,12 +197,16 @@ run_fuzzers() {
 # `postgres`; otherwise it runs as the current user. Clusters listen on a unix socket only.
 
 pg_bindir() {
-  if [ -n "${PG_BINDIR:-}" ]; then echo "$PG_BINDIR"; return; fi
+  if [ -n "${PG_BINDIR:-}" ]; then
+    [ -x "$PG_BINDIR/initdb" ] && [ -x "$PG_BINDIR/pg_ctl" ] || die "PostgreSQL server binaries not found in PG_BINDIR=$PG_BINDIR"
+    echo "$PG_BINDIR"
+    return
+  fi
   local d
   for d in /usr/lib/postgresql/15/bin $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
     if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then echo "$d"; return; fi
   done
-  die "PostgreSQL server binaries not found (install postgresql-15)"
+  die "PostgreSQL server binaries not found (install postgresql-15, or give DATABASE_URL to use your own PostgreSQL)"
 }
 
 pg_owner() { if is_root; then echo postgres; else id -un; fi; }

@@ -1,4 +1,4 @@
-// `parley agent add|disable|enable|password`: what operators do to agent accounts.
+// `parley agent add|disable|enable|password|rename`: what operators do to agent accounts.
 #include <iostream>
 
 #include "parley/app/commands.hpp"
@@ -74,7 +74,19 @@ int agent_command(const std::string& action, const Config& config, const std::ma
       std::cout << "password changed for " << email << "; every session ended\n";
     });
   }
-  std::cerr << "parley agent: unknown action '" << action << "' (add, disable, enable, password)\n";
+  if (action == "rename") {
+    std::string name = flag("--name");
+    if (name.empty()) {
+      std::cerr << "parley agent rename: --name is required\n";
+      return 2;
+    }
+    return with_database(config, [&](store::DbConn& conn) {
+      auto agent = auth::rename_agent(conn, email, name);
+      // Open inboxes and widgets show the new name from their next load of the agent.
+      std::cout << "renamed " << email << " to \"" << agent.name << "\"\n";
+    });
+  }
+  std::cerr << "parley agent: unknown action '" << action << "' (add, disable, enable, password, rename)\n";
   return 2;
 }
 

@@ -38,8 +38,9 @@ void raise_file_limit() {
   if (getrlimit(RLIMIT_NOFILE, &lim) == 0) spdlog::info("open file limit {}", lim.rlim_cur);
 }
 
-// PostgreSQL may still be starting (compose, systemd): retry for a while.
-bool migrate_with_retries(const std::string& url) {
+// PostgreSQL may still be starting (compose, systemd): retry for a while. SIGINT/SIGTERM
+// (blocked in `signals`) end the wait at once: false, as when the database never came.
+bool migrate_with_retries(const std::string& url, const sigset_t& signals) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   for (;;) {
     try {
@@ -52,7 +53,13 @@ bool migrate_with_retries(const std::string& url) {
         return false;
       }
       spdlog::warn("database not ready ({}); retrying", e.what());
-      std::this_thread::sleep_for(std::chrono::seconds(1));
+      // Sleeps a second, or less when a stop signal comes (or came during the attempt).
+      timespec pause{1, 0};
+      int sig = sigtimedwait(&signals, nullptr, &pause);
+      if (sig == SIGINT || sig == SIGTERM) {
+        spdlog::info("received {} while waiting for the database; stopped", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        return false;
+      }
     }
   }
 }
@@ -96,7 +103,7 @@ int serve(const Config& config) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   raise_file_limit();
-  if (!migrate_with_retries(config.database_url)) return 1;
+  if (!migrate_with_retries(config.database_url, signals)) return 1;
   if (config.identity_secret.empty()) {
     spdlog::warn("PARLEY_IDENTITY_SECRET is not set: visitor identities are recorded as unverified and never merged");
   }

@@ -31,6 +31,7 @@ SELECT a.id FROM agent a WHERE a.id = ANY($1::bigint[]) AND (a.disabled OR NOT E
   SELECT 1 FROM agent_session s WHERE s.agent_id = a.id AND s.expires_at > now())))SQL"};
 const store::Statement kSetPresence{"agent_set_presence", "UPDATE agent SET presence = $2::agent_presence WHERE id = $1"};
 const store::Statement kSetPassword{"agent_set_password", "UPDATE agent SET password_hash = $2 WHERE id = $1"};
+const store::Statement kRename{"agent_rename", "UPDATE agent SET name = $2 WHERE lower(email) = lower($1) RETURNING id"};
 
 AgentRecord record_from(const pqxx::row& row) {
   return AgentRecord{row[0].as<std::int64_t>(), row[1].c_str(), nlohmann::json::parse(row[2].c_str())};
@@ -41,6 +42,12 @@ void check_password_rules(const std::string& password) {
   if (password.size() > 256) throw ApiError::invalid_field("password must be at most 256 characters");
 }
 
+// A display name: what visitors and colleagues see.
+void check_name_rules(const std::string& name) {
+  if (name.empty() || name.size() > 200) throw ApiError::invalid_field("name must be 1-200 characters");
+  validated_text(name, "name", TextKind::single_line);
+}
+
 }  // namespace
 
 AgentRecord add_agent(store::DbConn& conn, const std::string& email, const std::string& name, const std::string& role,
@@ -48,9 +55,8 @@ AgentRecord add_agent(store::DbConn& conn, const std::string& email, const std::
   if (email.empty() || email.size() > 320 || email.find('@') == std::string::npos) {
     throw ApiError::invalid_field("email is not an email address");
   }
-  if (name.empty() || name.size() > 200) throw ApiError::invalid_field("name must be 1-200 characters");
   validated_text(email, "email", TextKind::single_line);
-  validated_text(name, "name", TextKind::single_line);
+  check_name_rules(name);
   if (role != "admin" && role != "agent") throw ApiError::invalid_field("role must be admin or agent");
   check_password_rules(password);
   std::string hash = hash_password(password);
@@ -123,6 +129,16 @@ std::int64_t reset_password(store::DbConn& conn, const std::string& email, const
   conn.exec(txn, kEndSessions, id);
   txn.commit();
   return id;
+}
+
+AgentRecord rename_agent(store::DbConn& conn, const std::string& email, const std::string& name) {
+  check_name_rules(name);
+  pqxx::work txn(conn.raw());
+  auto r = conn.exec(txn, kRename, email, name);
+  if (r.empty()) throw ApiError::not_found("No agent with that email");
+  auto doc = conn.exec(txn, kAgentDoc, r[0][0].as<std::int64_t>());
+  txn.commit();
+  return record_from(doc[0]);
 }
 
 std::vector<std::int64_t> agents_without_session(store::DbConn& conn, const std::vector<std::int64_t>& agent_ids) {

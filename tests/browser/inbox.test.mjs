@@ -267,7 +267,10 @@ describe('agent inbox: reconnecting and retrying', TEST_OPTS, () => {
     s.contexts.push(C.ctx);
     const items = C.page.getByTestId('conversation-item');
     await items.nth(24).waitFor({ timeout: LONG });
-    await C.page.getByTestId('load-more').click(); // (or scrolling down to it)
+    // Scrolled down as an agent would: the list loads the next page by itself when "Load more"
+    // comes into view. (Clicking raced that: scrolling the button into view for the click
+    // started the load, which hid the button once the last page came, and the click waited on.)
+    await C.page.locator('#list-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
     await waitFor(async () => (await items.count()) === total, { deadline: LONG, what: `all ${total} conversations listed` });
     // Back at the top, reading: a list cut to its first page would not load more by itself.
     await C.page.locator('#list-scroll').evaluate((el) => { el.scrollTop = 0; });

@@ -74,6 +74,12 @@ export async function loadList({ append = false, keepShown = false } = {}) {
     if (gen === state.listGen) {
       state.listLoading = false;
       updateFooter();
+      // Observe afresh: a button still in view after this page (a tall screen, or scrolled there
+      // while loading) gets a new entry and loads the next page; otherwise none would come.
+      if (observer) {
+        observer.unobserve($('#load-more'));
+        observer.observe($('#load-more'));
+      }
     }
   }
 }

@@ -9,7 +9,7 @@ namespace parley::app {
 
 int serve(const Config& config);
 int migrate(const Config& config);
-// `parley agent add|disable|enable|password`; passwords are read from the first line of
+// `parley agent add|disable|enable|password|rename`; passwords are read from the first line of
 // standard input.
 int agent_command(const std::string& action, const Config& config, const std::map<std::string, std::string>& flags);
 

@@ -47,6 +47,10 @@ std::int64_t set_disabled(store::DbConn& conn, const std::string& email, bool di
 // Sets a new password by email (an operator's reset) and ends every session; returns the id.
 std::int64_t reset_password(store::DbConn& conn, const std::string& email, const std::string& password);
 
+// Changes the display name (1-200 characters) by email; returns the agent. Throws 404 when
+// there is no such agent, 400 on a bad name.
+AgentRecord rename_agent(store::DbConn& conn, const std::string& email, const std::string& name);
+
 // Of these agents, those who no longer have a valid session (logged out elsewhere,
 // disabled, expired): their sockets must close.
 std::vector<std::int64_t> agents_without_session(store::DbConn& conn, const std::vector<std::int64_t>& agent_ids);
