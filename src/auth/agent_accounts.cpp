@@ -1,5 +1,7 @@
 #include "parley/auth/agent_accounts.hpp"
 
+#include <string_view>
+
 #include "parley/auth/crypto.hpp"
 #include "parley/core/error.hpp"
 
@@ -27,6 +29,7 @@ SELECT a.id FROM agent a WHERE a.id = ANY($1::bigint[]) AND (a.disabled OR NOT E
   SELECT 1 FROM agent_session s WHERE s.agent_id = a.id AND s.expires_at > now())))SQL"};
 const store::Statement kSetPresence{"agent_set_presence", "UPDATE agent SET presence = $2::agent_presence WHERE id = $1"};
 const store::Statement kSetPassword{"agent_set_password", "UPDATE agent SET password_hash = $2 WHERE id = $1"};
+const store::Statement kRename{"agent_rename", "UPDATE agent SET name = $2 WHERE id = $1 AND NOT disabled RETURNING id"};
 
 AgentRecord record_from(const pqxx::row& row) {
   return AgentRecord{row[0].as<std::int64_t>(), row[1].c_str(), nlohmann::json::parse(row[2].c_str())};
@@ -35,6 +38,30 @@ AgentRecord record_from(const pqxx::row& row) {
 void check_password_rules(const std::string& password) {
   if (password.size() < kMinPasswordLength) throw ApiError::invalid_field("password must be at least 8 characters");
   if (password.size() > 256) throw ApiError::invalid_field("password must be at most 256 characters");
+}
+
+// The display name as stored: surrounding white space trimmed, then 1-80 characters (code
+// points) of valid UTF-8 with no control characters (C0, DEL, C1), so it is safe to show
+// anywhere a visitor or an agent sees it.
+std::string valid_display_name(const std::string& raw) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  auto first = raw.find_first_not_of(kSpace);
+  if (first == std::string::npos) throw ApiError::invalid_field("name must not be empty");
+  std::string name = raw.substr(first, raw.find_last_not_of(kSpace) - first + 1);
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < name.size(); ++chars) {
+    auto c = static_cast<unsigned char>(name[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > name.size()) throw ApiError::invalid_field("name is not valid UTF-8");
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(name[i + k]) & 0xC0) != 0x80) throw ApiError::invalid_field("name is not valid UTF-8");
+    }
+    bool c1 = c == 0xC2 && static_cast<unsigned char>(name[i + 1]) < 0xA0;  // U+0080..U+009F
+    if (c < 0x20 || c == 0x7F || c1) throw ApiError::invalid_field("name must not contain control characters");
+    i += len;
+  }
+  if (chars > 80) throw ApiError::invalid_field("name must be at most 80 characters");
+  return name;
 }
 
 }  // namespace
@@ -139,6 +166,13 @@ void change_password(store::DbConn& conn, std::int64_t agent_id, const std::stri
   conn.exec(txn, kSetPassword, agent_id, hash_password(next));
   conn.exec(txn, kEndSessions, agent_id);
   txn.commit();
+}
+
+AgentRecord rename_agent(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t agent_id,
+                         const std::string& name) {
+  std::string clean = valid_display_name(name);
+  if (conn.exec(txn, kRename, agent_id, clean).empty()) throw ApiError::not_found("No such agent");
+  return record_from(conn.exec(txn, kAgentDoc, agent_id)[0]);
 }
 
 }  // namespace parley::auth

@@ -54,4 +54,10 @@ void set_presence(store::DbConn& conn, std::int64_t agent_id, const std::string&
 // Checks the current password, sets the new one and ends every session; throws 401/400.
 void change_password(store::DbConn& conn, std::int64_t agent_id, const std::string& current, const std::string& next);
 
+// Sets the agent's display name and returns the updated record; the caller commits `txn`.
+// The name is trimmed and must then be 1-80 characters without control characters (400
+// otherwise); 404 when there is no such (enabled) agent.
+AgentRecord rename_agent(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t agent_id,
+                         const std::string& name);
+
 }  // namespace parley::auth
