@@ -62,6 +62,10 @@ export function initConversation() {
   $('#unassign').addEventListener('click', () => runAction('unassign'));
   $('#resolve').addEventListener('click', () => runAction('resolve'));
   $('#reopen').addEventListener('click', () => runAction('reopen'));
+  $('#visitor-toggle').addEventListener('click', () => {
+    const open = $('#visitor-panel').classList.toggle('is-open');
+    $('#visitor-toggle').setAttribute('aria-expanded', open ? 'true' : 'false');
+  });
 }
 
 // ---------------------------------------------------------------- opening and closing
