@@ -40,6 +40,30 @@ void end_sessions_then_respond(ApiContext& ctx, http::Responder respond, std::in
       });
 }
 
+// PATCH /api/me {"name": "..."}: the agent renames themself. Parses, calls rename_agent,
+// renders the Agent; then every inbox gets the new agents list (the inbox then renews its
+// socket, whose replies carry the name it had when it connected).
+void rename_me(ApiContext& ctx, const http::Request& request, http::Responder respond) {
+  check_same_origin(request, ctx);
+  with_agent(ctx, request, respond, [&ctx, request](const auth::AgentRecord& agent, http::Responder respond) {
+    auto body = parse_json_body(request);
+    std::string name = string_field(body, "name", 1000);
+    std::int64_t id = agent.id;
+    ctx.pool.run<nlohmann::json>(
+        [id, name](store::DbConn& conn) {
+          pqxx::work txn(conn.raw());
+          auto renamed = auth::rename_agent(conn, txn, id, name);
+          txn.commit();
+          return renamed.doc;
+        },
+        [&ctx, respond](Outcome<nlohmann::json> r) {
+          if (!r.ok()) return respond(http::Response::error(r.error()));
+          ctx.chat->local_presence_changed(false);
+          respond(http::Response::json(200, {{"agent", r.value()}}));
+        });
+  });
+}
+
 }  // namespace
 
 void register_auth_routes(http::Router& router, ApiContext& ctx) {
@@ -93,6 +117,9 @@ void register_auth_routes(http::Router& router, ApiContext& ctx) {
       respond(std::move(res));
     });
   });
+
+  router.add("PATCH", "/api/me",
+             [&ctx](const http::Request& request, http::Responder respond) { rename_me(ctx, request, respond); });
 
   router.add("POST", "/api/me/password", [&ctx](const http::Request& request, http::Responder respond) {
     check_same_origin(request, ctx);

@@ -1,5 +1,8 @@
 #include "parley/auth/agent_accounts.hpp"
 
+#include <algorithm>
+#include <string_view>
+
 #include "parley/store/array_literal.hpp"
 
 #include "parley/auth/crypto.hpp"
@@ -31,7 +34,7 @@ SELECT a.id FROM agent a WHERE a.id = ANY($1::bigint[]) AND (a.disabled OR NOT E
   SELECT 1 FROM agent_session s WHERE s.agent_id = a.id AND s.expires_at > now())))SQL"};
 const store::Statement kSetPresence{"agent_set_presence", "UPDATE agent SET presence = $2::agent_presence WHERE id = $1"};
 const store::Statement kSetPassword{"agent_set_password", "UPDATE agent SET password_hash = $2 WHERE id = $1"};
-const store::Statement kRename{"agent_rename", "UPDATE agent SET name = $2 WHERE lower(email) = lower($1) RETURNING id"};
+const store::Statement kRename{"agent_rename", "UPDATE agent SET name = $2 WHERE id = $1 AND NOT disabled RETURNING id"};
 
 AgentRecord record_from(const pqxx::row& row) {
   return AgentRecord{row[0].as<std::int64_t>(), row[1].c_str(), nlohmann::json::parse(row[2].c_str())};
@@ -42,10 +45,18 @@ void check_password_rules(const std::string& password) {
   if (password.size() > 256) throw ApiError::invalid_field("password must be at most 256 characters");
 }
 
-// A display name: what visitors and colleagues see.
-void check_name_rules(const std::string& name) {
-  if (name.empty() || name.size() > 200) throw ApiError::invalid_field("name must be 1-200 characters");
-  validated_text(name, "name", TextKind::single_line);
+// The display name as stored — what visitors and colleagues see: surrounding white space
+// trimmed, then 1-80 characters (code points) of text a person can see (validated_text: valid
+// UTF-8, no control characters, no bidi overrides).
+std::string valid_display_name(const std::string& raw) {
+  constexpr std::string_view kSpace = " \t\r\n\f\v";
+  auto first = raw.find_first_not_of(kSpace);
+  if (first == std::string::npos) throw ApiError::invalid_field("name must not be empty");
+  std::string name = validated_text(raw.substr(first, raw.find_last_not_of(kSpace) - first + 1), "name",
+                                    TextKind::single_line);
+  auto code_points = std::count_if(name.begin(), name.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+  if (code_points > 80) throw ApiError::invalid_field("name must be at most 80 characters");
+  return name;
 }
 
 }  // namespace
@@ -56,13 +67,13 @@ AgentRecord add_agent(store::DbConn& conn, const std::string& email, const std::
     throw ApiError::invalid_field("email is not an email address");
   }
   validated_text(email, "email", TextKind::single_line);
-  check_name_rules(name);
+  std::string display_name = valid_display_name(name);
   if (role != "admin" && role != "agent") throw ApiError::invalid_field("role must be admin or agent");
   check_password_rules(password);
   std::string hash = hash_password(password);
   pqxx::work txn(conn.raw());
   try {
-    auto id = conn.exec(txn, kInsertAgent, email, name, role, hash)[0][0].as<std::int64_t>();
+    auto id = conn.exec(txn, kInsertAgent, email, display_name, role, hash)[0][0].as<std::int64_t>();
     auto doc = conn.exec(txn, kAgentDoc, id);
     txn.commit();
     return record_from(doc[0]);
@@ -132,13 +143,12 @@ std::int64_t reset_password(store::DbConn& conn, const std::string& email, const
 }
 
 AgentRecord rename_agent(store::DbConn& conn, const std::string& email, const std::string& name) {
-  check_name_rules(name);
   pqxx::work txn(conn.raw());
-  auto r = conn.exec(txn, kRename, email, name);
+  auto r = conn.exec(txn, kAgentIdByEmail, email);
   if (r.empty()) throw ApiError::not_found("No agent with that email");
-  auto doc = conn.exec(txn, kAgentDoc, r[0][0].as<std::int64_t>());
+  auto renamed = rename_agent(conn, txn, r[0][0].as<std::int64_t>(), name);
   txn.commit();
-  return record_from(doc[0]);
+  return renamed;
 }
 
 std::vector<std::int64_t> agents_without_session(store::DbConn& conn, const std::vector<std::int64_t>& agent_ids) {
@@ -166,6 +176,13 @@ void change_password(store::DbConn& conn, std::int64_t agent_id, const std::stri
   conn.exec(txn, kSetPassword, agent_id, hash_password(next));
   conn.exec(txn, kEndSessions, agent_id);
   txn.commit();
+}
+
+AgentRecord rename_agent(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t agent_id,
+                         const std::string& name) {
+  std::string clean = valid_display_name(name);
+  if (conn.exec(txn, kRename, agent_id, clean).empty()) throw ApiError::not_found("No such agent");
+  return record_from(conn.exec(txn, kAgentDoc, agent_id)[0]);
 }
 
 }  // namespace parley::auth

@@ -27,6 +27,7 @@ let token = null, visitorId = null, identified = false, skipMeta = false, bad400
 let ws = null, authed = false, gen = 0, attempt = 0, retryTimer = 0;
 let teamAvailable = null, conv = null; // conv: {id, status} of the open conversation
 let lastId = 0, seen, synced = false, historyAsked = false, unreadSent = -1;
+let preview = false, previewSent = false; // a reply shown beside the launcher while closed
 // Where the next `sync` starts: the highest id pushed or synced — never one from an ack, which
 // can overtake the push of a message committed just before it (docs/PROTOCOL.md).
 let syncCursor = 0;
@@ -73,6 +74,7 @@ function onInit(m) {
     document.documentElement.style.setProperty('--c', m.color);
   }
   if (typeof m.greeting === 'string' && m.greeting.trim()) $('greeting').textContent = m.greeting;
+  if (typeof m.title === 'string' && m.title.trim()) setTitle(m.title.trim().slice(0, 60));
   if (cfg.user && typeof cfg.user.email === 'string') email = cfg.user.email;
   for (const it of Array.isArray(m.outbox) ? m.outbox : []) {
     if (it && typeof it.clientId === 'string' && typeof it.body === 'string' && !pendingEls.has(it.clientId)) {
@@ -99,6 +101,7 @@ function setOpen(open, p) {
   isOpen = open;
   if (typeof p === 'string') page = p.slice(0, 2000);
   if (!open) return;
+  hidePreview();
   start();
   sendUnread();
   scrollDown(true);
@@ -380,12 +383,36 @@ function bubble(m) {
   const body = el('div', 'body');
   linkify(body, String(m.body || ''));
   row.append(body);
+  row.append(el('time', 'tm'));
   if (mine) row.append(el('div', 'st'));
-  if (m.createdAt) {
-    const t = new Date(m.createdAt);
-    if (!isNaN(t)) row.title = t.toLocaleString();
-  }
+  stamp(row, m.createdAt);
   return row;
+}
+
+// The time under a bubble, in the visitor's locale ("14:05"; "Dec 3, 14:05" before today).
+// A run of messages from one side within the same minute shows it once, under the last.
+function stamp(row, iso) {
+  const t = new Date(iso || NaN), tm = row.querySelector('.tm');
+  if (isNaN(t)) return;
+  const o = { hour: 'numeric', minute: '2-digit' };
+  if (t.toDateString() !== new Date().toDateString()) Object.assign(o, { month: 'short', day: 'numeric' });
+  tm.textContent = t.toLocaleString([], o);
+  tm.dateTime = iso;
+  row.title = t.toLocaleString();
+}
+
+function groupTimes(node) {
+  for (const [a, b] of [[node.previousElementSibling, node], [node, node.nextElementSibling]]) {
+    if (!a || !b || !a.classList.contains('msg')) continue;
+    const same = a.classList.contains('me') === b.classList.contains('me') && a.dataset.who === b.dataset.who &&
+      a.querySelector('.tm').textContent === b.querySelector('.tm').textContent;
+    a.classList.toggle('nt', same);
+  }
+}
+
+function setTitle(title) {
+  document.querySelector('h1').textContent = title;
+  document.querySelector('.avatar').textContent = [...title][0].toUpperCase();
 }
 
 function linkify(node, text) { // text nodes and http(s) links only, never HTML
@@ -417,7 +444,7 @@ function addMsg(m) {
   if (node) {
     pendingEls.delete(m.clientId);
     settle(m.clientId);
-    node.title = m.createdAt ? new Date(m.createdAt).toLocaleString() : '';
+    stamp(node, m.createdAt);
   } else {
     node = bubble(m);
   }
@@ -433,10 +460,12 @@ function addMsg(m) {
   sec.insertBefore(node, ref);
   const prev = node.previousElementSibling;
   node.classList.toggle('cont', !!(prev && node.dataset.who && prev.dataset.who === node.dataset.who));
+  groupTimes(node);
   if (m.sender !== 'VISITOR') hideTyping();
   if (synced) {
     const { id, conversationId, sender, body, createdAt, agentName } = m;
     toParent({ type: 'message', message: { id, conversationId, sender, body, createdAt, agentName } });
+    if (!isOpen && !STANDALONE && m.sender !== 'VISITOR') showPreview(node.dataset.who, m.body);
   }
   sendUnread();
   scrollDown(stick || m.sender === 'VISITOR');
@@ -454,11 +483,31 @@ function sendUnread() {
   if (synced) markSeen();
   let n = 0;
   if (seen !== undefined) for (const m of msgs.values()) if (m.sender !== 'VISITOR' && m.id > seen) n++;
-  if (n !== unreadSent) {
+  if (n !== unreadSent || preview !== previewSent) {
     unreadSent = n;
-    toParent({ type: 'unread', count: n });
+    previewSent = preview;
+    toParent({ type: 'unread', count: n, preview });
   }
 }
+
+// ---- preview of the latest reply while closed ----
+function showPreview(who, body) {
+  $('pvWho').textContent = who;
+  $('pvText').textContent = String(body || '');
+  $('pvOpen').title = String(body || '');
+  document.documentElement.classList.add('pv');
+  preview = true;
+}
+
+function hidePreview() {
+  if (!preview) return;
+  document.documentElement.classList.remove('pv');
+  preview = false;
+  sendUnread();
+}
+
+$('pvOpen').addEventListener('click', () => toParent({ type: 'open' }));
+$('pvClose').addEventListener('click', hidePreview);
 
 // ---- sending ----
 const newId = () => crypto.randomUUID ? crypto.randomUUID()
@@ -618,7 +667,7 @@ function renderHistory(list) {
     s.append(el('span', 'when', `Earlier conversation${isNaN(when) ? '' : ' · ' + when.toLocaleDateString()}`));
     s.append(el('span', 'preview', String(messages[0].body || '').slice(0, 120)));
     d.append(s);
-    for (const m of messages) d.append(bubble(m));
+    for (const m of messages) groupTimes(d.appendChild(bubble(m)));
     box.append(d);
   }
 }
@@ -634,6 +683,7 @@ function resetView() { // another visitor (identify changed who this is): start 
   synced = false;
   historyAsked = false;
   seen = undefined;
+  hidePreview();
 }
 
 // ---- header, composer, scrolling ----
@@ -681,7 +731,7 @@ $('input').addEventListener('input', () => {
   }
 });
 $('close').addEventListener('click', () => toParent({ type: 'close' }));
-addEventListener('keydown', e => { if (e.key === 'Escape') toParent({ type: 'close' }); });
+addEventListener('keydown', e => { if (e.key === 'Escape') preview ? hidePreview() : toParent({ type: 'close' }); });
 
 // Opened on its own (not in the loader's iframe): a full-page chat with its own storage.
 if (STANDALONE) {

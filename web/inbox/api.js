@@ -92,6 +92,7 @@ export const api = {
   logout: () => request('POST', '/api/auth/logout', undefined, { handle401: false }),
   changePassword: (current, password) =>
     request('POST', '/api/me/password', { current, password }, { handle401: false }),
+  rename: (name) => request('PATCH', '/api/me', { name }),
   setStatus: (status) => request('POST', '/api/me/status', { status }),
   agents: () => request('GET', '/api/agents'),
   inbox: (params) => request('GET', `/api/inbox${query(params)}`),

@@ -4,7 +4,7 @@
 
 import { api } from './api.js';
 import {
-  $, h, clear, setText, visitorName, shortTime, fullTime, safeLink, toast,
+  $, h, clear, setText, visitorName, formatTime, safeLink, toast,
 } from './dom.js';
 import {
   state, isId, cacheConversation, cacheMessage, statusLabel,
@@ -63,6 +63,10 @@ export function initConversation() {
   $('#unassign').addEventListener('click', () => runAction('unassign'));
   $('#resolve').addEventListener('click', () => runAction('resolve'));
   $('#reopen').addEventListener('click', () => runAction('reopen'));
+  $('#visitor-toggle').addEventListener('click', () => {
+    const open = $('#visitor-panel').classList.toggle('is-open');
+    $('#visitor-toggle').setAttribute('aria-expanded', open ? 'true' : 'false');
+  });
 }
 
 // ---------------------------------------------------------------- opening and closing
@@ -274,14 +278,30 @@ export function renderHeader() {
   $('#reopen').hidden = !resolved;
   $('#reopen').disabled = busy;
   $('#pane-conv').setAttribute('aria-busy', busy ? 'true' : 'false');
+  renderReplyBox(resolved);
 
   renderVisitor(c);
 }
 
+// A resolved conversation takes no replies: the box is disabled until it is reopened.
+function renderReplyBox(resolved) {
+  const input = $('#reply-input');
+  if (input.disabled === resolved) return;
+  input.disabled = resolved;
+  $('[data-testid="reply-send"]').disabled = resolved;
+  $('#reply-form').classList.toggle('is-closed', resolved);
+  $('#reply-closed').hidden = !resolved;
+  input.placeholder = resolved
+    ? 'This conversation is resolved. Reopen it to reply.'
+    : 'Write a reply… (Enter to send, Shift+Enter for a new line)';
+}
+
 function renderVisitor(c) {
   const v = c?.visitor || null;
-  setText($('#visitor-name'), v ? visitorName(v) : '');
-  setText($('#visitor-email'), v?.email || '—');
+  setText($('#visitor-name'), v ? (typeof v.name === 'string' && v.name.trim()) || '—' : '');
+  const email = $('#visitor-email');
+  setText(email, v?.email || '—');
+  email.title = v?.email || '';
 
   const badge = $('#visitor-verified');
   const verified = v?.verified === true;
@@ -297,9 +317,11 @@ function renderVisitor(c) {
   const page = $('#visitor-page');
   clear(page);
   page.appendChild(c?.page ? safeLink(c.page) : document.createTextNode('—'));
+  page.title = c?.page || '';
 
   const created = $('#conv-created');
-  setText(created, c?.createdAt ? fullTime(c.createdAt) : '');
+  setText(created, formatTime(c?.createdAt));
+  created.title = formatTime(c?.createdAt, { full: true });
 
   const meta = $('#visitor-metadata');
   clear(meta);
@@ -454,10 +476,10 @@ function fillMessage(li, m, status, item = null) {
   if (status) li.dataset.status = status;
   else delete li.dataset.status;
 
-  const time = h('time', { class: 'msg-time', dateTime: m.createdAt || '', title: fullTime(m.createdAt) },
-    shortTime(m.createdAt));
+  const time = h('time', { class: 'msg-time', dateTime: m.createdAt || '', title: formatTime(m.createdAt, { full: true }) },
+    formatTime(m.createdAt));
   li.appendChild(h('div', { class: 'msg-meta' },
-    h('span', { class: 'msg-author', 'data-testid': 'message-author' }, authorOf(m)), time));
+    h('span', { class: 'msg-author', 'data-testid': 'message-author', title: authorOf(m) }, authorOf(m)), time));
   li.appendChild(h('div', { class: 'msg-body', 'data-testid': 'message-body' }, m.body ?? ''));
 
   if (status) li.appendChild(statusLine(status, item));
@@ -520,6 +542,7 @@ function sendReply() {
   const id = state.selectedId;
   if (!id) return;
   const input = $('#reply-input');
+  if (input.disabled) return; // resolved
   const body = input.value.trim();
   if (!body) return;
   if ([...body].length > MAX_BODY) {

@@ -44,11 +44,12 @@ export function setText(el, value) {
   if (el.textContent !== s) el.textContent = s;
 }
 
-// Display name of a visitor: their name, or "Visitor #id".
+// Display name of a visitor: their name, else the email they left, else "Visitor #id".
 export function visitorName(visitor) {
   if (!visitor) return 'Visitor';
   const name = typeof visitor.name === 'string' ? visitor.name.trim() : '';
-  return name || `Visitor #${visitor.id}`;
+  const email = typeof visitor.email === 'string' ? visitor.email.trim() : '';
+  return name || email || `Visitor #${visitor.id}`;
 }
 
 export function parseTime(iso) {
@@ -56,37 +57,30 @@ export function parseTime(iso) {
   return Number.isNaN(t) ? 0 : t;
 }
 
-// "now", "5m", "3h", "2d", "Nov 3", "Nov 3, 2024"
-export function relativeTime(iso, now = Date.now()) {
+// The one way the inbox shows a time, in the agent's locale (12 or 24 hours as it prefers):
+//   default   today "14:05", this year "Dec 3, 14:05", before "Dec 3, 2024, 14:05"
+//   relative  "now", "5m", "3h", "2d", then the date alone ("Dec 3", "Dec 3, 2024")
+//   full      always date, year and time (tooltips)
+export function formatTime(iso, { relative = false, full = false, now = Date.now() } = {}) {
   const t = parseTime(iso);
   if (!t) return '';
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 45) return 'now';
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m}m`;
-  const hrs = Math.round(m / 60);
-  if (hrs < 24) return `${hrs}h`;
-  const d = Math.round(hrs / 24);
-  if (d < 7) return `${d}d`;
+  if (relative) {
+    const s = Math.max(0, Math.round((now - t) / 1000));
+    if (s < 45) return 'now';
+    const m = Math.round(s / 60);
+    if (m < 60) return `${m}m`;
+    const hrs = Math.round(m / 60);
+    if (hrs < 24) return `${hrs}h`;
+    const d = Math.round(hrs / 24);
+    if (d < 7) return `${d}d`;
+  }
   const date = new Date(t);
-  const opts = { month: 'short', day: 'numeric' };
-  if (date.getFullYear() !== new Date(now).getFullYear()) opts.year = 'numeric';
-  return date.toLocaleDateString(undefined, opts);
-}
-
-export function fullTime(iso) {
-  const t = parseTime(iso);
-  return t ? new Date(t).toLocaleString() : '';
-}
-
-export function shortTime(iso) {
-  const t = parseTime(iso);
-  if (!t) return '';
-  const date = new Date(t);
-  const today = new Date();
-  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-  if (date.toDateString() === today.toDateString()) return time;
-  return `${date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })}, ${time}`;
+  const today = new Date(now);
+  const opts = {};
+  if (full || relative || date.toDateString() !== today.toDateString()) Object.assign(opts, { month: 'short', day: 'numeric' });
+  if (full || date.getFullYear() !== today.getFullYear()) opts.year = 'numeric';
+  if (!relative) Object.assign(opts, { hour: 'numeric', minute: '2-digit' });
+  return date.toLocaleString(undefined, opts);
 }
 
 // A <time> element whose text is kept fresh by refreshRelativeTimes().
@@ -99,13 +93,13 @@ export function relTimeEl(iso, extraClass = '') {
 export function updateRelTimeEl(el, iso) {
   if (el.dateTime !== (iso || '')) {
     el.dateTime = iso || '';
-    el.title = fullTime(iso);
+    el.title = formatTime(iso, { full: true });
   }
-  setText(el, relativeTime(iso));
+  setText(el, formatTime(iso, { relative: true }));
 }
 
 export function refreshRelativeTimes(root = document) {
-  for (const el of root.querySelectorAll('time[data-rel]')) setText(el, relativeTime(el.dateTime));
+  for (const el of root.querySelectorAll('time[data-rel]')) setText(el, formatTime(el.dateTime, { relative: true }));
 }
 
 // A link only for http(s) URLs; anything else is shown as plain text.

@@ -73,8 +73,7 @@ function startApp(agent) {
   state.outbox = new Outbox(agent.id);
   hadConnection = false;
 
-  setText($('#me-name'), agent.name || agent.email || '');
-  $('#me-name').title = agent.email || '';
+  renderMe();
   renderPresence();
   renderNotificationButton();
   renderTeam();
@@ -107,8 +106,7 @@ function endSession(notice) {
   state.seen = null;
   state.outbox = null;
   state.view = 'open';
-  const dlg = $('#password-dialog');
-  if (dlg.open) dlg.close();
+  for (const dlg of [$('#password-dialog'), $('#profile-dialog')]) if (dlg.open) dlg.close();
   clear($('#team'));
   $('#conn-status').hidden = true;
   showLogin(notice);
@@ -172,6 +170,65 @@ async function logout() {
     }
   }
   endSession('You have signed out.');
+}
+
+// ---------------------------------------------------------------- profile (display name)
+
+function renderMe() {
+  const me = state.me;
+  if (!me) return;
+  setText($('#me-name'), me.name || me.email || '');
+  $('#me-name').title = `Your profile: ${me.email || ''} (click to change your display name)`;
+}
+
+// The agent's own name changed (here, or in another tab: an `agents` frame says so).
+function applyMyName(name) {
+  if (!state.me || typeof name !== 'string' || !name || name === state.me.name) return;
+  state.me = { ...state.me, name };
+  renderMe();
+  const mine = state.agents.get(state.me.id);
+  if (mine && mine.name !== name) state.agents.set(mine.id, { ...mine, name });
+  renderTeam();
+  renderAgentSelect();
+  state.socket?.renew(); // the socket carries the name it connected with: replies from now on use the new one
+}
+
+function openProfileDialog() {
+  const dlg = $('#profile-dialog');
+  $('#profile-form').reset();
+  $('#profile-name').value = state.me?.name || '';
+  setText($('#profile-email'), state.me?.email ? `Signed in as ${state.me.email}` : '');
+  setText($('#profile-error'), '');
+  $('#profile-error').hidden = true;
+  dlg.showModal();
+  $('#profile-name').select();
+}
+
+async function onProfileSubmit(e) {
+  e.preventDefault();
+  const err = $('#profile-error');
+  const fail = (text) => { setText(err, text); err.hidden = false; $('#profile-name').focus(); };
+  const name = $('#profile-name').value.trim();
+  if (!name) return fail('Enter a name.');
+  if ([...name].length > 80) return fail('At most 80 characters.');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return fail('The name cannot contain control characters.');
+  if (name === state.me?.name) {
+    $('#profile-dialog').close();
+    return;
+  }
+  const submit = $('[data-testid="profile-save"]');
+  submit.disabled = true;
+  try {
+    const res = await api.rename(name);
+    $('#profile-dialog').close();
+    applyMyName(res?.agent?.name || name);
+    toast('Your display name is changed.', 'info', 3000);
+  } catch (ex) {
+    if (ex.status === 401) $('#profile-dialog').close();
+    else fail(ex.message);
+  } finally {
+    submit.disabled = false;
+  }
 }
 
 function openPasswordDialog() {
@@ -256,6 +313,7 @@ function onFrame(f) {
     case 'ready':
       hadConnection = true;
       if (f.agent && f.agent.id === state.me.id) state.me = { ...state.me, ...f.agent };
+      renderMe();
       if (Array.isArray(f.agents)) setAgents(f.agents);
       renderPresence();
       loadList({ keepShown: true }); // whatever happened while we were away, as far down as was shown
@@ -383,6 +441,7 @@ function setAgents(list, { complete = false } = {}) {
   }
   const me = state.agents.get(state.me.id);
   if (me && !presenceBusy) state.me = { ...state.me, status: me.status };
+  if (me && me.name) applyMyName(me.name);
   renderPresence();
   renderTeam();
   renderAgentSelect();
@@ -469,6 +528,9 @@ function wireStatic() {
   $('#login-form').addEventListener('submit', onLoginSubmit);
   $('#logout-btn').addEventListener('click', logout);
   $('#change-password-btn').addEventListener('click', openPasswordDialog);
+  $('#me-name').addEventListener('click', openProfileDialog);
+  $('#profile-form').addEventListener('submit', onProfileSubmit);
+  $('#profile-cancel').addEventListener('click', () => $('#profile-dialog').close());
   $('#password-form').addEventListener('submit', onPasswordSubmit);
   $('#pw-cancel').addEventListener('click', () => $('#password-dialog').close());
   $('#presence-toggle').addEventListener('click', togglePresence);

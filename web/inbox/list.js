@@ -205,6 +205,7 @@ function updateItem(li, c) {
   r.a.dataset.status = c.status || '';
 
   setText(r.name, visitorName(c.visitor));
+  r.name.title = r.name.textContent;
   updateRelTimeEl(r.time, c.lastMessage?.createdAt || c.updatedAt || c.createdAt);
 
   const typing = state.typing.get(c.id);

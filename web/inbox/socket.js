@@ -69,10 +69,23 @@ export class AgentSocket {
     this._reconnect();
   }
 
-  _open() {
+  // A fresh socket now, without the "reconnecting" state: the server reads the agent's name
+  // when the socket connects (a rename takes effect on replies sent after this).
+  renew() {
+    if (this.stopped || this.reconnecting || !this.ws) return; // a socket on its way gets it anyway
+    const ws = this.ws;
+    this.ws = null;
+    this.isReady = false;
+    clearTimeout(this.timer);
+    this.timer = null;
+    try { ws.close(1000, 'renew'); } catch { /* already closed */ }
+    this._open({ quiet: true });
+  }
+
+  _open({ quiet = false } = {}) {
     if (this.stopped) return;
     let ws;
-    this.onState('connecting');
+    if (!quiet) this.onState('connecting');
     try {
       ws = new WebSocket(this.url);
     } catch {

@@ -47,8 +47,8 @@ std::int64_t set_disabled(store::DbConn& conn, const std::string& email, bool di
 // Sets a new password by email (an operator's reset) and ends every session; returns the id.
 std::int64_t reset_password(store::DbConn& conn, const std::string& email, const std::string& password);
 
-// Changes the display name (1-200 characters) by email; returns the agent. Throws 404 when
-// there is no such agent, 400 on a bad name.
+// rename_agent (below) by email, in a transaction of its own (the CLI); 404 when there is no such
+// (enabled) agent.
 AgentRecord rename_agent(store::DbConn& conn, const std::string& email, const std::string& name);
 
 // Of these agents, those who no longer have a valid session (logged out elsewhere,
@@ -60,5 +60,11 @@ void set_presence(store::DbConn& conn, std::int64_t agent_id, const std::string&
 
 // Checks the current password, sets the new one and ends every session; throws 401/400.
 void change_password(store::DbConn& conn, std::int64_t agent_id, const std::string& current, const std::string& next);
+
+// Sets the agent's display name and returns the updated record; the caller commits `txn`.
+// The name is trimmed and must then be 1-80 characters without control characters (400
+// otherwise); 404 when there is no such (enabled) agent.
+AgentRecord rename_agent(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t agent_id,
+                         const std::string& name);
 
 }  // namespace parley::auth
