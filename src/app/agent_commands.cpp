@@ -3,6 +3,7 @@
 
 #include "parley/app/commands.hpp"
 #include "parley/auth/agent_accounts.hpp"
+#include "parley/chat/cluster.hpp"
 #include "parley/auth/crypto.hpp"
 #include "parley/core/error.hpp"
 #include "parley/store/migrations.hpp"
@@ -62,8 +63,10 @@ int agent_command(const std::string& action, const Config& config, const std::ma
   }
   if (action == "disable" || action == "enable") {
     return with_database(config, [&](store::DbConn& conn) {
-      auth::set_disabled(conn, email, action == "disable");
-      // A running server closes the agent's sockets within its session check interval.
+      auto id = auth::set_disabled(conn, email, action == "disable");
+      // Committed: no message of the agent is stored from now on (the writer checks), and
+      // every running server closes the agent's sockets as soon as it hears this.
+      if (action == "disable") chat::close_agent_everywhere(conn, id, 4001, "account disabled");
       std::cout << action << "d " << email << (action == "disable" ? "; every session ended" : "") << "\n";
     });
   }

@@ -15,6 +15,10 @@ constexpr std::size_t kMaxPayload = 7900;                // PostgreSQL refuses 8
 
 const store::Statement kNotify{"cluster_notify", "SELECT pg_notify($1, $2)"};
 
+std::string close_agent_signal(const std::string& from, std::int64_t agent_id, int code, const std::string& reason) {
+  return nlohmann::json{{"p", from}, {"t", "close_agent"}, {"id", agent_id}, {"code", code}, {"reason", reason}}.dump();
+}
+
 }  // namespace
 
 Cluster::Cluster(store::DbPool& pool, Hub& hub, AgentRoster& roster)
@@ -56,7 +60,7 @@ void Cluster::broadcast(const std::string& frame, std::int64_t visitor_id, bool 
 
 void Cluster::close_agent(std::int64_t agent_id, int code, const std::string& reason) {
   hub_.close_agent(agent_id, code, reason);
-  notify(nlohmann::json{{"p", process_id_}, {"t", "close_agent"}, {"id", agent_id}, {"code", code}, {"reason", reason}}.dump());
+  notify(close_agent_signal(process_id_, agent_id, code, reason));
 }
 
 void Cluster::announce_presence() {
@@ -90,6 +94,11 @@ void Cluster::on_signal(const std::string& payload) {
   } catch (const std::exception& e) {
     spdlog::warn("ignoring a malformed cluster signal: {}", e.what());
   }
+}
+
+void close_agent_everywhere(store::DbConn& conn, std::int64_t agent_id, int code, const std::string& reason) {
+  pqxx::nontransaction txn(conn.raw());
+  conn.exec(txn, kNotify, std::string(kSignalsChannel), close_agent_signal("admin", agent_id, code, reason));
 }
 
 }  // namespace parley::chat

@@ -181,7 +181,9 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
     const conversation::StoredRow& row = results[first_of[i]];
     auto& m = batch[i];
     if (!row.doc) {
-      if (row.exists) {
+      if (row.agent_refused) {
+        m.done(ApiError(403, "agent_disabled", "This agent account is disabled"));
+      } else if (row.exists) {
         m.done(ApiError(409, "client_id_conflict", "That client id is already used by another sender"));
       } else if (m.sender == "VISITOR") {
         m.done(ApiError(409, "conversation_closed", "The conversation was resolved"));

@@ -1,12 +1,15 @@
 // What operators do to agent accounts with the CLI while Parley runs: disabling an agent or
-// resetting their password ends every session and closes their open sockets (the server
-// notices within its session check interval), and the CLI reports bad input clearly.
+// resetting their password ends every session and closes their open sockets (at once for a
+// disable; within the session check interval for a password reset); no message of a disabled
+// agent is stored once the disable returned; and the CLI reports bad input clearly.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startParley, runParley } from '../support/parley.mjs';
 import { createDatabase } from '../support/pg.mjs';
 import { request } from '../support/http.mjs';
 import { connectWs } from '../support/ws.mjs';
+import { query } from '../support/pg.mjs';
+import { identify, visitorSocket } from '../support/visitor.mjs';
 
 async function agentCli(db, args, input = '') {
   return runParley(['agent', ...args], { input, env: { DATABASE_URL: db } });
@@ -59,6 +62,35 @@ describe('agent administration from the command line', () => {
     assert.equal(refused.status, 401);
     assert.equal((await agentCli(db, ['enable', '--email', 'ann@team.io'])).code, 0);
     await login(server, 'ann@team.io', 'password-1');
+  });
+
+  it('once disable returns, no message of that agent is stored, and its socket closes at once', async () => {
+    assert.equal((await agentCli(db, ['add', '--email', 'cat@team.io', '--name', 'Cat'], 'password-1\n')).code, 0);
+    const cookie = await login(server, 'cat@team.io', 'password-1');
+    const ws = await agentSocket(server, cookie);
+    const v = await identify(server);
+    const visitor = await visitorSocket(server, v.visitorToken);
+    visitor.send({ type: 'send', clientId: 'v-1', body: 'hello?' });
+    const conversationId = (await visitor.nextMessage('ack')).message.conversationId;
+    await visitor.close();
+
+    assert.equal((await agentCli(db, ['disable', '--email', 'cat@team.io'])).code, 0);
+    // Written the moment the CLI returned, on the socket the server has not closed yet.
+    if (!ws.closeInfo) ws.send({ type: 'send', conversationId, clientId: 'after-disable', body: 'still here' });
+    const answer = await Promise.race([
+      ws.nextMessage((m) => m && (m.type === 'ack' || m.type === 'error')).catch(() => null),
+      ws.closed.then(() => null),
+    ]);
+    if (answer) assert.equal(answer.type, 'error', `a disabled agent's message was accepted: ${JSON.stringify(answer)}`);
+    if (answer) assert.equal(answer.code, 'agent_disabled');
+    const closed = await Promise.race([
+      ws.closed,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('socket still open after 40 s')), 40000)),
+    ]);
+    assert.equal(closed.code, 4001);
+    assert.equal(closed.reason, 'account disabled', 'closed by the disable itself, not the periodic session check');
+    const [[stored]] = query(db, `SELECT count(*) FROM message WHERE client_id = 'after-disable'`);
+    assert.equal(Number(stored), 0);
   });
 
   it('password reset ends the sessions and only the new password works', async () => {

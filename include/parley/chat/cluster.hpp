@@ -49,4 +49,7 @@ class Cluster {
   PeriodicThread heartbeat_;
 };
 
+// From outside any server process (the agent CLI): every process closes the agent's sockets.
+void close_agent_everywhere(store::DbConn& conn, std::int64_t agent_id, int code, const std::string& reason);
+
 }  // namespace parley::chat

@@ -15,6 +15,7 @@ namespace parley::conversation {
 struct StoredRow {
   bool inserted = false;  // stored now
   bool exists = false;    // its client id was stored before (a re-send, or a clash)
+  bool agent_refused = false;  // its agent is disabled
   std::int64_t id = 0;
   std::int64_t visitor_id = 0;
   std::optional<std::string> doc;  // the Message document; none when refused
