@@ -3,6 +3,7 @@
 #include "helpers.hpp"
 #include "parley/auth/visitor_identity.hpp"
 #include "parley/config/config.hpp"
+#include "parley/net/address_set.hpp"
 
 namespace parley::api {
 namespace {
@@ -34,12 +35,24 @@ void identify_preflight(ApiContext& ctx, const http::Request& request, http::Res
   respond(std::move(r));
 }
 
+// A client on this machine (a health check, a load test, a process without a proxy in
+// front) is not limited; behind a trusted proxy the limit applies to the forwarded address.
+bool limited_address(const std::string& address) {
+  static const net::AddressSet kLoopback({"127.0.0.0/8", "::1"});
+  return !kLoopback.contains(address);
+}
+
 void identify(ApiContext& ctx, const http::Request& request, http::Responder respond) {
   auto with_cors = [request, respond, &ctx](http::Response r) {
     add_cors(request, r, ctx);
     respond(std::move(r));
   };
   try {
+    if (limited_address(request.remote_address) && !ctx.identify_by_address.try_acquire(request.remote_address)) {
+      auto r = http::Response::error(ApiError(429, "too_many_requests", "Too many new visitors from this address; retry in a minute"));
+      r.headers.emplace_back("Retry-After", "60");
+      return with_cors(std::move(r));
+    }
     auto body = parse_json_body(request);
     auth::IdentifyRequest req = auth::parse_identify_request(body);
     req.current_token = bearer_token(request);

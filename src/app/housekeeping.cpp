@@ -1,11 +1,16 @@
 #include "housekeeping.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "parley/auth/agent_accounts.hpp"
+#include "parley/auth/visitor_identity.hpp"
 #include "parley/conversation/event_writer.hpp"
 
 namespace parley::app {
 namespace {
 constexpr int kPruneEveryRounds = 6;
+constexpr int kVisitorPruneEveryRounds = 360;  // hourly at the 10 s interval
+constexpr int kSilentVisitorDays = 30;
 // A visitor's widget sends `auth` as soon as its socket opens; one that has not within this
 // (closed at the next round after it) is not a widget.
 constexpr auto kAuthDeadline = std::chrono::seconds(10);
@@ -25,6 +30,7 @@ void Housekeeping::run_round() {
   close_ended_sessions();
   hub_.close_unauthenticated(std::chrono::steady_clock::now() - kAuthDeadline, 1008, "authentication timed out");
   if (round_ % kPruneEveryRounds == 0) prune_event_log();
+  if (round_ % kVisitorPruneEveryRounds == 1) prune_silent_visitors();
 }
 
 void Housekeeping::close_ended_sessions() {
@@ -47,6 +53,15 @@ void Housekeeping::prune_event_log() {
         return Unit{};
       },
       [](Outcome<Unit>) {});  // any process may prune; a failed round is retried next time
+}
+
+void Housekeeping::prune_silent_visitors() {
+  pool_.run<std::int64_t>([](store::DbConn& conn) { return auth::prune_silent_visitors(conn, kSilentVisitorDays); },
+                          [](Outcome<std::int64_t> pruned) {
+                            if (pruned.ok() && pruned.value() > 0) {
+                              spdlog::info("housekeeping: deleted {} anonymous visitors who never wrote", pruned.value());
+                            }
+                          });
 }
 
 }  // namespace parley::app

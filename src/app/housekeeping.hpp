@@ -4,7 +4,9 @@
 //   password reset by `parley agent`, logged out through another process, expired);
 //   logout and password change through this process close them at once;
 // - closes visitor sockets that have not sent `auth` 10–20 s after opening;
-// - forgets old event_log rows (clients that were away catch up from the message table).
+// - forgets old event_log rows (clients that were away catch up from the message table);
+// - deletes anonymous visitors who never wrote and were not seen for 30 days (at the first
+//   round, then hourly).
 #include "parley/chat/hub.hpp"
 #include "parley/core/periodic_thread.hpp"
 #include "parley/store/db_pool.hpp"
@@ -21,6 +23,7 @@ class Housekeeping {
   void run_round();
   void close_ended_sessions();
   void prune_event_log();
+  void prune_silent_visitors();
 
   store::DbPool& pool_;
   chat::Hub& hub_;

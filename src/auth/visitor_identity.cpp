@@ -27,6 +27,12 @@ WHERE id = $1)SQL"};
 const store::Statement kTouchByToken{"visitor_by_token", R"SQL(
 UPDATE visitor SET last_seen_at = now()
 WHERE id = (SELECT visitor_id FROM visitor_token WHERE token_hash = $1) RETURNING id, email)SQL"};
+const store::Statement kPruneSilent{"visitor_prune_silent", R"SQL(
+DELETE FROM visitor WHERE id IN (
+  SELECT v.id FROM visitor v
+  WHERE v.user_id IS NULL AND v.email IS NULL AND v.last_seen_at < now() - make_interval(days => $1)
+    AND NOT EXISTS (SELECT 1 FROM conversation c WHERE c.visitor_id = v.id)
+  LIMIT 10000))SQL"};
 const store::Statement kSetEmail{"visitor_set_email", "UPDATE visitor SET email = $2 WHERE id = $1"};
 const store::Statement kInsertToken{"identify_token",
                                     "INSERT INTO visitor_token (token_hash, visitor_id) VALUES ($1, $2)"};
@@ -151,6 +157,13 @@ void set_visitor_email(store::DbConn& conn, std::int64_t visitor_id, const std::
   pqxx::work txn(conn.raw());
   conn.exec(txn, kSetEmail, visitor_id, email);
   txn.commit();
+}
+
+std::int64_t prune_silent_visitors(store::DbConn& conn, int days) {
+  pqxx::work txn(conn.raw());
+  auto r = conn.exec(txn, kPruneSilent, days);
+  txn.commit();
+  return static_cast<std::int64_t>(r.affected_rows());
 }
 
 }  // namespace parley::auth

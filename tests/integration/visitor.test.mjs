@@ -793,3 +793,57 @@ describe('the visitor WebSocket', () => {
     assert.ok(!/[?&](visitorToken|token)=/i.test(logs), 'a token-carrying URL is in the log');
   });
 });
+
+describe('abuse limits on new visitors', () => {
+  let server;
+  let db;
+  before(async () => {
+    db = createDatabase();
+    assert.equal((await runParley(['migrate'], { env: { DATABASE_URL: db } })).code, 0);
+    // Left behind a month ago: a silent anonymous visitor (pruned), one who wrote (kept), one
+    // who left an email (kept); and a silent one seen yesterday (kept).
+    query(db, `INSERT INTO visitor (id, last_seen_at) VALUES (900001, now() - interval '31 days')`);
+    query(db, `INSERT INTO visitor (id, last_seen_at) VALUES (900002, now() - interval '31 days')`);
+    query(db, `INSERT INTO conversation (visitor_id) VALUES (900002)`);
+    query(db, `INSERT INTO visitor (id, email, last_seen_at) VALUES (900003, 'kept@example.com', now() - interval '31 days')`);
+    query(db, `INSERT INTO visitor (id, last_seen_at) VALUES (900004, now() - interval '1 day')`);
+    server = await startParley({ env: { DATABASE_URL: db } });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('identify is limited per client address (the forwarded one behind a trusted proxy) → 429 with Retry-After', async () => {
+    const from = (address) =>
+      request(server.url + '/api/visitors/identify', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': address },
+        body: '{}',
+      });
+    let refused = null;
+    let accepted = 0;
+    for (let i = 0; i < 200 && !refused; i++) {
+      const res = await from('203.0.113.7');
+      if (res.status === 429) refused = res;
+      else {
+        assert.equal(res.status, 200, res.text);
+        accepted++;
+      }
+    }
+    assert.ok(refused, 'a script creating visitors without end is never refused');
+    assert.equal(accepted, 120, 'the documented limit: 120 a minute per address');
+    assertError(refused, 429, 'too_many_requests');
+    assert.equal(refused.headers['retry-after'], '60');
+    // Another address, and this machine itself (health checks, load tests), are not affected.
+    assert.equal((await from('203.0.113.8')).status, 200);
+    assert.equal((await identify(server)).status, 200);
+  });
+
+  it('anonymous visitors who never wrote and were not seen for 30 days are deleted; the others stay', async () => {
+    const visitors = () => query(db, 'SELECT id FROM visitor WHERE id >= 900001 ORDER BY id').map((r) => Number(r[0]));
+    const deadline = Date.now() + 60000;
+    while (visitors().includes(900001) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(visitors(), [900002, 900003, 900004]);
+    assert.match(server.logs(), /deleted 1 anonymous visitors who never wrote/);
+  });
+});

@@ -2,7 +2,7 @@
 // REST handlers: thin — parse, call the domain, render. Each file registers its routes.
 #include <memory>
 
-#include "parley/auth/login_throttle.hpp"
+#include "parley/core/sliding_window_limit.hpp"
 #include "parley/chat/agent_roster.hpp"
 #include "parley/chat/chat_service.hpp"
 #include "parley/config/config.hpp"
@@ -25,8 +25,9 @@ struct ApiContext {
   std::shared_ptr<chat::ChatService> chat;
   conversation::Conversations& conversations;
   chat::AgentRoster& roster;
-  auth::LoginThrottle& throttle_by_address;
-  auth::LoginThrottle& throttle_by_account;
+  SlidingWindowLimit& throttle_by_address;
+  SlidingWindowLimit& throttle_by_account;
+  SlidingWindowLimit& identify_by_address;  // new visitors per client address
   std::string public_origin;  // the origin agents' browsers use (Origin checks)
   std::vector<std::string> agent_origins;  // accepted Origin values for agent requests
 };

@@ -43,6 +43,11 @@ struct VisitorSeen {
 std::optional<VisitorSeen> visitor_for_token(store::DbConn& conn, pqxx::transaction_base& txn,
                                              const std::string& token_digest);
 
+// Deletes anonymous visitors (no user id, no email) without any conversation, last seen more
+// than `days` ago — what a script calling identify without end leaves behind. At most
+// 10,000 a call; returns how many.
+std::int64_t prune_silent_visitors(store::DbConn& conn, int days);
+
 // The email a visitor left in the widget (validated by the caller).
 void set_visitor_email(store::DbConn& conn, std::int64_t visitor_id, const std::string& email);
 

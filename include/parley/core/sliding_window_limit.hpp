@@ -1,18 +1,18 @@
 #pragma once
-// Counts failed logins per key (an address, an account) in a sliding window. Bounded:
-// when it tracks too many keys it forgets the stalest.
+// Counts attempts per key (an address, an account) in a sliding window: failed logins, new
+// visitors per address. Bounded: when it tracks too many keys it forgets the stalest.
 #include <chrono>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
-namespace parley::auth {
+namespace parley {
 
-class LoginThrottle {
+class SlidingWindowLimit {
  public:
   using Clock = std::chrono::steady_clock;
-  LoginThrottle(std::size_t max_failures, Clock::duration window, std::size_t max_keys = 100000)
+  SlidingWindowLimit(std::size_t max_failures, Clock::duration window, std::size_t max_keys = 100000)
       : max_failures_(max_failures), window_(window), max_keys_(max_keys) {}
 
   // False when `key` has had max_failures failures within the window.
@@ -37,4 +37,4 @@ class LoginThrottle {
   std::unordered_map<std::string, std::deque<Clock::time_point>> failures_;
 };
 
-}  // namespace parley::auth
+}  // namespace parley

@@ -1,12 +1,12 @@
-#include "parley/auth/login_throttle.hpp"
+#include "parley/core/sliding_window_limit.hpp"
 
-namespace parley::auth {
+namespace parley {
 
-void LoginThrottle::prune(std::deque<Clock::time_point>& failures, Clock::time_point now) const {
+void SlidingWindowLimit::prune(std::deque<Clock::time_point>& failures, Clock::time_point now) const {
   while (!failures.empty() && now - failures.front() >= window_) failures.pop_front();
 }
 
-bool LoginThrottle::allowed(const std::string& key, Clock::time_point now) {
+bool SlidingWindowLimit::allowed(const std::string& key, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   auto it = failures_.find(key);
   if (it == failures_.end()) return true;
@@ -18,7 +18,7 @@ bool LoginThrottle::allowed(const std::string& key, Clock::time_point now) {
   return it->second.size() < max_failures_;
 }
 
-bool LoginThrottle::try_acquire(const std::string& key, Clock::time_point now) {
+bool SlidingWindowLimit::try_acquire(const std::string& key, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   if (auto it = failures_.find(key); it != failures_.end()) {
     prune(it->second, now);
@@ -28,7 +28,7 @@ bool LoginThrottle::try_acquire(const std::string& key, Clock::time_point now) {
   return true;
 }
 
-void LoginThrottle::forgive(const std::string& key) {
+void SlidingWindowLimit::forgive(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto it = failures_.find(key);
   if (it == failures_.end()) return;
@@ -36,12 +36,12 @@ void LoginThrottle::forgive(const std::string& key) {
   if (it->second.empty()) failures_.erase(it);
 }
 
-void LoginThrottle::record_failure(const std::string& key, Clock::time_point now) {
+void SlidingWindowLimit::record_failure(const std::string& key, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   record_failure_locked(key, now);
 }
 
-void LoginThrottle::record_failure_locked(const std::string& key, Clock::time_point now) {
+void SlidingWindowLimit::record_failure_locked(const std::string& key, Clock::time_point now) {
   if (failures_.size() >= max_keys_ && !failures_.count(key)) {
     // Forget keys whose failures have all expired; if none, the oldest one.
     for (auto it = failures_.begin(); it != failures_.end();) {
@@ -62,9 +62,9 @@ void LoginThrottle::record_failure_locked(const std::string& key, Clock::time_po
   if (f.size() > max_failures_) f.pop_front();
 }
 
-void LoginThrottle::reset(const std::string& key) {
+void SlidingWindowLimit::reset(const std::string& key) {
   std::lock_guard lock(mutex_);
   failures_.erase(key);
 }
 
-}  // namespace parley::auth
+}  // namespace parley

@@ -1,12 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "parley/auth/login_throttle.hpp"
+#include "parley/core/sliding_window_limit.hpp"
 
-using parley::auth::LoginThrottle;
+using parley::SlidingWindowLimit;
 
-TEST(LoginThrottle, BlocksAfterTheLimitWithinTheWindow) {
-  LoginThrottle t(10, std::chrono::minutes(1));
-  auto now = LoginThrottle::Clock::now();
+TEST(SlidingWindowLimit, BlocksAfterTheLimitWithinTheWindow) {
+  SlidingWindowLimit t(10, std::chrono::minutes(1));
+  auto now = SlidingWindowLimit::Clock::now();
   for (int i = 0; i < 10; ++i) {
     EXPECT_TRUE(t.allowed("1.2.3.4", now));
     t.record_failure("1.2.3.4", now);
@@ -16,9 +16,9 @@ TEST(LoginThrottle, BlocksAfterTheLimitWithinTheWindow) {
   EXPECT_TRUE(t.allowed("1.2.3.4", now + std::chrono::seconds(61)));
 }
 
-TEST(LoginThrottle, ResetClears) {
-  LoginThrottle t(2, std::chrono::minutes(1));
-  auto now = LoginThrottle::Clock::now();
+TEST(SlidingWindowLimit, ResetClears) {
+  SlidingWindowLimit t(2, std::chrono::minutes(1));
+  auto now = SlidingWindowLimit::Clock::now();
   t.record_failure("a", now);
   t.record_failure("a", now);
   EXPECT_FALSE(t.allowed("a", now));
@@ -26,18 +26,18 @@ TEST(LoginThrottle, ResetClears) {
   EXPECT_TRUE(t.allowed("a", now));
 }
 
-TEST(LoginThrottle, TracksABoundedNumberOfKeys) {
-  LoginThrottle t(1, std::chrono::minutes(1), 3);
-  auto now = LoginThrottle::Clock::now();
+TEST(SlidingWindowLimit, TracksABoundedNumberOfKeys) {
+  SlidingWindowLimit t(1, std::chrono::minutes(1), 3);
+  auto now = SlidingWindowLimit::Clock::now();
   for (int i = 0; i < 10; ++i) t.record_failure("k" + std::to_string(i), now + std::chrono::milliseconds(i));
   // The newest keys are still remembered, the oldest were forgotten.
   EXPECT_FALSE(t.allowed("k9", now));
   EXPECT_TRUE(t.allowed("k0", now));
 }
 
-TEST(LoginThrottle, ParallelAttemptsCountBeforeTheirOutcome) {
-  LoginThrottle t(10, std::chrono::minutes(1));
-  auto now = LoginThrottle::Clock::now();
+TEST(SlidingWindowLimit, ParallelAttemptsCountBeforeTheirOutcome) {
+  SlidingWindowLimit t(10, std::chrono::minutes(1));
+  auto now = SlidingWindowLimit::Clock::now();
   int acquired = 0;
   for (int i = 0; i < 30; ++i) acquired += t.try_acquire("acct", now) ? 1 : 0;
   EXPECT_EQ(acquired, 10);
