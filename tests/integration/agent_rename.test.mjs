@@ -43,9 +43,9 @@ describe('parley agent rename', () => {
     const noName = await agentCli(db, ['rename', '--email', 'admin@localhost']);
     assert.equal(noName.code, 2);
     assert.match(noName.stderr, /--name is required/);
-    const tooLong = await agentCli(db, ['rename', '--email', 'admin@localhost', '--name', 'x'.repeat(201)]);
+    const tooLong = await agentCli(db, ['rename', '--email', 'admin@localhost', '--name', 'x'.repeat(81)]);
     assert.equal(tooLong.code, 1);
-    assert.match(tooLong.stderr, /name must be 1-200 characters/);
+    assert.match(tooLong.stderr, /name must be at most 80 characters/);
     const help = await runParley(['--help']);
     assert.match(help.stdout, /parley agent rename --email E --name N/);
   });
