@@ -156,16 +156,22 @@ int serve(const Config& config) {
   mailer.start(ctx.public_origin);
   spdlog::info("listening on {}:{} (public origin {})", config.listen.host, port, ctx.public_origin);
 
-  std::thread signal_thread([&server, signals] {
+  // Shutting down in order, so that no acknowledged message is lost and no committed one goes
+  // unacknowledged: stop accepting; let the writer commit the batch in flight and what is
+  // queued, its acks going out on sockets that are still open (what arrives meanwhile is
+  // refused as overloaded, and re-sent by the client after it reconnects); then close.
+  std::thread signal_thread([&server, &writer, signals] {
     int sig = 0;
     sigwait(&signals, &sig);
     spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    server.stop_accepting();
+    writer.stop();
     server.stop();
   });
   signal_thread.detach();
 
   server.run();
-  writer.stop();  // writes what was queued; its acks go to sockets already closed
+  writer.stop();  // done by the signal thread already (a no-op then)
   mailer.stop();  // after the writer: it may still enqueue; what is unsent waits in the outbox
   housekeeping.stop();
   cluster.stop();

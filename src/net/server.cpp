@@ -84,6 +84,14 @@ void Server::run() {
   for (auto& t : pool) t.join();
 }
 
+void Server::stop_accepting() {
+  auto* impl = impl_.get();
+  asio::post(impl->acceptor.get_executor(), [impl] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+}
+
 void Server::stop() {
   auto* impl = impl_.get();
   if (impl->state->stopping.exchange(true)) return;

@@ -44,8 +44,10 @@ class Server {
   std::uint16_t bind();
   // Runs the I/O threads until stop() completes. Blocks.
   void run();
-  // Stops accepting, closes WebSockets with 1001 "going away", lets in-flight HTTP
-  // finish, then ends run(). Thread-safe; returns at once.
+  // Closes the listening socket: no new connection; open ones go on. Thread-safe.
+  void stop_accepting();
+  // Stops accepting, closes WebSockets with 1001 "going away" (after what was queued on them),
+  // lets in-flight HTTP finish, then ends run(). Thread-safe; returns at once.
   void stop();
 
   const ServerStats& stats() const;
