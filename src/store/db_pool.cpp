@@ -1,28 +1,51 @@
 #include "parley/store/db_pool.hpp"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 namespace parley::store {
 namespace {
-// After a failed connect, fail fast for a moment instead of letting every request
-// wait on a dead server.
+// A connection attempt slower than this (a host that does not answer, rather than one that
+// refuses at once) is not repeated for kReconnectPause: every request would wait on it.
+constexpr auto kSlowConnect = std::chrono::milliseconds(100);
 constexpr auto kReconnectPause = std::chrono::milliseconds(250);
+
+// An idle connection outside a transaction hears nothing from the server unless the server
+// is ending it (a restart or a terminated backend sends its FATAL and closes): readable now
+// means it is gone. Pool connections do not LISTEN.
+bool closed_while_idle(pqxx::connection& conn) {
+  pollfd fd{conn.sock(), POLLIN, 0};
+  return fd.fd < 0 || poll(&fd, 1, 0) != 0;
+}
 }  // namespace
 
 DbConn& ConnectionSlot::connection() {
-  if (conn_ && conn_->raw().is_open()) return *conn_;
+  if (conn_ && conn_->raw().is_open() && !closed_while_idle(conn_->raw())) return *conn_;
+  if (conn_) spdlog::info("database connection closed while idle; replacing it");
   conn_.reset();
-  auto now = std::chrono::steady_clock::now();
-  if (now < retry_after_) throw ApiError::unavailable();
+  auto started = std::chrono::steady_clock::now();
+  if (started < retry_after_) throw ApiError::unavailable();
   try {
     conn_ = std::make_unique<DbConn>(url_);
     if (!session_setup_.empty()) pqxx::nontransaction(conn_->raw()).exec(session_setup_);
   } catch (const std::exception& e) {
-    retry_after_ = now + kReconnectPause;
-    spdlog::warn("database connection failed: {}", e.what());
+    conn_.reset();
+    auto now = std::chrono::steady_clock::now();
+    if (now - started > kSlowConnect) retry_after_ = now + kReconnectPause;
+    // One line when connecting starts to fail, not one per request while it does.
+    if (!connect_failing_) spdlog::warn("database connection failed: {}", e.what());
+    else spdlog::debug("database connection failed: {}", e.what());
+    connect_failing_ = true;
     throw ApiError::unavailable();
   }
+  if (connect_failing_) spdlog::info("database connection back");
+  connect_failing_ = false;
   return *conn_;
+}
+
+void ConnectionSlot::note_retry() {
+  spdlog::info("database connection lost before any statement completed; retrying on a new connection");
+  conn_.reset();
 }
 
 ApiError ConnectionSlot::translate_current_exception() {

@@ -1,5 +1,6 @@
 // PostgreSQL restarting under a running server (docs/OPERATIONS.md, Restarting PostgreSQL):
-// the event feed backs off and logs the loss once, not once per attempt.
+// the event feed backs off and logs the loss once, not once per attempt; pooled connections
+// that broke while idle are replaced, so no request fails once /readyz says ready again.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startParley } from '../support/parley.mjs';
@@ -9,6 +10,14 @@ import { identify, visitorSocket } from '../support/visitor.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const linesWith = (logs, text) => logs.split('\n').filter((l) => l.includes(text)).length;
+
+/** `count` identifications at once (each a write through the database pool); their statuses. */
+async function identifyAtOnce(server, count) {
+  const replies = await Promise.all(
+    Array.from({ length: count }, () => request(server.url + '/api/visitors/identify', { method: 'POST', body: {} })),
+  );
+  return replies.map((r) => r.status);
+}
 
 describe('PostgreSQL restarts under a running server', () => {
   let cluster;
@@ -64,4 +73,15 @@ describe('PostgreSQL restarts under a running server', () => {
     }
   });
 
+  it('pooled connections that broke while idle are replaced: no request fails once PostgreSQL is back', async () => {
+    // Every database thread holds a connection when PostgreSQL goes away.
+    assert.deepEqual(new Set(await identifyAtOnce(server, 24)), new Set([200]));
+    await restartPostgres();
+    // At once, without polling /readyz first: each poll would draw one stale connection and so
+    // hide it (with a 503 of its own).
+    const statuses = [];
+    for (let round = 0; round < 5; round++) statuses.push(...(await identifyAtOnce(server, 8)));
+    assert.deepEqual(statuses.filter((s) => s !== 200), [], `statuses after the restart: ${statuses.join(' ')}`);
+    assert.equal(await readyz(), 200);
+  });
 });

@@ -31,6 +31,8 @@ let preview = false, previewSent = false; // a reply shown beside the launcher w
 // Where the next `sync` starts: the highest id pushed or synced — never one from an ack, which
 // can overtake the push of a message committed just before it (docs/PROTOCOL.md).
 let syncCursor = 0;
+// A `sync` unanswered: a transient error frame (no clientId) asks again, with back-off.
+let syncPending = false, syncTries = 0, syncTimer = 0;
 let email = '', pendingEmail = null, lastTypingSent = 0, typingTimer = 0;
 const msgs = new Map();       // message id → message shown in the live area
 const sections = new Map();   // conversation id → <section>
@@ -270,7 +272,8 @@ function onFrame(f) {
         historyAsked = false;
       }
       conv = c;
-      send({ type: 'sync', after: syncCursor });
+      syncTries = 0;
+      askSync();
       for (const it of outbox) sendItem(it);
       if (pendingEmail) send({ type: 'email', email: pendingEmail });
       if (!historyAsked) historyAsked = send({ type: 'history' });
@@ -278,8 +281,10 @@ function onFrame(f) {
       break;
     }
     case 'messages':
+      syncPending = false;
+      syncTries = 0;
       for (const m of f.messages || []) addFromFeed(m);
-      if (f.more) send({ type: 'sync', after: syncCursor });
+      if (f.more) askSync();
       else if (!synced) {
         synced = true;
         if (seen === undefined) markSeen(true);
@@ -326,6 +331,11 @@ function onFrame(f) {
   }
 }
 
+function askSync() {
+  clearTimeout(syncTimer);
+  syncPending = send({ type: 'sync', after: syncCursor }); // else the next `ready` asks
+}
+
 function onError(f) {
   if (f.clientId) {
     const item = outbox.find(it => it.clientId === f.clientId);
@@ -341,6 +351,12 @@ function onError(f) {
       item.timer = setTimeout(() => { item.timer = 0; if (outbox.includes(item)) sendItem(item); },
         500 + Math.random() * Math.min(30000, 1000 * 2 ** Math.min(item.tries, 5)));
     }
+  } else if (syncPending && !PERMANENT.has(f.code) && f.code !== 'bad_token' && f.code !== 'unauthenticated') {
+    // Most likely our sync (the database was away): without it messages are missed until the
+    // next reconnect. Asking again is harmless if the error was for something else.
+    syncPending = false;
+    clearTimeout(syncTimer);
+    syncTimer = setTimeout(askSync, 500 + Math.random() * Math.min(30000, 1000 * 2 ** Math.min(syncTries++, 5)));
   } else if (f.code === 'bad_token' || f.code === 'unauthenticated') {
     identified = false;
     if (ws) ws.close(); // onclose reconnects, identifying first

@@ -1,5 +1,6 @@
 #pragma once
 // One PostgreSQL connection owned by one database thread, with its prepared statements.
+#include <cstdint>
 #include <pqxx/pqxx>
 #include <string>
 #include <unordered_set>
@@ -24,12 +25,19 @@ class DbConn {
   template <class... Args>
   pqxx::result exec(pqxx::transaction_base& txn, const Statement& st, Args&&... args) {
     if (prepared_.insert(st.name).second) conn_.prepare(st.name, st.sql);
-    return txn.exec_prepared(st.name, std::forward<Args>(args)...);
+    pqxx::result r = txn.exec_prepared(st.name, std::forward<Args>(args)...);
+    ++statements_done_;
+    return r;
   }
+
+  // Statements exec() has completed on this connection: ConnectionSlot::run repeats work
+  // only if none completed before the connection broke.
+  std::uint64_t statements_done() const { return statements_done_; }
 
  private:
   pqxx::connection conn_;
   std::unordered_set<std::string> prepared_;
+  std::uint64_t statements_done_ = 0;
 };
 
 }  // namespace parley::store

@@ -21,6 +21,14 @@ namespace parley::store {
 // Runs `work` with a live connection, mapping database failures to ApiErrors:
 // lost connection → 503, unique violation → 409, anything unexpected → 500 (logged).
 // On a lost connection `conn` is reset so the next use reconnects.
+//
+// A connection the server closed while it sat idle (PostgreSQL restarted) is replaced before
+// use. When the connection breaks during `work` anyway, the work is run once more on a new
+// connection if that is safe: pqxx::broken_connection (not in_doubt_error: a lost COMMIT may
+// have committed) before any statement through DbConn::exec completed. Inside a transaction
+// nothing can have committed by then; reads outside DbConn::exec are safe to repeat. Writes
+// outside a transaction must go through DbConn::exec for this rule to hold (today: the
+// cluster's NOTIFY, ephemeral, which at worst is sent twice).
 class ConnectionSlot {
  public:
   // `session_setup` runs on every new connection (e.g. SET statements).
@@ -29,10 +37,19 @@ class ConnectionSlot {
 
   template <class T>
   Outcome<T> run(const std::function<T(DbConn&)>& work) {
-    try {
-      return Outcome<T>(work(connection()));
-    } catch (...) {
-      return Outcome<T>(translate_current_exception());
+    for (bool first_try = true;; first_try = false) {
+      try {
+        DbConn& conn = connection();
+        std::uint64_t done_before = conn.statements_done();
+        try {
+          return Outcome<T>(work(conn));
+        } catch (const pqxx::broken_connection&) {
+          if (!first_try || conn.statements_done() != done_before) throw;
+        }
+        note_retry();
+      } catch (...) {
+        return Outcome<T>(translate_current_exception());
+      }
     }
   }
 
@@ -41,11 +58,13 @@ class ConnectionSlot {
 
  private:
   ApiError translate_current_exception();
+  void note_retry();  // drops the broken connection
 
   std::string url_;
   std::string session_setup_;
   std::unique_ptr<DbConn> conn_;
   std::chrono::steady_clock::time_point retry_after_{};
+  bool connect_failing_ = false;
 };
 
 class DbPool {
