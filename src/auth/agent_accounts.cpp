@@ -29,7 +29,8 @@ SELECT a.id FROM agent a WHERE a.id = ANY($1::bigint[]) AND (a.disabled OR NOT E
   SELECT 1 FROM agent_session s WHERE s.agent_id = a.id AND s.expires_at > now())))SQL"};
 const store::Statement kSetPresence{"agent_set_presence", "UPDATE agent SET presence = $2::agent_presence WHERE id = $1"};
 const store::Statement kSetPassword{"agent_set_password", "UPDATE agent SET password_hash = $2 WHERE id = $1"};
-const store::Statement kRename{"agent_rename", "UPDATE agent SET name = $2 WHERE id = $1 AND NOT disabled RETURNING id"};
+const store::Statement kRename{"agent_rename",
+                               "UPDATE agent SET name = $2 WHERE id = $1 AND NOT disabled RETURNING id"};
 
 AgentRecord record_from(const pqxx::row& row) {
   return AgentRecord{row[0].as<std::int64_t>(), row[1].c_str(), nlohmann::json::parse(row[2].c_str())};
@@ -54,7 +55,8 @@ std::string valid_display_name(const std::string& raw) {
     std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
     if (len == 0 || i + len > name.size()) throw ApiError::invalid_field("name is not valid UTF-8");
     for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(name[i + k]) & 0xC0) != 0x80) throw ApiError::invalid_field("name is not valid UTF-8");
+      if ((static_cast<unsigned char>(name[i + k]) & 0xC0) != 0x80)
+        throw ApiError::invalid_field("name is not valid UTF-8");
     }
     bool c1 = c == 0xC2 && static_cast<unsigned char>(name[i + 1]) < 0xA0;  // U+0080..U+009F
     if (c < 0x20 || c == 0x7F || c1) throw ApiError::invalid_field("name must not contain control characters");
