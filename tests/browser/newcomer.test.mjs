@@ -215,6 +215,7 @@ describe('what a newcomer sees first', TEST_OPTS, () => {
     assert.equal(await frame.locator('html.pv').count(), 0, 'opened: the whole chat');
     const second = replyInChat(frame, answer);
     assert.equal(await second.locator('.who').textContent(), 'Alice Martin', 'the visitor sees the new name');
+    await frame.waitForFunction(() => innerWidth > 300, null, { timeout: LONG }); // laid out at full size
     await screenshot(V.page, 'newcomer-widget-times');
 
     // Dismissed: the preview goes, the chat stays closed.
