@@ -6,7 +6,7 @@ let me = d.currentScript || [...d.scripts].find(s => /\/widget\.js/.test(s.src))
 let emit = (e, v) => (H[e] || []).map(f => f(v));
 let save = () => { try { localStorage[K] = JSON.stringify(st) } catch {} };
 let post = m => { try { up && F.contentWindow.postMessage(m, O) } catch {} };
-let page = () => location.origin + location.pathname; // no query, no fragment
+let page = () => location.origin + location.pathname;
 let render = () => {
 W.className = (open ? 'o ' : pv ? 'v ' : '') + (unread ? 'u' : '');
 n.textContent = unread > 9 ? '9+' : unread;

@@ -34,7 +34,8 @@ SELECT a.id FROM agent a WHERE a.id = ANY($1::bigint[]) AND (a.disabled OR NOT E
   SELECT 1 FROM agent_session s WHERE s.agent_id = a.id AND s.expires_at > now())))SQL"};
 const store::Statement kSetPresence{"agent_set_presence", "UPDATE agent SET presence = $2::agent_presence WHERE id = $1"};
 const store::Statement kSetPassword{"agent_set_password", "UPDATE agent SET password_hash = $2 WHERE id = $1"};
-const store::Statement kRename{"agent_rename", "UPDATE agent SET name = $2 WHERE id = $1 AND NOT disabled RETURNING id"};
+const store::Statement kRename{"agent_rename",
+                               "UPDATE agent SET name = $2 WHERE id = $1 AND NOT disabled RETURNING id"};
 
 AgentRecord record_from(const pqxx::row& row) {
   return AgentRecord{row[0].as<std::int64_t>(), row[1].c_str(), nlohmann::json::parse(row[2].c_str())};

@@ -178,6 +178,7 @@ function renderMe() {
   const me = state.me;
   if (!me) return;
   setText($('#me-name'), me.name || me.email || '');
+  $('#me-name').dataset.initial = [...(me.name || me.email || '?')][0].toUpperCase();
   $('#me-name').title = `Your profile: ${me.email || ''} (click to change your display name)`;
 }
 
