@@ -3,6 +3,7 @@
 #include "connection_base.hpp"
 #include "parley/auth/crypto.hpp"
 #include "parley/auth/visitor_identity.hpp"
+#include "parley/core/text_validation.hpp"
 
 namespace parley::chat {
 namespace {
@@ -239,8 +240,9 @@ class VisitorConnection : public ConnectionBase {
   }
 
   void set_email(const nlohmann::json& frame) {
-    std::string email = frame.value("email", "");
-    if (email.size() > 320 || email.find('@') == std::string::npos || email.find_first_of(" \r\n<>") != std::string::npos) {
+    if (!frame.contains("email") || !frame["email"].is_string()) throw ApiError::invalid_field("email must be a string");
+    std::string email = validated_text(frame["email"].get<std::string>(), "email", TextKind::single_line);
+    if (email.size() > 320 || email.find('@') == std::string::npos || email.find_first_of(" <>") != std::string::npos) {
       throw ApiError::invalid_field("email is not an email address");
     }
     std::int64_t visitor_id = visitor_id_;

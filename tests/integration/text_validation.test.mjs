@@ -77,6 +77,17 @@ describe('text a person types', () => {
     });
   }
 
+  for (const email of ['ann@acme.io\u0085', 'ann\u202e@acme.io', 'ann@acme.io\r\n', 42]) {
+    it(`the widget's email frame with "${visible(String(email))}" → error invalid_field, nothing stored`, async () => {
+      ws.send({ type: 'email', email });
+      const answer = await ws.nextMessage((m) => m && (m.type === 'visitor' || m.type === 'error'));
+      assert.equal(answer.type, 'error', JSON.stringify(answer));
+      assert.equal(answer.code, 'invalid_field');
+      const [[stored]] = query(server.databaseUrl, `SELECT count(*) FROM visitor WHERE email IS NOT NULL AND email <> 'zoe@acme.io'`);
+      assert.equal(stored, '0');
+    });
+  }
+
   it('a name in any script is fine', async () => {
     const res = await identifyWith({ name: 'Zo\u00eb \u05e9\u05e8\u05d4', email: 'zoe@acme.io' });
     assert.equal(res.status, 200, res.text);
