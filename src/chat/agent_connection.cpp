@@ -15,7 +15,7 @@ std::int64_t required_id(const nlohmann::json& frame, const char* field) {
 
 class AgentConnection : public ConnectionBase {
  public:
-  AgentConnection(std::shared_ptr<ChatService> service, ChatService::ConnectionParts parts, AgentIdentity agent)
+  AgentConnection(std::shared_ptr<ChatService> service, const ChatService::ConnectionParts& parts, AgentIdentity agent)
       : ConnectionBase(std::move(service), parts), agent_(std::move(agent)) {}
 
   void on_open(std::weak_ptr<ClientLink> link) override {

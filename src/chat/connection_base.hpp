@@ -11,7 +11,8 @@ namespace parley::chat {
 
 class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<ConnectionBase> {
  public:
-  ConnectionBase(std::shared_ptr<ChatService> service, ChatService::ConnectionParts parts)
+  // `parts` belongs to `service`, which this connection keeps alive.
+  ConnectionBase(std::shared_ptr<ChatService> service, const ChatService::ConnectionParts& parts)
       : service_(std::move(service)), parts_(parts) {}
 
   void on_open(std::weak_ptr<ClientLink> link) override { link_ = std::move(link); }
@@ -89,7 +90,7 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
   }
 
   std::shared_ptr<ChatService> service_;
-  ChatService::ConnectionParts parts_;
+  const ChatService::ConnectionParts& parts_;  // one pointer: an idle socket's memory counts
   std::weak_ptr<ClientLink> link_;
   TokenBucket message_rate_{kMessagesPerSecond, kMessageBurst};
 };

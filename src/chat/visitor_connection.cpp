@@ -47,8 +47,9 @@ class VisitorConnection : public ConnectionBase {
 
  private:
   void hold_until_ready(const nlohmann::json& frame) {
-    if (held_.size() >= kFramesBeforeReady) return close(1008, "too many frames before ready");
-    held_.push_back(frame);
+    if (!held_) held_ = std::make_unique<std::vector<nlohmann::json>>();
+    if (held_->size() >= kFramesBeforeReady) return close(1008, "too many frames before ready");
+    held_->push_back(frame);
   }
 
   void authenticate(const nlohmann::json& frame) {
@@ -73,7 +74,7 @@ class VisitorConnection : public ConnectionBase {
         [this](Outcome<Found> result) {
           authenticating_ = false;
           if (!result.ok()) {
-            held_.clear();
+            held_.reset();
             reply_error(result.error());
             return close(result.error().status() == 401 ? 4401 : 1011, result.error().what());
           }
@@ -94,9 +95,9 @@ class VisitorConnection : public ConnectionBase {
             ready["conversation"] = {{"id", conversation_->id}, {"status", conversation_->status}, {"page", conversation_->page}};
           }
           reply(ready);
-          auto held = std::move(held_);
-          held_.clear();
-          for (const auto& f : held) dispatch(f);
+          if (auto held = std::move(held_)) {
+            for (const auto& f : *held) dispatch(f);
+          }
         });
   }
 
@@ -259,7 +260,8 @@ class VisitorConnection : public ConnectionBase {
 
   std::int64_t visitor_id_ = 0;
   bool authenticating_ = false;
-  std::vector<nlohmann::json> held_;     // frames that came after `auth`, before `ready`
+  // Frames that came after `auth`, before `ready`; allocated only then (idle sockets are many).
+  std::unique_ptr<std::vector<nlohmann::json>> held_;
   bool starting_ = false;                // a conversation is being opened
   std::vector<PendingMessage> waiting_;  // messages waiting for it
   std::optional<ConversationRef> conversation_;
