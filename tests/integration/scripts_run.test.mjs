@@ -173,7 +173,7 @@ describe('scripts/run: the addresses it prints', () => {
     const dir = varDir();
     const r = startRun({ PARLEY_VAR_DIR: dir, DATABASE_URL: createDatabase(), PARLEY_LISTEN: '127.0.0.1:0', PARLEY_ADMIN_NAME: 'Dana from Acme' });
     try {
-      await r.waitForOutput(/Parley is ready[\s\S]*inbox:/, 'the banner');
+      await r.waitForOutput(/Parley is ready[\s\S]*Ctrl-C stops/, 'the banner');
       const url = bannerUrl(r.out());
       const port = Number(new URL(url).port);
       assert.ok(port > 0, url);
@@ -199,7 +199,7 @@ describe('scripts/run: the addresses it prints', () => {
     const first = startRun({ PARLEY_VAR_DIR: dir, PARLEY_LISTEN: '127.0.0.1:0' });
     let login;
     try {
-      await first.waitForOutput(/Parley is ready[\s\S]*inbox:/, 'the banner');
+      await first.waitForOutput(/Parley is ready[\s\S]*Ctrl-C stops/, 'the banner');
       login = bannerLogin(first.out());
       const me = await loginFrom(bannerUrl(first.out()), login);
       assert.equal(me.name, expectedName);
@@ -217,7 +217,7 @@ describe('scripts/run: the addresses it prints', () => {
     const port = await freePort();
     const second = startRun({ PARLEY_VAR_DIR: dir, PARLEY_LISTEN: `127.0.0.1:${port}` });
     try {
-      await second.waitForOutput(/Parley is ready[\s\S]*inbox:/, 'the banner');
+      await second.waitForOutput(/Parley is ready[\s\S]*Ctrl-C stops/, 'the banner');
       assert.equal(bannerUrl(second.out()), `http://localhost:${port}`);
       assert.doesNotMatch(second.out(), /8080/, 'no stale address');
       assert.deepEqual(bannerLogin(second.out()), login);
