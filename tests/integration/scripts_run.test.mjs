@@ -51,11 +51,13 @@ function startRun(env) {
     async waitForOutput(re, what) {
       let done = false;
       exited.then(() => (done = true));
-      await waitFor(() => {
-        if (re.test(out)) return true;
-        if (done) throw new Error(`scripts/run exited\n--- stdout ---\n${out}--- stderr ---\n${err}`);
-        return false;
-      }, { deadline: 60000, interval: 100, what });
+      try {
+        await waitFor(() => re.test(out) || done, { deadline: 60000, interval: 100, what });
+      } catch (e) {
+        e.message += `\n--- stdout ---\n${out}--- stderr ---\n${err}`;
+        throw e;
+      }
+      if (!re.test(out)) throw new Error(`scripts/run exited before ${what}\n--- stdout ---\n${out}--- stderr ---\n${err}`);
     },
   };
 }
