@@ -33,7 +33,7 @@ function varDir() {
  */
 function startRun(env) {
   const proc = spawn('bash', [RUN], {
-    env: cleanEnv({ PARLEY_SKIP_BUILD: '1', PARLEY_BIN, PARLEY_START_TIMEOUT: '60', ...env }),
+    env: cleanEnv({ PARLEY_SKIP_BUILD: '1', PARLEY_BIN, PARLEY_START_TIMEOUT: '45', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -41,7 +41,7 @@ function startRun(env) {
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (err += d));
   const exited = new Promise((resolve) => proc.once('close', (code, signal) => resolve({ code, signal })));
-  const guard = setTimeout(() => proc.kill('SIGKILL'), 120000);
+  const guard = setTimeout(() => proc.kill('SIGTERM'), 120000); // scripts/run then stops what it started
   exited.then(() => clearTimeout(guard));
   return {
     proc,
@@ -95,6 +95,19 @@ async function loginFrom(url, { email, password }) {
   const me = await request(url.replace('localhost', '127.0.0.1') + '/api/me', { headers: { Cookie: cookie } });
   assert.equal(me.status, 200, me.text);
   return me.json().agent;
+}
+
+/**
+ * Ends a run whatever state it is in: SIGTERM (scripts/run then stops Parley and its
+ * PostgreSQL), SIGKILL only if that takes over 30 s. A bare SIGKILL would leave both running.
+ */
+async function finish(r) {
+  if (r.proc.exitCode !== null || r.proc.signalCode !== null) return;
+  r.proc.kill('SIGTERM');
+  let timer;
+  const late = new Promise((resolve) => (timer = setTimeout(resolve, 30000, 'late')));
+  if ((await Promise.race([r.exited, late])) === 'late') r.proc.kill('SIGKILL');
+  clearTimeout(timer);
 }
 
 /** SIGTERM to scripts/run: it stops Parley (and its PostgreSQL) and exits 0. */
@@ -188,7 +201,7 @@ describe('scripts/run: the addresses it prints', () => {
       await stopRun(r);
       assert.equal(await isListening(port), false, 'Parley stopped');
     } finally {
-      r.proc.kill('SIGKILL');
+      await finish(r);
     }
   });
 
@@ -208,7 +221,7 @@ describe('scripts/run: the addresses it prints', () => {
       assert.match(first.out(), /DATABASE_URL='postgresql:\/\/\/parley\?host=/, 'how parley commands reach the database');
       await stopRun(first);
     } finally {
-      first.proc.kill('SIGKILL');
+      await finish(first);
     }
     assert.match(first.err(), /stopping PostgreSQL/);
     assert.equal(existsSync(path.join(dir, 'pg/postmaster.pid')), false, 'PostgreSQL stopped');
@@ -226,7 +239,7 @@ describe('scripts/run: the addresses it prints', () => {
       await loginFrom(bannerUrl(second.out()), login); // data kept
       await stopRun(second);
     } finally {
-      second.proc.kill('SIGKILL');
+      await finish(second);
     }
     assert.equal(existsSync(path.join(dir, 'pg/postmaster.pid')), false, 'PostgreSQL stopped');
   });
