@@ -99,10 +99,10 @@ ensure_browser_packages() {
   local extra=()
   command -v node >/dev/null 2>&1 || extra+=(nodejs)
   command -v npm >/dev/null 2>&1 || extra+=(npm)
-  local had_nginx=0 p missing=0
+  local had_nginx=0 p absent=0
   [ -x /usr/sbin/nginx ] && had_nginx=1
-  for p in "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"; do pkg_installed "$p" || missing=1; done
-  [ "$missing" -eq 1 ] || return 0
+  for p in "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"; do pkg_installed "$p" || absent=1; done
+  [ "$absent" -eq 1 ] || return 0
   without_service_starts apt_install "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"
   # The tests run nginx themselves (tests/support/nginx.mjs); the system service we just
   # installed stays stopped and does not start at boot either.
