@@ -99,10 +99,10 @@ ensure_browser_packages() {
   local extra=()
   command -v node >/dev/null 2>&1 || extra+=(nodejs)
   command -v npm >/dev/null 2>&1 || extra+=(npm)
-  local had_nginx=0 p missing=0
+  local had_nginx=0 p absent=0
   [ -x /usr/sbin/nginx ] && had_nginx=1
-  for p in "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"; do pkg_installed "$p" || missing=1; done
-  [ "$missing" -eq 1 ] || return 0
+  for p in "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"; do pkg_installed "$p" || absent=1; done
+  [ "$absent" -eq 1 ] || return 0
   without_service_starts apt_install "${PARLEY_BROWSER_PACKAGES[@]}" "${extra[@]}"
   # The tests run nginx themselves (tests/support/nginx.mjs); the system service we just
   # installed stays stopped and does not start at boot either.
@@ -121,18 +121,24 @@ ensure_browser_packages() {
 build_parley() {
   local args=()
   if [ ! -f "$PARLEY_BUILD_DIR/CMakeCache.txt" ]; then
-    args+=(-G Ninja -DCMAKE_BUILD_TYPE="${PARLEY_BUILD_TYPE:-RelWithDebInfo}")
+    # RelWithDebInfo with line tables only (-g1): backtraces, perf and addr2line work. Full -g
+    # at -O2 makes GCC track every variable's location, ~40 % of the compile time
+    # (docs/BENCHMARKS.md, "First build"); PARLEY_DEBUG_INFO=-g brings it back (gdb locals).
+    args+=(-G Ninja -DCMAKE_BUILD_TYPE="${PARLEY_BUILD_TYPE:-RelWithDebInfo}"
+      "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 ${PARLEY_DEBUG_INFO:--g1} -DNDEBUG")
     if command -v ccache >/dev/null 2>&1; then
       args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
     fi
+    log "first build in $PARLEY_BUILD_DIR: a few minutes (the server alone: about 2 on 2 idle cores); later builds recompile only what changed"
+  else
+    log "building parley in $PARLEY_BUILD_DIR"
   fi
   # Warnings are errors where PARLEY_WERROR=ON (scripts/test, CI); a plain build only warns.
   [ -n "${PARLEY_WERROR:-}" ] && args+=(-DPARLEY_WERROR="$PARLEY_WERROR")
-  log "building parley in $PARLEY_BUILD_DIR"
   # One build at a time on this machine (2 cores; two ninjas in one build dir corrupt it).
   local lock=${PARLEY_BUILD_LOCK:-/tmp/parley-build.lock} rc=0
   if command -v flock >/dev/null 2>&1 && exec 9>>"$lock"; then
-    flock 9 || true
+    flock -n 9 || { log "waiting for another build to finish ($lock)"; flock 9 || true; }
   fi
   cmake -S "$PARLEY_ROOT" -B "$PARLEY_BUILD_DIR" "${args[@]}" && cmake --build "$PARLEY_BUILD_DIR" ${PARLEY_BUILD_TARGETS:+--target $PARLEY_BUILD_TARGETS} || rc=$?
   exec 9>&- # only closes the lock (a redirection here would apply to the whole shell)

@@ -33,7 +33,7 @@ function varDir() {
  */
 function startRun(env) {
   const proc = spawn('bash', [RUN], {
-    env: cleanEnv({ PARLEY_SKIP_BUILD: '1', PARLEY_BIN, PARLEY_START_TIMEOUT: '60', ...env }),
+    env: cleanEnv({ PARLEY_SKIP_BUILD: '1', PARLEY_BIN, PARLEY_START_TIMEOUT: '45', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -41,7 +41,7 @@ function startRun(env) {
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (err += d));
   const exited = new Promise((resolve) => proc.once('close', (code, signal) => resolve({ code, signal })));
-  const guard = setTimeout(() => proc.kill('SIGKILL'), 120000);
+  const guard = setTimeout(() => proc.kill('SIGTERM'), 120000); // scripts/run then stops what it started
   exited.then(() => clearTimeout(guard));
   return {
     proc,
@@ -51,11 +51,13 @@ function startRun(env) {
     async waitForOutput(re, what) {
       let done = false;
       exited.then(() => (done = true));
-      await waitFor(() => {
-        if (re.test(out)) return true;
-        if (done) throw new Error(`scripts/run exited\n--- stdout ---\n${out}--- stderr ---\n${err}`);
-        return false;
-      }, { deadline: 60000, interval: 100, what });
+      try {
+        await waitFor(() => re.test(out) || done, { deadline: 60000, interval: 100, what });
+      } catch (e) {
+        e.message += `\n--- stdout ---\n${out}--- stderr ---\n${err}`;
+        throw e;
+      }
+      if (!re.test(out)) throw new Error(`scripts/run exited before ${what}\n--- stdout ---\n${out}--- stderr ---\n${err}`);
     },
   };
 }
@@ -93,6 +95,19 @@ async function loginFrom(url, { email, password }) {
   const me = await request(url.replace('localhost', '127.0.0.1') + '/api/me', { headers: { Cookie: cookie } });
   assert.equal(me.status, 200, me.text);
   return me.json().agent;
+}
+
+/**
+ * Ends a run whatever state it is in: SIGTERM (scripts/run then stops Parley and its
+ * PostgreSQL), SIGKILL only if that takes over 30 s. A bare SIGKILL would leave both running.
+ */
+async function finish(r) {
+  if (r.proc.exitCode !== null || r.proc.signalCode !== null) return;
+  r.proc.kill('SIGTERM');
+  let timer;
+  const late = new Promise((resolve) => (timer = setTimeout(resolve, 30000, 'late')));
+  if ((await Promise.race([r.exited, late])) === 'late') r.proc.kill('SIGKILL');
+  clearTimeout(timer);
 }
 
 /** SIGTERM to scripts/run: it stops Parley (and its PostgreSQL) and exits 0. */
@@ -173,7 +188,7 @@ describe('scripts/run: the addresses it prints', () => {
     const dir = varDir();
     const r = startRun({ PARLEY_VAR_DIR: dir, DATABASE_URL: createDatabase(), PARLEY_LISTEN: '127.0.0.1:0', PARLEY_ADMIN_NAME: 'Dana from Acme' });
     try {
-      await r.waitForOutput(/Parley is ready[\s\S]*inbox:/, 'the banner');
+      await r.waitForOutput(/Parley is ready[\s\S]*Ctrl-C stops/, 'the banner');
       const url = bannerUrl(r.out());
       const port = Number(new URL(url).port);
       assert.ok(port > 0, url);
@@ -186,7 +201,7 @@ describe('scripts/run: the addresses it prints', () => {
       await stopRun(r);
       assert.equal(await isListening(port), false, 'Parley stopped');
     } finally {
-      r.proc.kill('SIGKILL');
+      await finish(r);
     }
   });
 
@@ -199,14 +214,14 @@ describe('scripts/run: the addresses it prints', () => {
     const first = startRun({ PARLEY_VAR_DIR: dir, PARLEY_LISTEN: '127.0.0.1:0' });
     let login;
     try {
-      await first.waitForOutput(/Parley is ready[\s\S]*inbox:/, 'the banner');
+      await first.waitForOutput(/Parley is ready[\s\S]*Ctrl-C stops/, 'the banner');
       login = bannerLogin(first.out());
       const me = await loginFrom(bannerUrl(first.out()), login);
       assert.equal(me.name, expectedName);
       assert.match(first.out(), /DATABASE_URL='postgresql:\/\/\/parley\?host=/, 'how parley commands reach the database');
       await stopRun(first);
     } finally {
-      first.proc.kill('SIGKILL');
+      await finish(first);
     }
     assert.match(first.err(), /stopping PostgreSQL/);
     assert.equal(existsSync(path.join(dir, 'pg/postmaster.pid')), false, 'PostgreSQL stopped');
@@ -217,14 +232,14 @@ describe('scripts/run: the addresses it prints', () => {
     const port = await freePort();
     const second = startRun({ PARLEY_VAR_DIR: dir, PARLEY_LISTEN: `127.0.0.1:${port}` });
     try {
-      await second.waitForOutput(/Parley is ready[\s\S]*inbox:/, 'the banner');
+      await second.waitForOutput(/Parley is ready[\s\S]*Ctrl-C stops/, 'the banner');
       assert.equal(bannerUrl(second.out()), `http://localhost:${port}`);
       assert.doesNotMatch(second.out(), /8080/, 'no stale address');
       assert.deepEqual(bannerLogin(second.out()), login);
       await loginFrom(bannerUrl(second.out()), login); // data kept
       await stopRun(second);
     } finally {
-      second.proc.kill('SIGKILL');
+      await finish(second);
     }
     assert.equal(existsSync(path.join(dir, 'pg/postmaster.pid')), false, 'PostgreSQL stopped');
   });
