@@ -100,8 +100,7 @@ void rename_me(ApiContext& ctx, const http::Request& request, http::Responder re
 }  // namespace
 
 void register_auth_routes(http::Router& router, ApiContext& ctx) {
-  router.add("POST", "/api/auth/login",
-             [&ctx](const http::Request& request, http::Responder respond) { login(ctx, request, respond); });
+  add_route(router, ctx, "POST", "/api/auth/login", login);
 
   router.add("POST", "/api/auth/logout", [&ctx](const http::Request& request, http::Responder respond) {
     check_same_origin(request, ctx);
