@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include "helpers.hpp"
+#include "parley/auth/login_attempts.hpp"
 
 namespace parley::api {
 namespace {
@@ -17,9 +18,41 @@ std::string string_field(const nlohmann::json& body, const char* field, std::siz
   return s;
 }
 
-http::Response throttled(const std::string& email, const std::string& address) {
-  spdlog::warn("login throttled for {} from {}", email, address);
-  return http::Response::error(ApiError(429, "too_many_requests", "Too many failed logins; wait a minute"));
+http::Response throttled(const std::string& email, const std::string& address, int retry_after_seconds) {
+  spdlog::warn("login throttled for {} from {}: retry after {} s", email, address, retry_after_seconds);
+  auto res = http::Response::json(
+      429, {{"error",
+             {{"code", "too_many_requests"},
+              {"message", "Too many failed logins; retry in " + std::to_string(retry_after_seconds) + " s"}}}});
+  res.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+  return res;
+}
+
+// POST /api/auth/login {"email","password"}: parses, runs auth::throttled_login (the shared
+// throttling judges the attempt before any password is checked; docs/OPERATIONS.md, "Abuse
+// limits") and renders 200 with the session cookie, 401, or 429 with Retry-After.
+void login(ApiContext& ctx, const http::Request& request, http::Responder respond) {
+  check_same_origin(request, ctx);
+  auto body = parse_json_body(request);
+  std::string email = lower(string_field(body, "email", 320));
+  std::string password = string_field(body, "password", 256);
+  std::string address = request.remote_address;
+  bool secure = request.secure;
+  ctx.pool.run<auth::ThrottledLogin>(
+      [email, password, address](store::DbConn& conn) { return auth::throttled_login(conn, address, email, password); },
+      [&ctx, respond, email, address, secure](Outcome<auth::ThrottledLogin> r) {
+        if (!r.ok()) return respond(http::Response::error(r.error()));
+        const auth::ThrottledLogin& result = r.value();
+        if (result.retry_after_seconds > 0) return respond(throttled(email, address, result.retry_after_seconds));
+        if (!result.login) {
+          spdlog::info("failed login for {} from {}", email, address);
+          return respond(http::Response::error(ApiError(401, "bad_credentials", "Wrong email or password")));
+        }
+        auto res = http::Response::json(200, {{"agent", result.login->agent.doc}});
+        res.headers.emplace_back("Set-Cookie", session_cookie(result.login->session_token, ctx, secure));
+        res.headers.emplace_back("Cache-Control", "no-store");
+        respond(std::move(res));
+      });
 }
 
 // Runs `work` (which ends every session of the agent in the database), then closes the
@@ -67,39 +100,7 @@ void rename_me(ApiContext& ctx, const http::Request& request, http::Responder re
 }  // namespace
 
 void register_auth_routes(http::Router& router, ApiContext& ctx) {
-  router.add("POST", "/api/auth/login", [&ctx](const http::Request& request, http::Responder respond) {
-    check_same_origin(request, ctx);
-    auto body = parse_json_body(request);
-    std::string email = lower(string_field(body, "email", 320));
-    std::string password = string_field(body, "password", 256);
-    std::string by_address = request.remote_address;
-    // Each attempt counts against the address and the account until it succeeds.
-    if (!ctx.throttle_by_address.try_acquire(by_address)) return respond(throttled(email, by_address));
-    if (!ctx.throttle_by_account.try_acquire(email)) {
-      ctx.throttle_by_address.forgive(by_address);
-      return respond(throttled(email, by_address));
-    }
-    bool secure = request.secure;
-    ctx.pool.run<std::optional<auth::LoginResult>>(
-        [email, password](store::DbConn& conn) { return auth::login(conn, email, password); },
-        [&ctx, respond, email, by_address, secure](Outcome<std::optional<auth::LoginResult>> r) {
-          if (!r.ok() || !r.value()) {
-            if (!r.ok()) {  // not the agent's fault: do not count it
-              ctx.throttle_by_address.forgive(by_address);
-              ctx.throttle_by_account.forgive(email);
-              return respond(http::Response::error(r.error()));
-            }
-            spdlog::info("failed login for {} from {}", email, by_address);
-            return respond(http::Response::error(ApiError(401, "bad_credentials", "Wrong email or password")));
-          }
-          ctx.throttle_by_address.forgive(by_address);
-          ctx.throttle_by_account.reset(email);
-          auto res = http::Response::json(200, {{"agent", r.value()->agent.doc}});
-          res.headers.emplace_back("Set-Cookie", session_cookie(r.value()->session_token, ctx, secure));
-          res.headers.emplace_back("Cache-Control", "no-store");
-          respond(std::move(res));
-        });
-  });
+  add_route(router, ctx, "POST", "/api/auth/login", login);
 
   router.add("POST", "/api/auth/logout", [&ctx](const http::Request& request, http::Responder respond) {
     check_same_origin(request, ctx);

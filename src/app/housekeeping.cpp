@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "parley/auth/agent_accounts.hpp"
+#include "parley/auth/login_attempts.hpp"
 #include "parley/auth/visitor_identity.hpp"
 #include "parley/conversation/event_writer.hpp"
 
@@ -11,6 +12,8 @@ namespace {
 constexpr int kPruneEveryRounds = 6;
 constexpr int kVisitorPruneEveryRounds = 360;  // hourly at the 10 s interval
 constexpr int kSilentVisitorDays = 30;
+// Login throttling looks 15 minutes back; a day of failed logins is kept for operators.
+constexpr int kLoginFailureHours = 24;
 // A visitor's widget sends `auth` as soon as its socket opens; one that has not within this
 // (closed at the next round after it) is not a widget.
 constexpr auto kAuthDeadline = std::chrono::seconds(10);
@@ -30,6 +33,7 @@ void Housekeeping::run_round() {
   close_ended_sessions();
   hub_.close_unauthenticated(std::chrono::steady_clock::now() - kAuthDeadline, 1008, "authentication timed out");
   if (round_ % kPruneEveryRounds == 0) prune_event_log();
+  if (round_ % kPruneEveryRounds == 0) prune_login_failures();
   if (round_ % kVisitorPruneEveryRounds == 1) prune_silent_visitors();
 }
 
@@ -53,6 +57,11 @@ void Housekeeping::prune_event_log() {
         return Unit{};
       },
       [](Outcome<Unit>) {});  // any process may prune; a failed round is retried next time
+}
+
+void Housekeeping::prune_login_failures() {
+  pool_.run<std::int64_t>([](store::DbConn& conn) { return auth::prune_login_failures(conn, kLoginFailureHours); },
+                          [](Outcome<std::int64_t>) {});  // any process may prune; retried next time
 }
 
 void Housekeeping::prune_silent_visitors() {

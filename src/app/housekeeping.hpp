@@ -5,6 +5,7 @@
 //   logout and password change through this process close them at once;
 // - closes visitor sockets that have not sent `auth` 10–20 s after opening;
 // - forgets old event_log rows (clients that were away catch up from the message table);
+// - forgets failed logins older than a day (login throttling looks back 15 minutes);
 // - deletes anonymous visitors who never wrote and were not seen for 30 days (at the first
 //   round, then hourly).
 #include "parley/chat/hub.hpp"
@@ -23,6 +24,7 @@ class Housekeeping {
   void run_round();
   void close_ended_sessions();
   void prune_event_log();
+  void prune_login_failures();
   void prune_silent_visitors();
 
   store::DbPool& pool_;

@@ -25,7 +25,6 @@ constexpr std::size_t kDbQueueLimit = 10000;
 // Beyond max_wait in the writer's queue, new messages are refused (503 overloaded) and clients
 // retry: under overload an accepted message is acked within ~2 s, not after 10 s or more.
 constexpr chat::WriterLimits kWriterLimits{100000, std::chrono::milliseconds(2000), 1000};
-constexpr int kLoginFailuresPerMinute = 10;
 // Every page view of a new browser identifies once; an office behind one address opens many.
 // A script that creates visitors without end gets 429 past this.
 constexpr int kIdentifiesPerMinute = 120;
@@ -131,10 +130,8 @@ int serve(const Config& config) {
   auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations);
   feed.start();
   cluster.start();
-  SlidingWindowLimit by_address(kLoginFailuresPerMinute, std::chrono::minutes(1));
-  SlidingWindowLimit by_account(kLoginFailuresPerMinute, std::chrono::minutes(1));
   SlidingWindowLimit identify_by_address(kIdentifiesPerMinute, std::chrono::minutes(1));
-  api::ApiContext ctx{config, pool, chat, conversations, roster, by_address, by_account, identify_by_address, {}, {}};
+  api::ApiContext ctx{config, pool, chat, conversations, roster, identify_by_address, {}, {}};
   Housekeeping housekeeping(pool, hub, kHousekeepingInterval);
 
   http::Router router;

@@ -864,6 +864,8 @@ describe('live inbox: concurrent assignment, replies, typing, resolve', () => {
 });
 
 describe('login throttling', () => {
+  // The policy (docs/OPERATIONS.md, "Abuse limits") with both processes sharing it:
+  // tests/integration/login_throttle.test.mjs. Here: one process, from this machine's address.
   const AGENTS = [
     { email: 't1@example.com', name: 'T One', password: PASSWORD },
     { email: 't2@example.com', name: 'T Two', password: PASSWORD },
@@ -873,27 +875,27 @@ describe('login throttling', () => {
     await server?.stop();
   });
 
-  it('10 wrong passwords, then the 11th attempt → 429 even with the right password; another account from the same address too', async () => {
+  it('5 wrong passwords, then the 6th attempt from that address → 429 even with the right password; another account from the same address is not refused', async () => {
     server = await serverWithAgents(AGENTS);
-    for (let i = 0; i < 10; i++) assertError(await loginRequest(server, 't1@example.com', `wrong ${i}`), 401, 'bad_credentials', `attempt ${i + 1}:`);
+    for (let i = 0; i < 5; i++) assertError(await loginRequest(server, 't1@example.com', `wrong ${i}`), 401, 'bad_credentials', `attempt ${i + 1}:`);
     const right = await loginRequest(server, 't1@example.com', PASSWORD);
     assertError(right, 429, 'too_many_requests');
-    assert.ok(right.headers['retry-after'], 'no Retry-After header');
+    assert.match(right.headers['retry-after'] ?? '', /^[1-9]\d*$/, 'no Retry-After header in seconds');
     assert.equal(right.headers['set-cookie'], undefined);
     assertError(await loginRequest(server, 't1@example.com', 'wrong again'), 429, 'too_many_requests');
-    assertError(await loginRequest(server, 't2@example.com', PASSWORD), 429, 'too_many_requests', 'another account, same address:');
     assert.equal(count(server.databaseUrl, 'SELECT count(*) FROM agent_session'), 0, 'a throttled login created a session');
+    assert.equal((await loginRequest(server, 't2@example.com', PASSWORD)).status, 200, 'another account, same address');
     await server.stop();
     server = null;
   });
 
-  it('30 wrong passwords at once → at most 10 are checked (401), the rest 429', async () => {
+  it('30 wrong passwords at once → at most 5 are checked (401), the rest 429', async () => {
     server = await serverWithAgents(AGENTS);
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => loginRequest(server, 't1@example.com', `parallel wrong ${i}`)));
     const statuses = results.map((r) => r.status);
     assert.ok(statuses.every((s) => s === 401 || s === 429), `statuses ${statuses}`);
     const checked = statuses.filter((s) => s === 401).length;
-    assert.ok(checked <= 10, `${checked} password guesses were checked in one burst (limit 10 a minute): ${statuses}`);
+    assert.ok(checked <= 5, `${checked} password guesses were checked in one burst (limit 5 per address and account): ${statuses}`);
     assertError(await loginRequest(server, 't1@example.com', PASSWORD), 429, 'too_many_requests');
     await server.stop();
     server = null;

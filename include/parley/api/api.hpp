@@ -25,8 +25,6 @@ struct ApiContext {
   std::shared_ptr<chat::ChatService> chat;
   conversation::Conversations& conversations;
   chat::AgentRoster& roster;
-  SlidingWindowLimit& throttle_by_address;
-  SlidingWindowLimit& throttle_by_account;
   SlidingWindowLimit& identify_by_address;  // new visitors per client address
   std::string public_origin;  // the origin agents' browsers use (Origin checks)
   std::vector<std::string> agent_origins;  // accepted Origin values for agent requests
