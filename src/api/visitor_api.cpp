@@ -49,9 +49,9 @@ void identify(ApiContext& ctx, const http::Request& request, http::Responder res
   };
   try {
     if (limited_address(request.remote_address) && !ctx.identify_by_address.try_acquire(request.remote_address)) {
-      auto r = http::Response::error(ApiError(429, "too_many_requests", "Too many new visitors from this address; retry in a minute"));
-      r.headers.emplace_back("Retry-After", "60");
-      return with_cors(std::move(r));
+      // Response::error adds Retry-After: 60 to every 429: the window is a minute.
+      return with_cors(http::Response::error(
+          ApiError(429, "too_many_requests", "Too many new visitors from this address; retry in a minute")));
     }
     auto body = parse_json_body(request);
     auth::IdentifyRequest req = auth::parse_identify_request(body);

@@ -1,6 +1,7 @@
 #pragma once
-// Counts attempts per key (an address, an account) in a sliding window: failed logins, new
-// visitors per address. Bounded: when it tracks too many keys it forgets the stalest.
+// Counts attempts per key in a sliding window, in this process's memory (new visitors per
+// client address; login failures are counted in PostgreSQL instead, auth/login_attempts.hpp).
+// Bounded: when it tracks too many keys it forgets the stalest.
 #include <chrono>
 #include <deque>
 #include <mutex>
