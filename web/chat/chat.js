@@ -89,7 +89,9 @@ function onInit(m) {
 }
 
 function onIdentify(user, userHash) {
+  const was = userId();
   cfg = { user, userHash };
+  if (was && userId() !== was) forget(); // someone else: nothing of the earlier user stays
   email = user && typeof user.email === 'string' ? user.email : email;
   identified = false;
   fatal = false;
@@ -686,6 +688,24 @@ function renderHistory(list) {
     for (const m of messages) groupTimes(d.appendChild(bubble(m)));
     box.append(d);
   }
+}
+
+// Another user on this page: drop the earlier user's token (an unverified id would otherwise be
+// recorded on the same visitor), unsent messages and everything shown.
+function forget() {
+  token = visitorId = null;
+  toParent({ type: 'token', token });
+  for (const it of outbox) clearTimeout(it.timer);
+  outbox.length = 0;
+  saveOutbox();
+  pendingEls.clear();
+  $('outq').replaceChildren();
+  email = '';
+  pendingEmail = null;
+  $('away').hidden = $('emailOk').hidden = true;
+  hideTyping();
+  resetView();
+  sendUnread();
 }
 
 function resetView() { // another visitor (identify changed who this is): start a clean slate
