@@ -37,6 +37,10 @@ let email = '', pendingEmail = null, lastTypingSent = 0, typingTimer = 0;
 const msgs = new Map();       // message id → message shown in the live area
 const sections = new Map();   // conversation id → <section>
 const outbox = [];            // [{clientId, body, page}] not yet acknowledged, oldest first
+// One message on the wire at a time, the oldest first: nothing typed later can be stored before
+// an earlier one, whatever is refused. After a transient refusal (rate_limited, overloaded,
+// unavailable) sending pauses (`hold`, a timer) with back-off, then goes on from the same message.
+let hold = 0, refusals = 0;
 const pendingEls = new Map(); // clientId → bubble element
 
 // ---- talking to the loader ----
@@ -276,7 +280,10 @@ function onFrame(f) {
       conv = c;
       syncTries = 0;
       askSync();
-      for (const it of outbox) sendItem(it);
+      clearTimeout(hold);
+      hold = 0;
+      for (const it of outbox) it.out = false;
+      pump();
       if (pendingEmail) send({ type: 'email', email: pendingEmail });
       if (!historyAsked) historyAsked = send({ type: 'history' });
       setStatus();
@@ -346,12 +353,11 @@ function onError(f) {
       outbox.splice(outbox.indexOf(item), 1);
       saveOutbox();
       setState(item, 'failed', f.message);
-    } else { // transient (e.g. database unavailable): the same client id again, later
+      pump();
+    } else { // transient (e.g. database unavailable): the same client id again, later, in order
       setState(item, 'retrying');
-      item.tries = (item.tries || 0) + 1;
-      clearTimeout(item.timer);
-      item.timer = setTimeout(() => { item.timer = 0; if (outbox.includes(item)) sendItem(item); },
-        500 + Math.random() * Math.min(30000, 1000 * 2 ** Math.min(item.tries, 5)));
+      item.out = false;
+      if (!hold) hold = setTimeout(() => { hold = 0; pump(); }, 500 + Math.random() * Math.min(30000, 1000 * 2 ** Math.min(++refusals, 5)));
     }
   } else if (syncPending && !PERMANENT.has(f.code) && f.code !== 'bad_token' && f.code !== 'unauthenticated') {
     // Most likely our sync (the database was away): without it messages are missed until the
@@ -543,10 +549,16 @@ function saveOutbox() {
   toParent({ type: 'outbox', items: outbox.map(({ clientId, body, page }) => ({ clientId, body, page })) });
 }
 
+function pump() {
+  const head = outbox[0];
+  if (head && !head.out && !hold) sendItem(head);
+}
+
 function sendItem(item) {
   const frame = { type: 'send', clientId: item.clientId, body: item.body };
   if (item.page || page) frame.page = item.page || page;
   if (send(frame)) {
+    item.out = true;
     item.sentAt = Date.now();
     setState(item, 'sending');
   } else {
@@ -557,15 +569,16 @@ function sendItem(item) {
 function settle(clientId) { // acknowledged: forget it from the outbox
   const i = outbox.findIndex(it => it.clientId === clientId);
   if (i < 0) return;
-  clearTimeout(outbox[i].timer);
   outbox.splice(i, 1);
   saveOutbox();
+  refusals = 0;
+  pump();
 }
 
 // Unacknowledged for a while on a live socket (lost ack?): send again, same client id.
 setInterval(() => {
-  if (!authed) return;
-  for (const it of outbox) if (it.sentAt && Date.now() - it.sentAt > 15000 && !it.timer) sendItem(it);
+  const head = outbox[0];
+  if (authed && !hold && head && head.out && Date.now() - head.sentAt > 15000) sendItem(head);
 }, 5000);
 
 const LABELS = {
@@ -599,10 +612,10 @@ function setState(item, state, why) {
     if (outbox.includes(item)) return;
     outbox.push(item);
     saveOutbox();
-    item.tries = 0;
-    item.timer = 0;
+    item.out = false;
+    setState(item, 'waiting');
     $('outq').append(node);
-    sendItem(item);
+    pump();
   };
 }
 
@@ -615,7 +628,7 @@ function submit() {
   const item = { clientId: newId(), body, page };
   addPending(item);
   saveOutbox();
-  if (authed) sendItem(item);
+  if (authed) pump();
   else start();
   if (teamAvailable === false) showAway();
   scrollDown(true);
@@ -695,8 +708,9 @@ function renderHistory(list) {
 function forget() {
   token = visitorId = null;
   toParent({ type: 'token', token });
-  for (const it of outbox) clearTimeout(it.timer);
   outbox.length = 0;
+  clearTimeout(hold);
+  hold = 0;
   saveOutbox();
   pendingEls.clear();
   $('outq').replaceChildren();
