@@ -13,6 +13,31 @@ import { LONG, VIEWPORT, customerSite, syncPage, openChat, ownBubble, visitorSen
 
 const TEST_OPTS = { timeout: 240000 };
 
+async function storedOutbox(page, parleyUrl) {
+  return page.evaluate((k) => (JSON.parse(localStorage.getItem(k) || 'null') || {}).outbox || [], `parley.visitor@${new URL(parleyUrl).origin}`);
+}
+
+/**
+ * Makes the server refuse new messages as `overloaded`: another visitor's message waits in the
+ * writer for the event-order lock (held from psql), and past the writer's 2 s bound what comes
+ * next is refused. Returns release() (idempotent), which lets everything through again.
+ */
+async function refuseWrites(server) {
+  const plug = await visitorSocket(server, (await identify(server)).visitorToken);
+  const stall = await stallWrites(server.databaseUrl);
+  let released;
+  const release = () => released || (released = stall.release().then(() => plug.close()));
+  try {
+    plug.send({ type: 'send', clientId: 'plug', body: 'Plugging the writer' });
+    await stall.blocked();
+    await new Promise((r) => setTimeout(r, 2500));
+  } catch (e) {
+    await release();
+    throw e;
+  }
+  return release;
+}
+
 describe('the chat frame\'s outbox', TEST_OPTS, () => {
   let server, parley, site, browser;
 
@@ -30,8 +55,7 @@ describe('the chat frame\'s outbox', TEST_OPTS, () => {
 
   it('messages typed around a refusal (the database stalled: overloaded) are stored in typing order', TEST_OPTS, async () => {
     const ctx = await browser.newContext({ viewport: VIEWPORT });
-    let stall, plug, released;
-    const release = () => released || (released = stall?.release());
+    let release;
     try {
       const page = await ctx.newPage();
       const w = watchPage(page);
@@ -43,13 +67,7 @@ describe('the chat frame\'s outbox', TEST_OPTS, () => {
       await visitorSend(frame, first);
       await waitSent(frame, first, server);
 
-      // Another visitor's message waits in the writer for the event-order lock; past the
-      // writer's 2 s bound, what comes next is refused as overloaded.
-      plug = await visitorSocket(server, (await identify(server)).visitorToken);
-      stall = await stallWrites(server.databaseUrl);
-      plug.send({ type: 'send', clientId: 'plug', body: 'Plugging the writer' });
-      await stall.blocked();
-      await new Promise((r) => setTimeout(r, 2500));
+      release = await refuseWrites(server);
       const typed = ['Order one', 'Order two', 'Order three', 'Order four', 'Order five'];
       await visitorSend(frame, typed[0]);
       await ownBubble(frame, typed[0]).and(frame.locator('.retrying')).waitFor({ timeout: LONG });
@@ -65,8 +83,51 @@ describe('the chat frame\'s outbox', TEST_OPTS, () => {
       assert.ok(refused > 0, 'the server did refuse');
       assert.deepEqual(w.errors, [], `page errors: ${w.errors.join('\n')}`);
     } finally {
+      await release?.();
+      await ctx.close();
+    }
+  });
+
+  it('two tabs: a message typed in one while refused survives the other tab writing and a reload', TEST_OPTS, async () => {
+    const ctx = await browser.newContext({ viewport: VIEWPORT });
+    let release;
+    try {
+      const url = site.add(syncPage(parley, { user: { id: 'tabs-1' } }));
+      const A = await ctx.newPage();
+      const wA = watchPage(A);
+      await A.goto(url);
+      const frameA = await openChat(A, parley);
+      const first = 'First, from tab A';
+      await visitorSend(frameA, first);
+      await waitSent(frameA, first, server);
+      const B = await ctx.newPage(); // the same browser: one stored state for both tabs
+      const wB = watchPage(B);
+      await B.goto(url);
+      const frameB = await openChat(B, parley);
+      await ownBubble(frameB, first).waitFor({ timeout: LONG });
+
+      release = await refuseWrites(server);
+      const fromA = 'Typed in tab A while refused';
+      const fromB = 'Typed in tab B while refused';
+      await visitorSend(frameA, fromA);
+      await ownBubble(frameA, fromA).and(frameA.locator('.retrying')).waitFor({ timeout: LONG });
+      await visitorSend(frameB, fromB);
+      await ownBubble(frameB, fromB).and(frameB.locator('.retrying')).waitFor({ timeout: LONG });
+      assert.deepEqual((await storedOutbox(A, parley)).map((i) => i.body).sort(), [fromA, fromB].sort(),
+        'both tabs\' unsent messages are kept');
+
+      await A.reload(); // before it could send: the new page has only what is stored
+      const again = await openChat(A, parley);
+      await ownBubble(again, fromA).waitFor({ timeout: LONG });
       await release();
-      await plug?.close();
+      for (const [frame, text] of [[again, fromA], [again, fromB], [frameB, fromB]]) await waitSent(frame, text, server, 90000);
+      const stored = query(server.databaseUrl, `SELECT m.body FROM message m JOIN conversation c ON c.id = m.conversation_id
+        JOIN visitor v ON v.id = c.visitor_id WHERE v.user_id = 'tabs-1' ORDER BY m.id`).map((r) => r[0]);
+      assert.deepEqual(stored.slice().sort(), [first, fromA, fromB].sort(), 'each stored once');
+      await waitFor(async () => (await storedOutbox(B, parley)).length === 0, { deadline: LONG, what: 'the stored outbox emptied' });
+      assert.deepEqual([...wA.errors, ...wB.errors], [], 'page errors');
+    } finally {
+      await release?.();
       await ctx.close();
     }
   });

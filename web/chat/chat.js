@@ -49,7 +49,8 @@ function toParent(m) {
     if (!['token', 'outbox', 'seen'].includes(m.type)) return;
     try {
       const s = JSON.parse(localStorage[LOCAL_KEY] || '{}');
-      s[m.type] = m.type === 'outbox' ? m.items : m[m.type];
+      if (m.type === 'outbox') s.outbox = (s.outbox || []).filter(i => i.clientId !== m.del).concat(m.add);
+      else s[m.type] = m[m.type];
       localStorage[LOCAL_KEY] = JSON.stringify(s);
     } catch (e) { /* storage unavailable: state lives in memory only */ }
   } else if (parentOrigin) {
@@ -351,7 +352,7 @@ function onError(f) {
     if (!item) return;
     if (PERMANENT.has(f.code)) {
       outbox.splice(outbox.indexOf(item), 1);
-      saveOutbox();
+      keep(item);
       setState(item, 'failed', f.message);
       pump();
     } else { // transient (e.g. database unavailable): the same client id again, later, in order
@@ -545,8 +546,11 @@ function addPending(item) {
   setState(item, authed ? 'sending' : 'waiting');
 }
 
-function saveOutbox() {
-  toParent({ type: 'outbox', items: outbox.map(({ clientId, body, page }) => ({ clientId, body, page })) });
+// The stored outbox is shared by every tab of the page: each change names its one message
+// (added, or deleted once acknowledged or refused for good), never the whole list, so that
+// nothing another tab keeps there is overwritten.
+function keep(item, add) {
+  toParent({ type: 'outbox', add: add ? [{ clientId: item.clientId, body: item.body, page: item.page }] : [], del: add ? '' : item.clientId });
 }
 
 function pump() {
@@ -569,8 +573,7 @@ function sendItem(item) {
 function settle(clientId) { // acknowledged: forget it from the outbox
   const i = outbox.findIndex(it => it.clientId === clientId);
   if (i < 0) return;
-  outbox.splice(i, 1);
-  saveOutbox();
+  keep(outbox.splice(i, 1)[0]);
   refusals = 0;
   pump();
 }
@@ -611,7 +614,7 @@ function setState(item, state, why) {
   node.querySelector('.retry').onclick = () => { // the same client id: stored at most once
     if (outbox.includes(item)) return;
     outbox.push(item);
-    saveOutbox();
+    keep(item, 1);
     item.out = false;
     setState(item, 'waiting');
     $('outq').append(node);
@@ -627,7 +630,7 @@ function submit() {
   grow();
   const item = { clientId: newId(), body, page };
   addPending(item);
-  saveOutbox();
+  keep(item, 1);
   if (authed) pump();
   else start();
   if (teamAvailable === false) showAway();
@@ -708,10 +711,9 @@ function renderHistory(list) {
 function forget() {
   token = visitorId = null;
   toParent({ type: 'token', token });
-  outbox.length = 0;
+  for (const it of outbox.splice(0)) keep(it);
   clearTimeout(hold);
   hold = 0;
-  saveOutbox();
   pendingEls.clear();
   $('outq').replaceChildren();
   email = '';
