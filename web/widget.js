@@ -1,9 +1,10 @@
 // Parley chat loader, see docs/EMBED.md
 (() => {
 let w = window, d = document, S = w.SupportChat, H = {}, c, base, O, K, st, root, W, P, n, F, up, open, pv, unread = 0;
-if (S && !S.q) return; // loaded twice
+if (S && !S.q) return;
 let me = d.currentScript || [...d.scripts].find(s => /\/widget\.js/.test(s.src));
 let emit = (e, v) => (H[e] || []).map(f => f(v));
+let load = () => { try { st = JSON.parse(localStorage[K]) } catch {} st ||= {} };
 let save = () => { try { localStorage[K] = JSON.stringify(st) } catch {} };
 let post = m => { try { up && F.contentWindow.postMessage(m, O) } catch {} };
 let page = () => location.origin + location.pathname;
@@ -54,7 +55,7 @@ emit(o ? 'open' : 'close');
 w.addEventListener('message', e => {
 let m = e.data || 0, t = m.type;
 if (!F || e.source != F.contentWindow || e.origin != O) return;
-if (t == 'token' || t == 'seen' || t == 'outbox') st[t] = m[t] ?? m.items, save();
+if (t == 'token' || t == 'seen' || t == 'outbox') load(), st[t] = t < 'p' ? (st[t] || []).filter(i => i.clientId != m.del).concat(m.add) : m[t], save();
 if (t == 'unread') pv = m.preview, m.count != unread && emit(t, unread = m.count), render();
 if (t == 'message') emit(t, m.message);
 if (t == 'close') show();
@@ -65,8 +66,7 @@ init(x = {}) {
 if (c) return;
 base = (x.server || new URL(me ? me.src : location).origin).replace(/\/+$/, '');
 K = 'parley.visitor@' + (O = new URL(base).origin);
-try { st = JSON.parse(localStorage[K]) } catch {}
-st = st || {};
+load();
 c = x;
 d.readyState == 'complete' ? setTimeout(mount) : w.addEventListener('load', mount);
 },
@@ -90,7 +90,7 @@ root && render();
 },
 on: (e, f) => (H[e] = H[e] || []).push(f)
 };
-for (let k in api) { // never throw into the page
+for (let k in api) {
 let f = api[k];
 api[k] = (...a) => { try { return f(...a) } catch (e) { console.warn(e) } };
 }

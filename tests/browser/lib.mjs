@@ -159,7 +159,8 @@ export async function waitSent(frame, text, server, timeout = LONG) {
 /**
  * Agent helpers bound to one password (each test file uses its own):
  * addAgent creates an account with the real CLI; agentInbox logs it into /inbox at `base`
- * in a browser context of its own and switches it Online.
+ * in a browser context of its own and switches it Online; `setup(ctx)`, if given, runs on that
+ * context before the inbox is opened (to grant permissions or add init scripts).
  */
 export function agentHelpers(password) {
   async function addAgent(databaseUrl, email, name, role = 'agent') {
@@ -169,8 +170,9 @@ export function agentHelpers(password) {
     });
     assert.equal(r.code, 0, `agent add ${email}: ${r.stderr}`);
   }
-  async function agentInbox(browser, base, email) {
+  async function agentInbox(browser, base, email, setup = async () => {}) {
     const ctx = await browser.newContext({ viewport: VIEWPORT });
+    await setup(ctx);
     const page = await ctx.newPage();
     const watch = watchPage(page);
     await page.goto(`${base}/inbox/`);

@@ -37,6 +37,10 @@ let email = '', pendingEmail = null, lastTypingSent = 0, typingTimer = 0;
 const msgs = new Map();       // message id → message shown in the live area
 const sections = new Map();   // conversation id → <section>
 const outbox = [];            // [{clientId, body, page}] not yet acknowledged, oldest first
+// One message on the wire at a time, the oldest first: nothing typed later can be stored before
+// an earlier one, whatever is refused. After a transient refusal (rate_limited, overloaded,
+// unavailable) sending pauses (`hold`, a timer) with back-off, then goes on from the same message.
+let hold = 0, refusals = 0;
 const pendingEls = new Map(); // clientId → bubble element
 
 // ---- talking to the loader ----
@@ -45,7 +49,8 @@ function toParent(m) {
     if (!['token', 'outbox', 'seen'].includes(m.type)) return;
     try {
       const s = JSON.parse(localStorage[LOCAL_KEY] || '{}');
-      s[m.type] = m.type === 'outbox' ? m.items : m[m.type];
+      if (m.type === 'outbox') s.outbox = (s.outbox || []).filter(i => i.clientId !== m.del).concat(m.add);
+      else s[m.type] = m[m.type];
       localStorage[LOCAL_KEY] = JSON.stringify(s);
     } catch (e) { /* storage unavailable: state lives in memory only */ }
   } else if (parentOrigin) {
@@ -89,7 +94,9 @@ function onInit(m) {
 }
 
 function onIdentify(user, userHash) {
+  const was = userId();
   cfg = { user, userHash };
+  if (was && userId() !== was) forget(); // someone else: nothing of the earlier user stays
   email = user && typeof user.email === 'string' ? user.email : email;
   identified = false;
   fatal = false;
@@ -274,7 +281,10 @@ function onFrame(f) {
       conv = c;
       syncTries = 0;
       askSync();
-      for (const it of outbox) sendItem(it);
+      clearTimeout(hold);
+      hold = 0;
+      for (const it of outbox) it.out = false;
+      pump();
       if (pendingEmail) send({ type: 'email', email: pendingEmail });
       if (!historyAsked) historyAsked = send({ type: 'history' });
       setStatus();
@@ -342,14 +352,13 @@ function onError(f) {
     if (!item) return;
     if (PERMANENT.has(f.code)) {
       outbox.splice(outbox.indexOf(item), 1);
-      saveOutbox();
+      keep(item);
       setState(item, 'failed', f.message);
-    } else { // transient (e.g. database unavailable): the same client id again, later
+      pump();
+    } else { // transient (e.g. database unavailable): the same client id again, later, in order
       setState(item, 'retrying');
-      item.tries = (item.tries || 0) + 1;
-      clearTimeout(item.timer);
-      item.timer = setTimeout(() => { item.timer = 0; if (outbox.includes(item)) sendItem(item); },
-        500 + Math.random() * Math.min(30000, 1000 * 2 ** Math.min(item.tries, 5)));
+      item.out = false;
+      if (!hold) hold = setTimeout(() => { hold = 0; pump(); }, 500 + Math.random() * Math.min(30000, 1000 * 2 ** Math.min(++refusals, 5)));
     }
   } else if (syncPending && !PERMANENT.has(f.code) && f.code !== 'bad_token' && f.code !== 'unauthenticated') {
     // Most likely our sync (the database was away): without it messages are missed until the
@@ -537,14 +546,23 @@ function addPending(item) {
   setState(item, authed ? 'sending' : 'waiting');
 }
 
-function saveOutbox() {
-  toParent({ type: 'outbox', items: outbox.map(({ clientId, body, page }) => ({ clientId, body, page })) });
+// The stored outbox is shared by every tab of the page: each change names its one message
+// (added, or deleted once acknowledged or refused for good), never the whole list, so that
+// nothing another tab keeps there is overwritten.
+function keep(item, add) {
+  toParent({ type: 'outbox', add: add ? [{ clientId: item.clientId, body: item.body, page: item.page }] : [], del: add ? '' : item.clientId });
+}
+
+function pump() {
+  const head = outbox[0];
+  if (head && !head.out && !hold) sendItem(head);
 }
 
 function sendItem(item) {
   const frame = { type: 'send', clientId: item.clientId, body: item.body };
   if (item.page || page) frame.page = item.page || page;
   if (send(frame)) {
+    item.out = true;
     item.sentAt = Date.now();
     setState(item, 'sending');
   } else {
@@ -555,15 +573,15 @@ function sendItem(item) {
 function settle(clientId) { // acknowledged: forget it from the outbox
   const i = outbox.findIndex(it => it.clientId === clientId);
   if (i < 0) return;
-  clearTimeout(outbox[i].timer);
-  outbox.splice(i, 1);
-  saveOutbox();
+  keep(outbox.splice(i, 1)[0]);
+  refusals = 0;
+  pump();
 }
 
 // Unacknowledged for a while on a live socket (lost ack?): send again, same client id.
 setInterval(() => {
-  if (!authed) return;
-  for (const it of outbox) if (it.sentAt && Date.now() - it.sentAt > 15000 && !it.timer) sendItem(it);
+  const head = outbox[0];
+  if (authed && !hold && head && head.out && Date.now() - head.sentAt > 15000) sendItem(head);
 }, 5000);
 
 const LABELS = {
@@ -596,11 +614,11 @@ function setState(item, state, why) {
   node.querySelector('.retry').onclick = () => { // the same client id: stored at most once
     if (outbox.includes(item)) return;
     outbox.push(item);
-    saveOutbox();
-    item.tries = 0;
-    item.timer = 0;
+    keep(item, 1);
+    item.out = false;
+    setState(item, 'waiting');
     $('outq').append(node);
-    sendItem(item);
+    pump();
   };
 }
 
@@ -612,8 +630,8 @@ function submit() {
   grow();
   const item = { clientId: newId(), body, page };
   addPending(item);
-  saveOutbox();
-  if (authed) sendItem(item);
+  keep(item, 1);
+  if (authed) pump();
   else start();
   if (teamAvailable === false) showAway();
   scrollDown(true);
@@ -686,6 +704,24 @@ function renderHistory(list) {
     for (const m of messages) groupTimes(d.appendChild(bubble(m)));
     box.append(d);
   }
+}
+
+// Another user on this page: drop the earlier user's token (an unverified id would otherwise be
+// recorded on the same visitor), unsent messages and everything shown.
+function forget() {
+  token = visitorId = null;
+  toParent({ type: 'token', token });
+  for (const it of outbox.splice(0)) keep(it);
+  clearTimeout(hold);
+  hold = 0;
+  pendingEls.clear();
+  $('outq').replaceChildren();
+  email = '';
+  pendingEmail = null;
+  $('away').hidden = $('emailOk').hidden = true;
+  hideTyping();
+  resetView();
+  sendUnread();
 }
 
 function resetView() { // another visitor (identify changed who this is): start a clean slate
