@@ -44,7 +44,6 @@ class AgentConnection : public ConnectionBase {
 
  private:
   void send(const nlohmann::json& frame) {
-    check_message_rate();
     PendingMessage m;
     m.conversation_id = required_id(frame, "conversationId");
     m.sender = "AGENT";
@@ -52,10 +51,12 @@ class AgentConnection : public ConnectionBase {
     m.agent_name = agent_.name;
     m.client_id = validated_client_id(frame);
     m.body = validated_body(frame);
+    if (auto refused = out_of_order(m.client_id)) throw *refused;
+    check_message_rate(m.client_id);
     m.from_socket = link_;  // acked there: the feed does not echo it back
     std::weak_ptr<ClientLink> link = link_;
     std::string client_id = m.client_id;
-    service_->post_message(std::move(m), [link, client_id](Outcome<StoredMessage> r) {
+    bool accepted = service_->post_message(std::move(m), [link, client_id](Outcome<StoredMessage> r) {
       auto l = link.lock();
       if (!l) return;
       if (r.ok()) {
@@ -65,6 +66,7 @@ class AgentConnection : public ConnectionBase {
         l->send(make_frame(f.dump()));
       }
     });
+    if (!accepted) note_refused(client_id, ApiError::overloaded());
   }
 
   void sync(const nlohmann::json& frame) {

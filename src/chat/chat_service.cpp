@@ -9,11 +9,11 @@ ChatService::ChatService(store::DbPool& pool, MessageWriter& writer, Hub& hub, C
                          conversation::Conversations& conversations)
     : parts_{pool, hub, conversations}, writer_(writer), cluster_(cluster), roster_(roster) {}
 
-void ChatService::post_message(PendingMessage message, std::function<void(Outcome<StoredMessage>)> done) {
+bool ChatService::post_message(PendingMessage message, std::function<void(Outcome<StoredMessage>)> done) {
   // Offline mode decides by availability when the visitor wrote, not when it is committed.
   if (message.sender == "VISITOR") message.team_available = parts_.hub.team_available();
   message.done = std::move(done);
-  writer_.submit(std::move(message));
+  return writer_.submit(std::move(message));
 }
 
 void ChatService::broadcast(const std::string& frame, std::int64_t visitor_id, bool to_agents) {

@@ -22,8 +22,30 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
   // error for that message, which clients re-send later with the same client id.
   static constexpr double kMessagesPerSecond = 50;
   static constexpr double kMessageBurst = 200;
-  void check_message_rate() {
-    if (!message_rate_.take()) throw ApiError(429, "rate_limited", "Too many messages; slow down and re-send");
+  void check_message_rate(const std::string& client_id) {
+    if (!message_rate_.take()) {
+      ApiError refused(429, "rate_limited", "Too many messages; slow down and re-send");
+      note_refused(client_id, refused);
+      throw refused;
+    }
+  }
+
+  // A socket's messages are stored in the order it sent them. Once one is refused for a
+  // passing reason (rate limited, overloaded), the ones after it are refused the same way
+  // until it is sent again — else a later message could be stored before it. A client that
+  // gave it up is not held back for longer than kOrderHold.
+  static constexpr auto kOrderHold = std::chrono::seconds(30);
+  // The error to refuse `client_id` with, to keep the order; none when it may be submitted.
+  std::optional<ApiError> out_of_order(const std::string& client_id) {
+    if (!refused_) return std::nullopt;
+    if (refused_->client_id == client_id || std::chrono::steady_clock::now() - refused_->at > kOrderHold) {
+      refused_.reset();
+      return std::nullopt;
+    }
+    return refused_->error;
+  }
+  void note_refused(const std::string& client_id, const ApiError& error) {
+    if (!refused_) refused_ = std::make_unique<Refusal>(Refusal{client_id, error, std::chrono::steady_clock::now()});
   }
 
   void on_frame(std::string_view text) override {
@@ -93,6 +115,14 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
   const ChatService::ConnectionParts& parts_;  // one pointer: an idle socket's memory counts
   std::weak_ptr<ClientLink> link_;
   TokenBucket message_rate_{kMessagesPerSecond, kMessageBurst};
+
+ private:
+  struct Refusal {
+    std::string client_id;
+    ApiError error;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::unique_ptr<Refusal> refused_;  // the first message refused since the last in-order send
 };
 
 // {"type":"messages",…}: one page of a cursor read.

@@ -49,7 +49,7 @@ std::size_t MessageWriter::queue_depth() const {
   return queue_.size();
 }
 
-void MessageWriter::submit(PendingMessage message) {
+bool MessageWriter::submit(PendingMessage message) {
   auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mutex_);
@@ -59,11 +59,12 @@ void MessageWriter::submit(PendingMessage message) {
     if (!stopping_ && !stale && queue_.size() < limits_.queue_limit) {
       queue_.push_back({std::move(message), now});
       cv_.notify_one();
-      return;
+      return true;
     }
   }
   stats_.rejected.fetch_add(1);
   message.done(ApiError::overloaded());
+  return false;
 }
 
 void MessageWriter::thread_main() {

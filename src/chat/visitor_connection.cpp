@@ -102,14 +102,18 @@ class VisitorConnection : public ConnectionBase {
   }
 
   void send(const nlohmann::json& frame) {
-    check_message_rate();
     PendingMessage m;
     m.sender = "VISITOR";
     m.client_id = validated_client_id(frame);
     m.body = validated_body(frame);
+    if (auto refused = out_of_order(m.client_id)) throw *refused;
+    check_message_rate(m.client_id);
     std::string page = frame.value("page", "");
     if (page.size() > 2000) page.resize(2000);
-    if (conversation_) return submit(std::move(m), page, true);
+    if (conversation_) {
+      submit(std::move(m), page, true);
+      return;
+    }
     wait_for_conversation(std::move(m), page);
   }
 
@@ -141,11 +145,14 @@ class VisitorConnection : public ConnectionBase {
           }
           auto& opening = result.value();
           if (opening.conversation) conversation_ = opening.conversation;
+          bool refused = false;  // one refused: the ones after it are too, to keep their order
           for (auto& m : waiting) {
             if (auto it = opening.already_stored.find(m.client_id); it != opening.already_stored.end()) {
               send_raw(ack_frame(m.client_id, it->second));
+            } else if (refused) {
+              reply_error(ApiError::overloaded(), m.client_id);
             } else {
-              submit(std::move(m), page, false);
+              refused = !submit(std::move(m), page, false);
             }
           }
         });
@@ -168,7 +175,8 @@ class VisitorConnection : public ConnectionBase {
         });
   }
 
-  void submit(PendingMessage m, const std::string& page, bool may_reopen) {
+  // False when the writer refused it at once (it was told why; later ones are refused too).
+  bool submit(PendingMessage m, const std::string& page, bool may_reopen) {
     m.conversation_id = conversation_->id;
     m.from_socket = link_;  // acked there: the feed does not echo it back
     auto self = std::static_pointer_cast<VisitorConnection>(shared_from_this());
@@ -176,7 +184,7 @@ class VisitorConnection : public ConnectionBase {
     std::weak_ptr<ClientLink> link = link_;
     auto retry = std::make_shared<PendingMessage>(m);
     std::string client_id = m.client_id;
-    service_->post_message(std::move(m), [weak, link, retry, page, may_reopen, client_id](Outcome<StoredMessage> r) {
+    bool accepted = service_->post_message(std::move(m), [weak, link, retry, page, may_reopen, client_id](Outcome<StoredMessage> r) {
       auto l = link.lock();
       if (!l) return;
       if (r.ok()) return l->send(ack_frame(client_id, r.value().doc));
@@ -191,6 +199,8 @@ class VisitorConnection : public ConnectionBase {
         self->reply_error(r.error(), retry->client_id);
       });
     });
+    if (!accepted) note_refused(client_id, ApiError::overloaded());
+    return accepted;
   }
 
   void sync(const nlohmann::json& frame) {

@@ -377,6 +377,45 @@ describe('the visitor WebSocket', () => {
     assert.match(info.reason, /before ready/);
   });
 
+  it('a burst split by refusals is stored in the order it was sent, once the refused are sent again', async () => {
+    const v = await visitor();
+    const ws = await visitorSocket(server, v.visitorToken);
+    try {
+      const ids = Array.from({ length: 320 }, (_, i) => `burst-${String(i).padStart(3, '0')}`);
+      const answers = new Map();
+      const answered = (id) => ws.nextMessage((m) => m && (m.type === 'ack' || m.type === 'error') && m.clientId === id);
+      const pending = ids.map((id) => answered(id).then((m) => answers.set(id, m)));
+      // Over the 200-message burst at once, then faster than the 50 a second it refills: the
+      // limit lets some of the later ones through as it refills.
+      for (const [i, id] of ids.entries()) {
+        ws.send({ type: 'send', clientId: id, body: id });
+        if (i >= 210) await new Promise((r) => setTimeout(r, 10));
+      }
+      await Promise.all(pending);
+      const refused = ids.filter((id) => answers.get(id).type === 'error');
+      assert.ok(refused.length > 0, 'the burst was never refused: the test did not test anything');
+      for (const id of refused) assert.equal(answers.get(id).code, 'rate_limited');
+      // Everything after the first refusal was refused too, so nothing overtook it…
+      const first = ids.indexOf(refused[0]);
+      assert.deepEqual(refused, ids.slice(first), 'a message after a refused one was accepted');
+      // …and sent again in order, as a client does, the whole burst is stored in sending order.
+      for (const id of refused) {
+        for (let attempt = 0; ; attempt++) {
+          ws.send({ type: 'send', clientId: id, body: id });
+          const m = await answered(id);
+          if (m.type === 'ack') break;
+          assert.equal(m.code, 'rate_limited', JSON.stringify(m));
+          assert.ok(attempt < 50, `${id} never accepted`);
+          await new Promise((r) => setTimeout(r, 200)); // a client backs off, then sends the same again
+        }
+      }
+      const stored = query(db, `SELECT client_id FROM message WHERE client_id LIKE 'burst-%' ORDER BY id`).map((r) => r[0]);
+      assert.deepEqual(stored, ids);
+    } finally {
+      await ws.close();
+    }
+  });
+
   it('send → ack whose message is already committed in the database when the ack arrives', async () => {
     const v = await visitor();
     const ws = await visitorSocket(server, v.visitorToken);

@@ -34,8 +34,9 @@ class ChatService : public std::enable_shared_from_this<ChatService> {
 
   // Stores a message; `done` gets the stored Message document after the commit (also for a
   // re-send of one stored before). Delivery to sockets goes through the event log, so every
-  // process — this one included — delivers in commit order.
-  void post_message(PendingMessage message, std::function<void(Outcome<StoredMessage>)> done);
+  // process — this one included — delivers in commit order. Returns false when the writer
+  // refused it at once (overloaded; `done` has been told).
+  bool post_message(PendingMessage message, std::function<void(Outcome<StoredMessage>)> done);
 
   // Ephemeral, to every process: typing indicators.
   void broadcast(const std::string& frame, std::int64_t visitor_id, bool to_agents);

@@ -102,8 +102,9 @@ class MessageWriter {
                 EventOrigins& origins, BatchHooks hooks = {});
   ~MessageWriter();
 
-  // Fails at once with 503 overloaded when the queue is full or its oldest message too old.
-  void submit(PendingMessage message);
+  // Fails at once with 503 overloaded when the queue is full or its oldest message too old:
+  // `done` is called with the error before this returns false.
+  bool submit(PendingMessage message);
   // Writes what is queued, then ends the thread.
   void stop();
 
