@@ -5,8 +5,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { startParley, runParley } from '../support/parley.mjs';
-import { createDatabase, query } from '../support/pg.mjs';
-import { request } from '../support/http.mjs';
+import { createDatabase, query, psqlSession } from '../support/pg.mjs';
+import { request, waitFor } from '../support/http.mjs';
 import { connectWs } from '../support/ws.mjs';
 import { assertError } from '../support/assert.mjs';
 
@@ -350,12 +350,26 @@ describe('the visitor WebSocket', () => {
 
   it('frames sent right after auth, before ready arrives, are held and handled in order (not closed with 1008)', async () => {
     const v = await visitor();
+    // `auth` marks the visitor as seen (an UPDATE of its row): holding that row makes the
+    // lookup wait, so the frames below surely arrive while it is pending.
+    const holdAuth = async () => {
+      const session = await psqlSession(db);
+      await session.run(`BEGIN; SELECT 1 FROM visitor WHERE id = ${v.visitorId} FOR UPDATE;`);
+      return { release: async () => { await session.run('COMMIT;'); await session.end(); } };
+    };
+    const waitingForRow = () =>
+      waitFor(() => Number(query(db, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE visitor SET last_seen_at%'`)[0][0]) > 0,
+        { deadline: 20000, interval: 20, what: 'auth waiting for the visitor row' });
+
+    let hold = await holdAuth();
     const ws = await connectWs(server.wsUrl + '?role=visitor');
     try {
-      // All in one go, as a widget whose user typed while the socket was connecting.
       ws.send({ type: 'auth', visitorToken: v.visitorToken });
+      await waitingForRow();
       ws.send({ type: 'send', clientId: 'early-1', body: 'typed before ready' });
       ws.send({ type: 'send', clientId: 'early-2', body: 'and again' });
+      await new Promise((r) => setTimeout(r, 200)); // the frames reach the server while auth waits
+      await hold.release();
       const ready = await ws.nextMessage('ready');
       assert.equal(ready.visitorId, v.visitorId);
       const first = await ws.nextMessage((m) => m && (m.type === 'ack' || m.type === 'error'));
@@ -366,15 +380,22 @@ describe('the visitor WebSocket', () => {
       assert.ok(second.message.id > first.message.id, 'stored in the order sent');
       assert.equal(ws.closeInfo, null);
     } finally {
+      await hold.release().catch(() => {});
       await ws.close();
     }
     // Not a widget: more frames than a widget sends before ready → closed 1008.
+    hold = await holdAuth();
     const flood = await connectWs(server.wsUrl + '?role=visitor');
-    flood.send({ type: 'auth', visitorToken: v.visitorToken });
-    for (let i = 0; i < 40; i++) flood.send({ type: 'typing' });
-    const info = await flood.closed;
-    assert.equal(info.code, 1008);
-    assert.match(info.reason, /before ready/);
+    try {
+      flood.send({ type: 'auth', visitorToken: v.visitorToken });
+      await waitingForRow();
+      for (let i = 0; i < 40; i++) flood.send({ type: 'typing' });
+      const info = await flood.closed;
+      assert.equal(info.code, 1008);
+      assert.match(info.reason, /before ready/);
+    } finally {
+      await hold.release();
+    }
   });
 
   it('a burst split by refusals is stored in the order it was sent, once the refused are sent again', async () => {
