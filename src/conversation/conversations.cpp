@@ -100,10 +100,7 @@ VisitorOpening Conversations::open_for_visitor(store::DbConn& conn, std::int64_t
   bool inserted = !conn.exec(tx.txn(), kStartConversation, visitor_id, page).empty();
   opening.conversation = open_conversation_of(conn, tx.txn(), visitor_id);
   if (!opening.conversation) throw ApiError::conflict("Could not open a conversation; retry");
-  if (inserted) {
-    tx.append_conversation(conversation_doc(conn, tx.txn(), opening.conversation->id).value_or("null"));
-    opening.created = true;
-  }
+  if (inserted) tx.append_conversation(conversation_doc(conn, tx.txn(), opening.conversation->id).value_or("null"));
   tx.commit();
   return opening;
 }

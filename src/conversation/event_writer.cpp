@@ -53,11 +53,6 @@ EventTransaction::EventTransaction(store::DbConn& conn, EventsCommitted& committ
   conn_.exec(txn_, kLockOrder, kEventOrderLockKey);
 }
 
-EventTransaction::~EventTransaction() {
-  // Not committed: pqxx::work rolls back by itself; nothing was announced.
-  if (sequence_.state() != EventSequence::State::Committed) sequence_.abandon();
-}
-
 void EventTransaction::append_conversation(const std::string& conversation_doc) {
   auto doc = nlohmann::json::parse(conversation_doc);
   nlohmann::json brief = {{"type", "conversation"},
@@ -67,17 +62,15 @@ void EventTransaction::append_conversation(const std::string& conversation_doc) 
 }
 
 void EventTransaction::commit() {
-  // A failure below leaves the sequence ended: the transaction cannot be used again.
-  EventSequence probe = sequence_;
-  bool appended = probe.finish();
-  if (appended) conn_.exec(txn_, kNotify, std::string(kEventsChannel));
+  // Ends the sequence first: whatever happens below, nothing can be appended any more.
+  bool appended = sequence_.finish();
   try {
+    if (appended) conn_.exec(txn_, kNotify, std::string(kEventsChannel));
     txn_.commit();
   } catch (...) {
-    sequence_.abandon();
+    sequence_.abandon();  // rolled back (or in doubt): nothing is announced
     throw;
   }
-  sequence_.finish();
   if (appended) committed_.events_committed();
 }
 

@@ -37,7 +37,6 @@ struct ChangeResult {
 // A visitor's first message(s) want a conversation: the one open now, or a new one.
 struct VisitorOpening {
   std::optional<ConversationRef> conversation;
-  bool created = false;
   // Client ids already stored for this visitor (in any conversation) → their Message documents:
   // a re-send whose ack was lost is answered, not stored again.
   std::map<std::string, std::string> already_stored;

@@ -40,7 +40,7 @@ class EventTransaction {
   // BEGINs and takes the event-order lock first, before any row lock, so that event rows
   // commit in seq order in every process.
   EventTransaction(store::DbConn& conn, EventsCommitted& committed);
-  ~EventTransaction();
+  // Not committed (an exception, a refusal): pqxx::work rolls back; nothing was announced.
   EventTransaction(const EventTransaction&) = delete;
   EventTransaction& operator=(const EventTransaction&) = delete;
 
