@@ -7,7 +7,32 @@ import { mkdirSync } from 'node:fs';
 import { randomBytes, createHmac } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { waitFor } from '../support/http.mjs';
-import { runParley } from '../support/parley.mjs';
+import { runParley, startParley } from '../support/parley.mjs';
+import { launchBrowser } from '../support/browser.mjs';
+
+/**
+ * What a widget test file needs: one Parley, the customer's site on another origin and a
+ * browser. `prepare(server)` runs before the site and the browser start (to add agents).
+ * Returns { server, parley, site, browser, close() }.
+ */
+export async function widgetWorld(prepare = async () => {}) {
+  const server = await startParley();
+  const parley = `http://localhost:${server.port}`; // = the default public URL (agents' Origin)
+  await prepare(server);
+  const site = await customerSite();
+  const browser = await launchBrowser();
+  return {
+    server,
+    parley,
+    site,
+    browser,
+    async close() {
+      await browser.close();
+      await site.close();
+      await server.stop();
+    },
+  };
+}
 
 export const LONG = 30000; // generous auto-wait for UI expectations (only stops a hung test)
 export const SHOTS = '/tmp/shots';

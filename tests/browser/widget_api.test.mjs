@@ -5,12 +5,10 @@
 // loader attaches it (observing the real page code, replacing nothing). No timing assertions.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from '../support/browser.mjs';
-import { startParley } from '../support/parley.mjs';
 import { query, stallWrites } from '../support/pg.mjs';
 import { waitFor } from '../support/http.mjs';
 import {
-  LONG, VIEWPORT, customerSite, syncPage, openChat, visitorSend, ownBubble, waitSent, watchPage,
+  LONG, VIEWPORT, widgetWorld, syncPage, openChat, visitorSend, ownBubble, waitSent, watchPage,
   agentHelpers, conversationWith, screenshot, chatFrame,
 } from './lib.mjs';
 import { agentReply, replyInChat } from './flows.mjs';
@@ -50,19 +48,14 @@ async function storedState(page, parleyUrl) {
 }
 
 describe('the embed API: unread, message, identify, shutdown', TEST_OPTS, () => {
-  let server, parley, site, browser;
+  let world, server, parley, site, browser;
 
   before(async () => {
-    server = await startParley();
-    parley = `http://localhost:${server.port}`;
-    await addAgent(server.databaseUrl, 'wanda@support.test', 'Wanda Agent');
-    site = await customerSite();
-    browser = await launchBrowser();
+    world = await widgetWorld((srv) => addAgent(srv.databaseUrl, 'wanda@support.test', 'Wanda Agent'));
+    ({ server, parley, site, browser } = world);
   });
   after(async () => {
-    await browser?.close();
-    await site?.close();
-    await server?.stop();
+    await world?.close();
   });
 
   async function customerPage(config) {

@@ -4,12 +4,10 @@
 // condition whose deadline only stops a hung test.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser } from '../support/browser.mjs';
-import { startParley } from '../support/parley.mjs';
 import { query, stallWrites } from '../support/pg.mjs';
 import { identify, visitorSocket } from '../support/visitor.mjs';
 import { waitFor } from '../support/http.mjs';
-import { LONG, VIEWPORT, customerSite, syncPage, openChat, ownBubble, visitorSend, waitSent, watchPage } from './lib.mjs';
+import { LONG, VIEWPORT, widgetWorld, syncPage, openChat, ownBubble, visitorSend, waitSent, watchPage } from './lib.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 
@@ -39,18 +37,14 @@ async function refuseWrites(server) {
 }
 
 describe('the chat frame\'s outbox', TEST_OPTS, () => {
-  let server, parley, site, browser;
+  let world, server, parley, site, browser;
 
   before(async () => {
-    server = await startParley();
-    parley = `http://localhost:${server.port}`;
-    site = await customerSite();
-    browser = await launchBrowser();
+    world = await widgetWorld();
+    ({ server, parley, site, browser } = world);
   });
   after(async () => {
-    await browser?.close();
-    await site?.close();
-    await server?.stop();
+    await world?.close();
   });
 
   it('messages typed around a refusal (the database stalled: overloaded) are stored in typing order', TEST_OPTS, async () => {
