@@ -34,7 +34,8 @@ void Housekeeping::run_round() {
   hub_.close_unauthenticated(std::chrono::steady_clock::now() - kAuthDeadline, 1008, "authentication timed out");
   if (round_ % kPruneEveryRounds == 0) prune_event_log();
   if (round_ % kPruneEveryRounds == 0) prune_login_failures();
-  if (round_ % kVisitorPruneEveryRounds == 1) prune_silent_visitors();
+  if (round_ % kVisitorPruneEveryRounds == 0) silent_visitor_prune_due_->store(true);
+  if (silent_visitor_prune_due_->exchange(false)) prune_silent_visitors();
 }
 
 void Housekeeping::close_ended_sessions() {
@@ -66,8 +67,13 @@ void Housekeeping::prune_login_failures() {
 
 void Housekeeping::prune_silent_visitors() {
   pool_.run<std::int64_t>([](store::DbConn& conn) { return auth::prune_silent_visitors(conn, kSilentVisitorDays); },
-                          [](Outcome<std::int64_t> pruned) {
-                            if (pruned.ok() && pruned.value() > 0) {
+                          [due = silent_visitor_prune_due_](Outcome<std::int64_t> pruned) {
+                            if (!pruned.ok()) {
+                              // Not an hour's wait for a database that was away for a moment.
+                              spdlog::warn("housekeeping: deleting silent anonymous visitors failed ({}); retrying next round",
+                                           pruned.error().what());
+                              due->store(true);
+                            } else if (pruned.value() > 0) {
                               spdlog::info("housekeeping: deleted {} anonymous visitors who never wrote", pruned.value());
                             }
                           });

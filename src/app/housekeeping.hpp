@@ -7,7 +7,10 @@
 // - forgets old event_log rows (clients that were away catch up from the message table);
 // - forgets failed logins older than a day (login throttling looks back 15 minutes);
 // - deletes anonymous visitors who never wrote and were not seen for 30 days (at the first
-//   round, then hourly).
+//   round, then hourly; a round the database refused is retried at the next round).
+#include <atomic>
+#include <memory>
+
 #include "parley/chat/hub.hpp"
 #include "parley/core/periodic_thread.hpp"
 #include "parley/store/db_pool.hpp"
@@ -30,6 +33,8 @@ class Housekeeping {
   store::DbPool& pool_;
   chat::Hub& hub_;
   int round_ = 0;
+  // Shared with the pool's completion callback, which may run after this object is gone.
+  std::shared_ptr<std::atomic<bool>> silent_visitor_prune_due_ = std::make_shared<std::atomic<bool>>(true);
   PeriodicThread thread_;
 };
 
