@@ -11,6 +11,8 @@
 #include "parley/chat/agent_roster.hpp"
 #include "parley/chat/cluster.hpp"
 #include "parley/chat/event_feed.hpp"
+#include "parley/context/context_service.hpp"
+#include "parley/context/webhook_signature.hpp"
 #include "parley/mail/outbox.hpp"
 #include "parley/mail/outbox_worker.hpp"
 #include "parley/store/migrations.hpp"
@@ -79,6 +81,16 @@ chat::BatchHook offline_email_hook(const chat::Hub& hub, mail::EnqueueSettings s
   };
 }
 
+// Product context (docs/CONTEXT.md): the secret was checked by the configuration already.
+context::ContextSettings context_settings(const Config& config) {
+  context::ContextSettings settings;
+  if (config.context_url.empty()) return settings;
+  settings.url = config.context_url;
+  settings.secret_key = context::decode_webhook_secret(config.context_secret).value_or("");
+  settings.user_agent = std::string("parley/") + PARLEY_VERSION;
+  return settings;
+}
+
 void set_origins(api::ApiContext& ctx, const Config& config, std::uint16_t port) {
   if (!config.public_url.empty()) {
     ctx.public_origin = origin_of(config.public_url);
@@ -110,6 +122,8 @@ int serve(const Config& config) {
     spdlog::warn("PARLEY_IDENTITY_SECRET is not set: visitor identities are recorded as unverified and never merged");
   }
   if (config.resend_api_key.empty()) spdlog::warn("RESEND_API_KEY is not set: emails are written to the log, not sent");
+  // Only the origin: a path or query may carry the customer's own token.
+  if (!config.context_url.empty()) spdlog::info("product context from {} for verified visitors", origin_of(config.context_url));
 
   // Every part gets what it needs through its constructor, in the order below.
   store::DbPool pool(config.database_url, kDbThreads, kDbQueueLimit);
@@ -133,12 +147,14 @@ int serve(const Config& config) {
   SlidingWindowLimit identify_by_address(kIdentifiesPerMinute, std::chrono::minutes(1));
   api::ApiContext ctx{config, pool, chat, conversations, roster, identify_by_address, {}, {}};
   Housekeeping housekeeping(pool, hub, kHousekeepingInterval);
+  context::ContextService product_context(context_settings(config));
 
   http::Router router;
   api::register_health_routes(router, ctx);
   api::register_visitor_routes(router, ctx);
   api::register_auth_routes(router, ctx);
   api::register_inbox_routes(router, ctx);
+  api::register_context_routes(router, ctx, product_context);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);
@@ -169,6 +185,7 @@ int serve(const Config& config) {
 
   server.run();
   writer.stop();  // done by the signal thread already (a no-op then)
+  product_context.stop();  // aborts lookups in flight while their sockets' executor still exists
   mailer.stop();  // after the writer: it may still enqueue; what is unsent waits in the outbox
   housekeeping.stop();
   cluster.stop();

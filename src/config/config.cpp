@@ -1,6 +1,7 @@
 #include "parley/config/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace parley {
@@ -51,8 +52,29 @@ const std::vector<OptionSpec>& option_specs() {
       {"--log-format", "PARLEY_LOG_FORMAT", "text or json (default text)"},
       {"--metrics-allow", "PARLEY_METRICS_ALLOW", "addresses allowed to read /metrics (default loopback)"},
       {"--trusted-proxies", "PARLEY_TRUSTED_PROXIES", "proxy addresses whose X-Forwarded-* headers are honoured (default loopback)"},
+      {"--context-url", "PARLEY_CONTEXT_URL", "http(s) URL Parley POSTs a verified visitor to for product context cards (default: none; see docs/CONTEXT.md)"},
+      {"--context-secret", "PARLEY_CONTEXT_SECRET", "Standard Webhooks signing secret for PARLEY_CONTEXT_URL: whsec_ + base64 of 24-64 bytes"},
   };
   return specs;
+}
+
+bool is_webhook_secret(const std::string& secret) {
+  const std::string prefix = "whsec_";
+  if (secret.rfind(prefix, 0) != 0) return false;
+  std::string b64 = secret.substr(prefix.size());
+  if (b64.empty() || b64.size() % 4 != 0) return false;
+  std::size_t padding = 0;
+  for (std::size_t i = 0; i < b64.size(); ++i) {
+    char c = b64[i];
+    if (c == '=') {
+      if (i < b64.size() - 2) return false;  // only at the end, at most two
+      ++padding;
+    } else if (padding || !(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/')) {
+      return false;
+    }
+  }
+  std::size_t bytes = b64.size() / 4 * 3 - padding;
+  return bytes >= 24 && bytes <= 64;
 }
 
 std::string origin_of(const std::string& url) {
@@ -162,6 +184,21 @@ Config parse_config(const std::vector<std::string>& args, const std::map<std::st
   }
   if (auto v = get("PARLEY_METRICS_ALLOW")) c.metrics_allow = split_list(*v);
   if (auto v = get("PARLEY_TRUSTED_PROXIES")) c.trusted_proxies = split_list(*v);
+  if (auto v = get("PARLEY_CONTEXT_URL"); v && !v->empty()) {
+    require_http_url("PARLEY_CONTEXT_URL", *v);
+    c.context_url = *v;
+    auto secret = get("PARLEY_CONTEXT_SECRET");
+    if (!secret || secret->empty()) {
+      throw ConfigError("PARLEY_CONTEXT_SECRET is required when PARLEY_CONTEXT_URL is set (whsec_ + base64 of 24-64 random bytes, e.g. whsec_$(openssl rand -base64 32))");
+    }
+    // The value is never echoed back: it is a secret.
+    if (!is_webhook_secret(*secret)) {
+      throw ConfigError("PARLEY_CONTEXT_SECRET must be a Standard Webhooks secret: whsec_ followed by the standard base64 (with = padding) of 24 to 64 bytes, e.g. whsec_$(openssl rand -base64 32)");
+    }
+    c.context_secret = *secret;
+  } else if (auto secret = get("PARLEY_CONTEXT_SECRET"); secret && !secret->empty()) {
+    throw ConfigError("PARLEY_CONTEXT_SECRET is set but PARLEY_CONTEXT_URL is not: set both, or neither");
+  }
   return c;
 }
 

@@ -1,12 +1,10 @@
 #include "parley/mail/resend_client.hpp"
 
-#include <curl/curl.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <mutex>
 
 namespace parley::mail {
 namespace {
@@ -15,11 +13,6 @@ constexpr std::size_t kMaxResponseBody = 64 * 1024;
 constexpr auto kQuotaHold = std::chrono::hours(1);
 constexpr auto kApiKeyHold = std::chrono::minutes(10);
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 std::string trim(std::string_view s) {
   std::size_t b = 0, e = s.size();
   while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n')) ++b;
@@ -27,36 +20,7 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  std::size_t len = size * n;
-  if (out->size() < kMaxResponseBody) out->append(data, std::min(len, kMaxResponseBody - out->size()));
-  return len;
-}
-
-std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
-  std::size_t len = size * n;
-  std::string_view line(data, len);
-  if (line.rfind("HTTP/", 0) == 0) {
-    headers->clear();  // a new response (after 100 Continue): keep only the last one's
-  } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
-    (*headers)[lower(std::string(line.substr(0, colon)))] = trim(line.substr(colon + 1));
-  }
-  return len;
-}
-
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* abort = static_cast<const std::atomic<bool>*>(user);
-  return abort && abort->load() ? 1 : 0;
-}
-
 }  // namespace
-
-void init_curl() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
   std::string v = trim(value);
@@ -151,64 +115,20 @@ std::string email_request_body(const OutgoingEmail& email) {
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-ResendClient::ResendClient(ResendSettings settings) : settings_(std::move(settings)) {
-  init_curl();
-  curl_ = curl_easy_init();
-}
-
-ResendClient::~ResendClient() {
-  if (curl_) curl_easy_cleanup(static_cast<CURL*>(curl_));
-}
+ResendClient::ResendClient(ResendSettings settings) : settings_(std::move(settings)) {}
 
 HttpResult ResendClient::send(const OutgoingEmail& email, const std::atomic<bool>* abort) {
-  HttpResult result;
-  auto* curl = static_cast<CURL*>(curl_);
-  if (!curl) {
-    result.transport_error = "curl_easy_init failed";
-    return result;
-  }
-  curl_easy_reset(curl);  // keeps the connection cache
-  std::string url = settings_.api_url + "/emails";
-  std::string body = email_request_body(email);
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, ("Authorization: Bearer " + settings_.api_key).c_str());
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  headers = curl_slist_append(headers, "Accept: application/json");
-  headers = curl_slist_append(headers, ("Idempotency-Key: " + email.idempotency_key).c_str());
-  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // threads: time-outs without SIGALRM
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(settings_.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.total_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, settings_.user_agent.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result.headers);
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(abort));
-
-  CURLcode rc = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
-  if (rc != CURLE_OK) {
-    result.status = 0;
-    result.transport_error = curl_easy_strerror(rc);
-    result.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-    result.aborted = rc == CURLE_ABORTED_BY_CALLBACK;
-    return result;
-  }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
-  return result;
+  outbound::PostRequest request;
+  request.url = settings_.api_url + "/emails";
+  request.body = email_request_body(email);
+  request.headers = {"Authorization: Bearer " + settings_.api_key, "Content-Type: application/json",
+                     "Accept: application/json", "Idempotency-Key: " + email.idempotency_key};
+  request.user_agent = settings_.user_agent;
+  request.connect_timeout = settings_.connect_timeout;
+  request.total_timeout = settings_.total_timeout;
+  request.max_response = kMaxResponseBody;
+  request.oversize = outbound::OversizeAnswer::truncate;  // Resend's answers are small; keep what fits
+  return http_.post(request, abort);
 }
 
 }  // namespace parley::mail

@@ -11,6 +11,7 @@ import {
 } from './state.js';
 import { placeInList, renderList, scheduleCountsRefresh } from './list.js';
 import { askTakeOver } from './takeover.js';
+import { showContext, hideContext } from './context_panel.js';
 
 const MAX_BODY = 8000;
 const PAGE_MESSAGES = 500;
@@ -98,6 +99,7 @@ export async function openConversation(id, { force = false } = {}) {
   renderTyping();
   renderList(); // selection highlight
   $('#messages-loading').hidden = false;
+  showContext(id); // on its own: never delays the thread
 
   try {
     let after = 0;
@@ -141,6 +143,7 @@ export function closeConversation() {
   $('#pane-error').hidden = true;
   $('#pane-empty').hidden = false;
   document.body.classList.remove('has-selection');
+  hideContext();
   renderList();
 }
 

@@ -17,6 +17,10 @@ namespace parley::chat {
 class EventFeed;
 }
 
+namespace parley::context {
+class ContextService;
+}
+
 namespace parley::api {
 
 struct ApiContext {
@@ -34,6 +38,8 @@ void register_health_routes(http::Router& router, ApiContext& ctx);
 void register_visitor_routes(http::Router& router, ApiContext& ctx);
 void register_auth_routes(http::Router& router, ApiContext& ctx);
 void register_inbox_routes(http::Router& router, ApiContext& ctx);
+// GET /api/inbox/conversations/:id/context (docs/CONTEXT.md).
+void register_context_routes(http::Router& router, ApiContext& ctx, context::ContextService& service);
 
 // GET /metrics (Prometheus text), for PARLEY_METRICS_ALLOW only; also installs the counting
 // hooks on the server and the writer. Call before the server runs; keep the returned handle

@@ -34,6 +34,8 @@ struct Config {
   std::string log_format = "text";  // text | json
   std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};
   std::vector<std::string> trusted_proxies{"127.0.0.1", "::1"};
+  std::string context_url;     // empty: no product context in the inbox (docs/CONTEXT.md)
+  std::string context_secret;  // "whsec_" + base64 of 24-64 bytes; required with context_url
 };
 
 // One option: its flag, its environment variable, and whether the flag takes a value.
@@ -52,6 +54,10 @@ Config parse_config(const std::vector<std::string>& args, const std::map<std::st
                     std::map<std::string, std::string>* extras = nullptr);
 
 ListenAddress parse_listen(const std::string& value);
+
+// Whether `secret` is a Standard Webhooks secret: "whsec_" + standard base64 (with its
+// padding) of 24 to 64 bytes.
+bool is_webhook_secret(const std::string& secret);
 
 // The origin ("scheme://host[:port]") of a URL, lower-cased; empty when it is not http(s).
 std::string origin_of(const std::string& url);

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "parley/outbound/http_post.hpp"
+
 namespace parley::mail {
 
 struct OutgoingEmail {
@@ -20,15 +22,8 @@ struct OutgoingEmail {
   std::string idempotency_key;
 };
 
-// What came back from one request. `status` 0: no HTTP answer (transport error or time-out).
-struct HttpResult {
-  long status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;  // names lower-cased
-  std::string transport_error;                 // curl's message when status is 0
-  bool timed_out = false;
-  bool aborted = false;  // stopped by shutdown
-};
+// What came back from one request (the shared outgoing-HTTP result).
+using HttpResult = outbound::HttpResult;
 
 enum class Verdict {
   sent,    // accepted by Resend
@@ -70,11 +65,10 @@ struct ResendSettings {
   std::chrono::milliseconds total_timeout = std::chrono::seconds(10);
 };
 
-// One libcurl handle (kept for connection reuse), used by one thread at a time.
+// One outgoing-HTTP handle (kept for connection reuse), used by one thread at a time.
 class ResendClient {
  public:
   explicit ResendClient(ResendSettings settings);
-  ~ResendClient();
   ResendClient(const ResendClient&) = delete;
   ResendClient& operator=(const ResendClient&) = delete;
 
@@ -83,10 +77,7 @@ class ResendClient {
 
  private:
   ResendSettings settings_;
-  void* curl_ = nullptr;  // CURL*, kept out of this header
+  outbound::HttpHandle http_;
 };
-
-// curl_global_init, once per process (call before starting threads that use curl).
-void init_curl();
 
 }  // namespace parley::mail

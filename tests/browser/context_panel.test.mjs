@@ -1,0 +1,153 @@
+// The inbox's "Account" panel (web/inbox/context_panel.js) in headless Chromium, against the
+// real binary, PostgreSQL and a stand-in product-context endpoint on loopback: the stand-in's
+// cards for a verified visitor, the unavailable, not-verified and loading states, the thread
+// never waiting for the panel, and the 375 px layout. Screenshots go to /tmp/shots.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
+import { launchBrowser } from '../support/browser.mjs';
+import { startParley } from '../support/parley.mjs';
+import { request, waitFor } from '../support/http.mjs';
+import { visitorSocket } from '../support/visitor.mjs';
+import { startContextStandin } from '../support/context-standin.mjs';
+import { LONG, agentHelpers, conversationById, screenshot } from './lib.mjs';
+
+const TEST_OPTS = { timeout: 240000 };
+const PASSWORD = 'context panel password 3';
+const IDENTITY_SECRET = 'identity secret for the panel';
+const { addAgent, agentInbox } = agentHelpers(PASSWORD);
+
+async function conversationOf(server, userId, text, { verified = true } = {}) {
+  const body = verified
+    ? { id: userId, email: `${userId}@customer.test`, name: `User ${userId}`, userHash: createHmac('sha256', IDENTITY_SECRET).update(userId).digest('hex') }
+    : {};
+  const res = await request(server.url + '/api/visitors/identify', { method: 'POST', body });
+  assert.equal(res.status, 200, res.text);
+  const ws = await visitorSocket(server, res.json().visitorToken);
+  const clientId = `c-${randomBytes(4).toString('hex')}`;
+  ws.send({ type: 'send', clientId, body: text });
+  const ack = await ws.nextMessage((m) => m && m.clientId === clientId && (m.type === 'ack' || m.type === 'error'));
+  assert.equal(ack.type, 'ack', JSON.stringify(ack));
+  await ws.close();
+  return ack.message.conversationId;
+}
+
+describe('inbox: the product-context panel', TEST_OPTS, () => {
+  let standin;
+  let server;
+  let browser;
+  let parley;
+  let agent;
+  const ids = {};
+
+  before(async () => {
+    standin = await startContextStandin();
+    server = await startParley({ env: {
+      PARLEY_IDENTITY_SECRET: IDENTITY_SECRET,
+      PARLEY_CONTEXT_URL: standin.url,
+      PARLEY_CONTEXT_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
+    } });
+    parley = `http://localhost:${server.port}`;
+    await addAgent(server.databaseUrl, 'pat@support.test', 'Pat Panel');
+    ids.cards = await conversationOf(server, 'long-acme', 'My invoice shows the wrong plan');
+    ids.failing = await conversationOf(server, 'fail-beta', 'Where is my export?');
+    ids.anonymous = await conversationOf(server, '', 'Just browsing, one question', { verified: false });
+    ids.slow = await conversationOf(server, 'slow-gamma', 'Hello from a slow account');
+    browser = await launchBrowser();
+    agent = await agentInbox(browser, parley, 'pat@support.test');
+  });
+  after(async () => {
+    await agent?.ctx.close().catch(() => {});
+    await browser?.close();
+    await server?.stop();
+    await standin?.close();
+  });
+
+  const panel = () => agent.page.getByTestId('context-panel');
+
+  async function open(id) {
+    await conversationById(agent.page, id).click();
+    await agent.page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"][aria-current="true"], [data-testid="conversation-item"][data-conversation-id="${id}"].is-selected`).first().waitFor({ timeout: LONG }).catch(() => {});
+  }
+
+  it("shows the stand-in's cards for a verified visitor, as text, with safe links", TEST_OPTS, async () => {
+    const { page } = agent;
+    await open(ids.cards);
+    await panel().locator('[data-state="ok"]').or(page.locator('[data-testid="context-panel"][data-state="ok"]')).first().waitFor({ timeout: LONG });
+    const titles = await page.getByTestId('context-card-title').allInnerTexts();
+    assert.deepEqual(titles, ['Enterprise subscription with a very long descriptive name for this account', 'Subscription', 'Contact']);
+    const values = await page.getByTestId('context-value').allInnerTexts();
+    assert.ok(values.includes('Pro for long-acme'), values.join(' | '));
+    assert.ok(values.includes('long-acme@customer.test'), values.join(' | '));
+    const link = page.getByTestId('context-link').filter({ hasText: '#1042 paid' });
+    assert.equal(await link.getAttribute('href'), 'https://billing.example.com/invoices/1042');
+    assert.equal(await link.getAttribute('target'), '_blank');
+    assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+    assert.equal(standin.callsFor('long-acme'), 1);
+    await screenshot(page, 'context-cards-desktop');
+
+    // Long values wrap inside the panel: nothing sticks out of it.
+    const overflow = await page.evaluate(() => {
+      const box = document.querySelector('#visitor-panel').getBoundingClientRect();
+      return [...document.querySelectorAll('.context-card, .context-card dd, .context-card-title')]
+        .filter((el) => el.getBoundingClientRect().right > box.right + 1).length;
+    });
+    assert.equal(overflow, 0, 'card content wider than the panel');
+  });
+
+  it('says "Context unavailable" with the reason when the endpoint fails, and offers to try again', TEST_OPTS, async () => {
+    const { page } = agent;
+    await open(ids.failing);
+    await page.locator('[data-testid="context-panel"][data-state="unavailable"]').waitFor({ timeout: LONG });
+    assert.match(await panel().innerText(), /Context unavailable/);
+    assert.match(await page.getByTestId('context-reason').innerText(), /HTTP 500/);
+    await screenshot(page, 'context-unavailable-desktop');
+    const before = standin.callsFor('fail-beta');
+    // A failure is kept 30 s: "Try again" within them answers from the cache, still unavailable.
+    await page.getByTestId('context-retry').click();
+    await page.locator('[data-testid="context-panel"][data-state="unavailable"]').waitFor({ timeout: LONG });
+    assert.ok(standin.callsFor('fail-beta') >= before);
+  });
+
+  it('never looks up an unverified visitor, and says why', TEST_OPTS, async () => {
+    const { page } = agent;
+    const calls = standin.requests.length;
+    await open(ids.anonymous);
+    await page.locator('[data-testid="context-panel"][data-state="not_verified"]').waitFor({ timeout: LONG });
+    assert.match(await panel().innerText(), /Not looked up/);
+    assert.equal(standin.requests.length, calls);
+    await screenshot(page, 'context-not-verified-desktop');
+  });
+
+  it('the thread shows while a slow endpoint is still being asked', TEST_OPTS, async () => {
+    const { page } = agent;
+    await open(ids.slow);
+    await waitFor(() => standin.callsFor('slow-gamma') === 1, { what: 'the slow lookup started' });
+    await page.getByTestId('message-body').filter({ hasText: 'Hello from a slow account' }).waitFor({ timeout: LONG });
+    assert.equal(standin.slowOpen, 1, 'the lookup is still waiting while the thread is shown');
+    assert.equal(await panel().getAttribute('data-state'), 'loading');
+    await screenshot(page, 'context-loading-desktop');
+    await page.locator('[data-testid="context-panel"][data-state="unavailable"]').waitFor({ timeout: LONG });
+    assert.match(await page.getByTestId('context-reason').innerText(), /did not answer within 2 s/);
+  });
+
+  it('at 375 px the panel sits behind "Visitor details", above the thread, and wraps long values', TEST_OPTS, async () => {
+    const { page } = agent;
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.goto(`${parley}/inbox/#/open/${ids.cards}`);
+    await page.getByTestId('message-body').first().waitFor({ timeout: LONG });
+    await screenshot(page, 'context-375-folded');
+    const toggle = page.getByTestId('visitor-toggle');
+    await toggle.click();
+    await page.locator('[data-testid="context-panel"][data-state="ok"]').waitFor({ timeout: LONG });
+    await page.getByTestId('context-card-title').first().scrollIntoViewIfNeeded();
+    await screenshot(page, 'context-375-cards');
+    const widest = await page.evaluate(() => Math.max(...[...document.querySelectorAll('.context-card')].map((el) => el.getBoundingClientRect().right)));
+    assert.ok(widest <= 375, `a card reaches ${widest}px on a 375px screen`);
+    // The keyboard folds it again.
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+});
