@@ -65,15 +65,13 @@ describe('inbox: the product-context panel', TEST_OPTS, () => {
 
   const panel = () => agent.page.getByTestId('context-panel');
 
-  async function open(id) {
-    await conversationById(agent.page, id).click();
-    await agent.page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"][aria-current="true"], [data-testid="conversation-item"][data-conversation-id="${id}"].is-selected`).first().waitFor({ timeout: LONG }).catch(() => {});
-  }
+  const open = (id) => conversationById(agent.page, id).click();
+  const inState = (name) => agent.page.locator(`[data-testid="context-panel"][data-state="${name}"]`).waitFor({ timeout: LONG });
 
   it("shows the stand-in's cards for a verified visitor, as text, with safe links", TEST_OPTS, async () => {
     const { page } = agent;
     await open(ids.cards);
-    await panel().locator('[data-state="ok"]').or(page.locator('[data-testid="context-panel"][data-state="ok"]')).first().waitFor({ timeout: LONG });
+    await inState('ok');
     const titles = await page.getByTestId('context-card-title').allInnerTexts();
     assert.deepEqual(titles, ['Enterprise subscription with a very long descriptive name for this account', 'Subscription', 'Contact']);
     const values = await page.getByTestId('context-value').allInnerTexts();
@@ -98,14 +96,14 @@ describe('inbox: the product-context panel', TEST_OPTS, () => {
   it('says "Context unavailable" with the reason when the endpoint fails, and offers to try again', TEST_OPTS, async () => {
     const { page } = agent;
     await open(ids.failing);
-    await page.locator('[data-testid="context-panel"][data-state="unavailable"]').waitFor({ timeout: LONG });
+    await inState('unavailable');
     assert.match(await panel().innerText(), /Context unavailable/);
-    assert.match(await page.getByTestId('context-reason').innerText(), /HTTP 500/);
+    assert.match(await page.getByTestId('context-reason').innerText(), /^The endpoint answered HTTP 500$/);
     await screenshot(page, 'context-unavailable-desktop');
     const before = standin.callsFor('fail-beta');
     // A failure is kept 30 s: "Try again" within them answers from the cache, still unavailable.
     await page.getByTestId('context-retry').click();
-    await page.locator('[data-testid="context-panel"][data-state="unavailable"]').waitFor({ timeout: LONG });
+    await inState('unavailable');
     assert.ok(standin.callsFor('fail-beta') >= before);
   });
 
@@ -113,7 +111,7 @@ describe('inbox: the product-context panel', TEST_OPTS, () => {
     const { page } = agent;
     const calls = standin.requests.length;
     await open(ids.anonymous);
-    await page.locator('[data-testid="context-panel"][data-state="not_verified"]').waitFor({ timeout: LONG });
+    await inState('not_verified');
     assert.match(await panel().innerText(), /Not looked up/);
     assert.equal(standin.requests.length, calls);
     await screenshot(page, 'context-not-verified-desktop');
@@ -124,10 +122,11 @@ describe('inbox: the product-context panel', TEST_OPTS, () => {
     await open(ids.slow);
     await waitFor(() => standin.callsFor('slow-gamma') === 1, { what: 'the slow lookup started' });
     await page.getByTestId('message-body').filter({ hasText: 'Hello from a slow account' }).waitFor({ timeout: LONG });
+    const shown = await panel().getAttribute('data-state');
     assert.equal(standin.slowOpen, 1, 'the lookup is still waiting while the thread is shown');
-    assert.equal(await panel().getAttribute('data-state'), 'loading');
+    assert.equal(shown, 'loading');
     await screenshot(page, 'context-loading-desktop');
-    await page.locator('[data-testid="context-panel"][data-state="unavailable"]').waitFor({ timeout: LONG });
+    await inState('unavailable');
     assert.match(await page.getByTestId('context-reason').innerText(), /did not answer within 2 s/);
   });
 
@@ -139,7 +138,7 @@ describe('inbox: the product-context panel', TEST_OPTS, () => {
     await screenshot(page, 'context-375-folded');
     const toggle = page.getByTestId('visitor-toggle');
     await toggle.click();
-    await page.locator('[data-testid="context-panel"][data-state="ok"]').waitFor({ timeout: LONG });
+    await inState('ok');
     await page.getByTestId('context-card-title').first().scrollIntoViewIfNeeded();
     await screenshot(page, 'context-375-cards');
     const widest = await page.evaluate(() => Math.max(...[...document.querySelectorAll('.context-card')].map((el) => el.getBoundingClientRect().right)));
@@ -149,5 +148,24 @@ describe('inbox: the product-context panel', TEST_OPTS, () => {
     await page.keyboard.press('Enter');
     assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('says when no product data is connected (no PARLEY_CONTEXT_URL)', TEST_OPTS, async () => {
+    const plain = await startParley();
+    try {
+      await addAgent(plain.databaseUrl, 'pat@support.test', 'Pat Panel');
+      const id = await conversationOf(plain, '', 'Any news on my order?', { verified: false });
+      const other = await agentInbox(browser, `http://localhost:${plain.port}`, 'pat@support.test');
+      try {
+        await conversationById(other.page, id).click();
+        await other.page.locator('[data-testid="context-panel"][data-state="not_configured"]').waitFor({ timeout: LONG });
+        assert.match(await other.page.getByTestId('context-panel').innerText(), /No product data connected/);
+        await screenshot(other.page, 'context-not-configured-desktop');
+      } finally {
+        await other.ctx.close();
+      }
+    } finally {
+      await plain.stop();
+    }
   });
 });

@@ -68,7 +68,10 @@ function renderCards(cards) {
 function renderNote(stateName, text, detail, retryId) {
   const el = body(stateName);
   el.appendChild(h('p', { class: `context-note${stateName === 'unavailable' ? ' context-warn' : ' muted'}` }, text));
-  if (detail) el.appendChild(h('p', { class: 'muted context-detail', 'data-testid': 'context-reason' }, detail));
+  if (detail) {
+    const sentence = detail.charAt(0).toUpperCase() + detail.slice(1);
+    el.appendChild(h('p', { class: 'muted context-detail', 'data-testid': 'context-reason' }, sentence));
+  }
   if (retryId) {
     el.appendChild(h('button', {
       type: 'button', class: 'btn btn-sm', 'data-testid': 'context-retry', onclick: () => showContext(retryId),
