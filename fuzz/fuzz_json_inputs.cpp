@@ -1,5 +1,6 @@
 // libFuzzer target: what visitors and agents send as JSON — WebSocket frames and the
-// identify body — through the same validation the server applies.
+// identify body — through the same validation the server applies; and the customer's
+// product-context answer (raw bytes) through the card parser.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -7,9 +8,11 @@
 #include "parley/auth/visitor_identity.hpp"
 #include "parley/chat/chat_service.hpp"
 #include "parley/config/config.hpp"
+#include "parley/context/cards.hpp"
 #include "parley/core/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  (void)parley::context::parse_cards(std::string_view(reinterpret_cast<const char*>(data), size));
   auto json = nlohmann::json::parse(data, data + size, nullptr, false);
   if (json.is_discarded()) return 0;
   try {

@@ -2,8 +2,11 @@
 // reading of the customer's cards (docs/CONTEXT.md).
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "parley/config/config.hpp"
 #include "parley/context/cards.hpp"
+#include "parley/context/context_service.hpp"
 #include "parley/context/webhook_signature.hpp"
 
 using parley::context::decode_webhook_secret;
@@ -126,4 +129,64 @@ TEST(ContextCards, CountsAreCappedAndLengthsRefused) {
   std::string accents;
   for (int i = 0; i < 1000; ++i) accents += "é";
   EXPECT_TRUE(parse_cards(R"({"cards":[{"title":"T","fields":[{"label":"L","value":")" + accents + R"("}]}]})").ok);
+}
+
+// The service against an endpoint nobody listens on (connection refused at once): failures are
+// answered, kept 30 s per visitor, the cache stays within its bound, and a full queue answers
+// at once instead of waiting.
+namespace {
+
+parley::context::ContextAnswer lookup_now(parley::context::ContextService& service, std::int64_t visitor) {
+  std::promise<parley::context::ContextAnswer> answer;
+  parley::context::VisitorIdentity who;
+  who.visitor_id = visitor;
+  who.user_id = "u" + std::to_string(visitor);
+  who.verified = true;
+  service.lookup(who, [&answer](const parley::context::ContextAnswer& a) { answer.set_value(a); });
+  return answer.get_future().get();
+}
+
+parley::context::ContextSettings refused_endpoint() {
+  parley::context::ContextSettings s;
+  s.url = "http://127.0.0.1:1/context";  // port 1: nothing listens, refused at once
+  s.secret_key = std::string(32, 'k');
+  s.threads = 1;
+  return s;
+}
+
+}  // namespace
+
+TEST(ContextService, FailuresAreAnsweredAndCachedWithinABound) {
+  auto settings = refused_endpoint();
+  settings.cache_entries = 2;
+  parley::context::ContextService service(settings);
+  auto first = lookup_now(service, 1);
+  EXPECT_FALSE(first.ok);
+  EXPECT_NE(first.reason.find("could not be reached"), std::string::npos) << first.reason;
+  EXPECT_EQ(service.requests_sent(), 1u);
+  lookup_now(service, 1);  // from the cache
+  EXPECT_EQ(service.requests_sent(), 1u);
+  lookup_now(service, 2);
+  lookup_now(service, 3);  // the cache holds 2: the entry that expires first (visitor 1) goes
+  EXPECT_EQ(service.requests_sent(), 3u);
+  lookup_now(service, 1);
+  EXPECT_EQ(service.requests_sent(), 4u);
+  lookup_now(service, 3);
+  EXPECT_EQ(service.requests_sent(), 4u);
+}
+
+TEST(ContextService, AFullQueueAnswersAtOnce) {
+  auto settings = refused_endpoint();
+  settings.queue_limit = 0;
+  parley::context::ContextService service(settings);
+  auto a = lookup_now(service, 1);
+  EXPECT_FALSE(a.ok);
+  EXPECT_EQ(a.reason, "too many lookups at once");
+  EXPECT_EQ(service.requests_sent(), 0u);
+}
+
+TEST(ContextService, NotConfiguredWithoutAUrl) {
+  parley::context::ContextService service(parley::context::ContextSettings{});
+  EXPECT_FALSE(service.configured());
+  service.stop();  // no threads: nothing to join
 }
