@@ -9,8 +9,8 @@ import { launchBrowser } from '../support/browser.mjs';
 import { startParley } from '../support/parley.mjs';
 import { request, waitFor } from '../support/http.mjs';
 import { visitorSocket } from '../support/visitor.mjs';
-import { startContextStandin } from '../support/context-standin.mjs';
-import { LONG, agentHelpers, conversationById, screenshot } from './lib.mjs';
+import { startContextStandin, startExampleEndpoint } from '../support/context-standin.mjs';
+import { LONG, VIEWPORT, agentHelpers, conversationById, conversationWith, screenshot, openChat, visitorSend, userHash } from './lib.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 const PASSWORD = 'context panel password 3';
@@ -166,6 +166,40 @@ describe('inbox: the product-context panel', TEST_OPTS, () => {
       }
     } finally {
       await plain.stop();
+    }
+  });
+
+  it('the demo page\'s Ann, with the documented example endpoint: its card in the panel', TEST_OPTS, async () => {
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
+    const example = await startExampleEndpoint(secret);
+    const demo = await startParley({ env: {
+      PARLEY_IDENTITY_SECRET: IDENTITY_SECRET, PARLEY_CONTEXT_URL: `${example.url}/`, PARLEY_CONTEXT_SECRET: secret,
+    } });
+    const base = `http://localhost:${demo.port}`;
+    const vctx = await browser.newContext({ viewport: VIEWPORT });
+    try {
+      await addAgent(demo.databaseUrl, 'pat@support.test', 'Pat Panel');
+      // As docs/CONTEXT.md says: "Signed in as Ann" with her userHash, then a message.
+      const visitor = await vctx.newPage();
+      await visitor.goto(`${base}/demo`);
+      await visitor.evaluate((hash) => localStorage.setItem('acme.demo', JSON.stringify({ mode: 'ann', hash })), userHash(IDENTITY_SECRET, '42'));
+      await visitor.reload();
+      const frame = await openChat(visitor, base);
+      await visitorSend(frame, 'Ann here: is my invoice paid?');
+      const other = await agentInbox(browser, base, 'pat@support.test');
+      try {
+        await conversationWith(other.page, 'Ann here: is my invoice paid?').click();
+        await other.page.locator('[data-testid="context-panel"][data-state="ok"]').waitFor({ timeout: LONG });
+        const values = await other.page.getByTestId('context-value').allInnerTexts();
+        assert.ok(values.includes('42') && values.includes('ann@acme.io'), values.join(' | '));
+        await screenshot(other.page, 'context-demo-example');
+      } finally {
+        await other.ctx.close();
+      }
+    } finally {
+      await vctx.close();
+      await demo.stop();
+      example.stop();
     }
   });
 });

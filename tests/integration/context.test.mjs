@@ -4,7 +4,6 @@
 // docs give. No timing is asserted: deadlines only turn a hang into a failure.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -13,13 +12,12 @@ import { createDatabase, ROOT } from '../support/pg.mjs';
 import { request, waitFor } from '../support/http.mjs';
 import { visitorSocket } from '../support/visitor.mjs';
 import { assertError } from '../support/assert.mjs';
-import { startContextStandin, goodCards } from '../support/context-standin.mjs';
+import { startContextStandin, startExampleEndpoint as startExample, EXAMPLE, goodCards } from '../support/context-standin.mjs';
 
 const TEST_OPTS = { timeout: 120000 };
 const IDENTITY_SECRET = 'identity secret for the context tests';
 const CONTEXT_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const PASSWORD = 'context test password 7';
-const EXAMPLE = path.join(ROOT, 'docs/examples/context-endpoint.mjs');
 
 async function addAgent(databaseUrl, email) {
   const r = await runParley(['agent', 'add', '--email', email, '--name', 'Casey Context'], {
@@ -67,25 +65,6 @@ async function contextJson(server, cookie, id) {
   assert.equal(res.status, 200, res.text);
   assert.equal(res.headers['cache-control'], 'no-store');
   return res.json();
-}
-
-/** Runs the documented example endpoint; resolves {url, proc, stop()}. */
-async function startExample(secret) {
-  const proc = spawn(process.execPath, [EXAMPLE], {
-    env: { ...process.env, PARLEY_CONTEXT_SECRET: secret, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  proc.stderr.on('data', (d) => (err += d));
-  const url = await new Promise((resolve, reject) => {
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    proc.once('exit', (code) => reject(new Error(`the example exited (${code}): ${err}`)));
-  });
-  return { url, stop: () => proc.kill('SIGTERM') };
 }
 
 describe('product context: settings', TEST_OPTS, () => {

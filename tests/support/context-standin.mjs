@@ -12,6 +12,31 @@
 // Every request is recorded with its headers and raw body; `closedEarly` counts the answers
 // Parley stopped reading before they were complete.
 import http from 'node:http';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { ROOT } from './pg.mjs';
+
+/** The example endpoint docs/CONTEXT.md shows: the tests run this very file. */
+export const EXAMPLE = path.join(ROOT, 'docs/examples/context-endpoint.mjs');
+
+/** Runs the documented example endpoint with `secret` on a free port; resolves {url, stop()}. */
+export async function startExampleEndpoint(secret) {
+  const proc = spawn(process.execPath, [EXAMPLE], {
+    env: { ...process.env, PARLEY_CONTEXT_SECRET: secret, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stderr.on('data', (d) => (err += d));
+  const url = await new Promise((resolve, reject) => {
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.once('exit', (code) => reject(new Error(`the example exited (${code}): ${err}`)));
+  });
+  return { url, stop: () => proc.kill('SIGTERM') };
+}
 
 export function goodCards(userId, email) {
   return [
