@@ -81,12 +81,18 @@ chat::BatchHook offline_email_hook(const chat::Hub& hub, mail::EnqueueSettings s
   };
 }
 
-// Product context (docs/CONTEXT.md): the secret was checked by the configuration already.
+// Product context (docs/CONTEXT.md). The configuration checked the secret's form already; a
+// key that still does not decode leaves the feature off rather than signing with no key.
 context::ContextSettings context_settings(const Config& config) {
   context::ContextSettings settings;
   if (config.context_url.empty()) return settings;
+  auto key = context::decode_webhook_secret(config.context_secret);
+  if (!key) {
+    spdlog::error("PARLEY_CONTEXT_SECRET could not be decoded: product context is off");
+    return settings;
+  }
   settings.url = config.context_url;
-  settings.secret_key = context::decode_webhook_secret(config.context_secret).value_or("");
+  settings.secret_key = std::move(*key);
   settings.user_agent = std::string("parley/") + PARLEY_VERSION;
   return settings;
 }
