@@ -7,7 +7,7 @@
 namespace parley::api {
 namespace {
 
-const char* kFaces[] = {"\xF0\x9F\x98\xA0", "\xF0\x9F\x98\x9F", "\xF0\x9F\x98\x90", "\xF0\x9F\x99\x82",
+const char* kFaces[] = {"\xF0\x9F\x98\xA0", "\xF0\x9F\x98\x9F", "\xF0\x9F\x98\x90", "\xF0\x9F\x98\x8A",
                         "\xF0\x9F\x98\x84"};
 const char* kLabels[] = {"Very bad", "Bad", "Okay", "Good", "Very good"};
 

@@ -15,7 +15,7 @@ INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, c
 VALUES ('visitor_csat', $1, $2, $3, $3, $4, $5, $6, $7)
 ON CONFLICT (csat_survey_id) WHERE csat_survey_id IS NOT NULL DO NOTHING RETURNING id)SQL"};
 
-const char* kFaces[] = {"\xF0\x9F\x98\xA0", "\xF0\x9F\x98\x9F", "\xF0\x9F\x98\x90", "\xF0\x9F\x99\x82",
+const char* kFaces[] = {"\xF0\x9F\x98\xA0", "\xF0\x9F\x98\x9F", "\xF0\x9F\x98\x90", "\xF0\x9F\x98\x8A",
                         "\xF0\x9F\x98\x84"};
 const char* kLabels[] = {"Very bad", "Bad", "Okay", "Good", "Very good"};
 

@@ -75,7 +75,7 @@ describe('CSAT: resolve → the widget asks → the rating shows in the inbox', 
       const good = card.getByRole('button', { name: 'Good (4 of 5)' });
       await good.focus();
       await good.press('Enter');
-      await card.locator('button[aria-pressed="true"]').filter({ hasText: '🙂' }).waitFor({ timeout: LONG });
+      await card.locator('button[aria-pressed="true"]').filter({ hasText: '😊' }).waitFor({ timeout: LONG });
       await card.locator('.st').filter({ hasText: 'Thanks for your rating!' }).waitFor({ timeout: LONG });
       const comment = 'Quick, friendly, and the invoice is right now. Thank you so much for the help with this!';
       await card.getByRole('textbox', { name: 'Comment' }).fill(comment);
@@ -87,7 +87,7 @@ describe('CSAT: resolve → the widget asks → the rating shows in the inbox', 
       await line.filter({ hasText: 'Rated Good (4/5)' }).filter({ hasText: comment }).waitFor({ timeout: LONG });
       await A.page.getByTestId('view-resolved').click();
       const item = conversationWith(A.page, 'Cy Customer');
-      await item.getByTestId('csat-badge').filter({ hasText: '🙂 4/5' }).waitFor({ timeout: LONG });
+      await item.getByTestId('csat-badge').filter({ hasText: '😊 4/5' }).waitFor({ timeout: LONG });
       await conversationWith(A.page, 'Cy Customer').click();
       await line.filter({ hasText: comment }).waitFor({ timeout: LONG });
       await screenshot(A.page, 'csat-inbox-thread-desktop');

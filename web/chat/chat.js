@@ -394,10 +394,9 @@ function onCsat(s) {
     faces.setAttribute('role', 'group');
     faces.setAttribute('aria-label', 'How did we do?');
     RATES.forEach((r, i) => {
-      const b = el('button', '', ['😠', '😟', '😐', '🙂', '😄'][i]);
+      const b = el('button', '', [...'😠😟😐😊😄'][i]);
       b.type = 'button';
       b.value = i + 1;
-      b.title = r;
       b.setAttribute('aria-label', `${r} (${i + 1} of 5)`);
       b.onclick = () => rate(card, i + 1);
       faces.append(b);

@@ -6,7 +6,7 @@ import { request } from './api.js';
 import { $, h, clear, setText, formatTime, truncate, oneLine } from './dom.js';
 import { state, cacheConversation } from './state.js';
 
-export const FACES = ['😠', '😟', '😐', '🙂', '😄'];
+export const FACES = ['😠', '😟', '😐', '😊', '😄'];
 const LABELS = ['Very bad', 'Bad', 'Okay', 'Good', 'Very good'];
 let days = 7;
 let loadGen = 0;
