@@ -49,7 +49,7 @@ http::Response page_for(const LinkSurvey& survey, const std::string& action, std
   switch (survey.state) {
     case LinkSurvey::State::Answered: return page(200, render_csat_page(CsatPage::Answered));
     case LinkSurvey::State::Expired: return page(410, render_csat_page(CsatPage::Expired));
-    default: break;
+    case LinkSurvey::State::Open: break;
   }
   return page(error.empty() ? 200 : 400, render_csat_page(CsatPage::Ask, action, preselected, error));
 }

@@ -49,7 +49,7 @@ AnswerOutcome answer_in_widget(EventTransaction& tx, std::int64_t visitor_id, st
 
 // The emailed link, by the SHA-256 of its token.
 struct LinkSurvey {
-  enum class State { Open, Answered, Expired, Superseded } state = State::Open;
+  enum class State { Open, Answered, Expired } state = State::Open;
   std::int64_t survey_id = 0;
   std::optional<int> rating;
 };
