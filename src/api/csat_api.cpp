@@ -34,7 +34,9 @@ http::Response page(int status, const std::string& html) {
   return res;
 }
 
-http::Response not_found_page() { return page(404, render_csat_page(CsatPage::NotFound)); }
+http::Response not_found_page() {
+  return page(404, render_csat_page(CsatPage::NotFound));
+}
 
 // auth::random_token(): 43 characters of base64url. Anything else is answered without a lookup.
 bool plausible_token(const std::string& token) {
@@ -47,9 +49,12 @@ bool plausible_token(const std::string& token) {
 http::Response page_for(const LinkSurvey& survey, const std::string& action, std::optional<int> preselected,
                         const std::string& error = {}) {
   switch (survey.state) {
-    case LinkSurvey::State::Answered: return page(200, render_csat_page(CsatPage::Answered));
-    case LinkSurvey::State::Expired: return page(410, render_csat_page(CsatPage::Expired));
-    case LinkSurvey::State::Open: break;
+    case LinkSurvey::State::Answered:
+      return page(200, render_csat_page(CsatPage::Answered));
+    case LinkSurvey::State::Expired:
+      return page(410, render_csat_page(CsatPage::Expired));
+    case LinkSurvey::State::Open:
+      break;
   }
   return page(error.empty() ? 200 : 400, render_csat_page(CsatPage::Ask, action, preselected, error));
 }
@@ -160,7 +165,8 @@ void csat_report(ApiContext& ctx, const http::Request& request, http::Responder 
     }
     q.limit = std::max(1, bounded_int(request.query_param("limit"), "limit", kDefaultRatings, kMaxRatings));
     q.offset = bounded_int(request.query_param("offset"), "offset", 0, kMaxOffset);
-    respond_with(ctx, respond, [q](store::DbConn& conn) { return nlohmann::json::parse(conversation::csat_report(conn, q)); });
+    respond_with(ctx, respond,
+                 [q](store::DbConn& conn) { return nlohmann::json::parse(conversation::csat_report(conn, q)); });
   });
 }
 

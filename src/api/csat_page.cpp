@@ -45,7 +45,8 @@ std::string render_csat_page(CsatPage page, const std::string& action, std::opti
     case CsatPage::Thanks:
       return message("Thank you!", "Your rating was recorded. It helps the team do better.");
     case CsatPage::Answered:
-      return message("Already answered", "This survey was answered already, so there is nothing more to do. Thank you!");
+      return message("Already answered",
+                     "This survey was answered already, so there is nothing more to do. Thank you!");
     case CsatPage::Expired:
       return message("This link has expired", "Survey links work for 7 days. Thank you all the same!");
     case CsatPage::NotFound:

@@ -184,7 +184,8 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
                            {"status"});
   for (const char* s : kOutboxStatuses) state->outbox->with({s});
   // CSAT (docs/CSAT.md): read from PostgreSQL at scrape time, so every process agrees.
-  state->csat_asked = &r.gauge("parley_csat_surveys_asked", "CSAT surveys asked (one per resolution cycle with an agent reply).").get();
+  state->csat_asked =
+      &r.gauge("parley_csat_surveys_asked", "CSAT surveys asked (one per resolution cycle with an agent reply).").get();
   state->csat_ratings = &r.gauge("parley_csat_ratings", "Answered CSAT surveys by rating (1 to 5).", {"rating"});
   for (const char* n : {"1", "2", "3", "4", "5"}) state->csat_ratings->with({n});
   state->csat_score = &r.gauge("parley_csat_score_30d",
@@ -219,14 +220,17 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
           if (result.ok()) {
             std::map<std::string, double> by_status;
             for (const char* s : kOutboxStatuses) by_status[s] = 0;
-            for (const auto& [status, n] : result.value().first.counts) by_status[bounded_status(status)] += static_cast<double>(n);
+            for (const auto& [status, n] : result.value().first.counts) {
+              by_status[bounded_status(status)] += static_cast<double>(n);
+            }
             for (const auto& [status, n] : by_status) state->outbox->with({status}).set(n);
             const auto& csat = result.value().second;
             state->csat_asked->set(static_cast<double>(csat.asked));
             for (std::size_t i = 0; i < csat.ratings.size(); ++i) {
               state->csat_ratings->with({std::to_string(i + 1)}).set(static_cast<double>(csat.ratings[i]));
             }
-            state->csat_score->set(csat.rated_30d ? static_cast<double>(csat.good_30d) / static_cast<double>(csat.rated_30d) : 0);
+            state->csat_score->set(
+                csat.rated_30d ? static_cast<double>(csat.good_30d) / static_cast<double>(csat.rated_30d) : 0);
           }
           http::Response res;
           res.status = 200;

@@ -282,7 +282,8 @@ class VisitorConnection : public ConnectionBase {
       throw ApiError::invalid_field("comment must be a string");
     }
     std::int64_t rating = frame["rating"].get<std::int64_t>();
-    std::string comment = frame.contains("comment") && frame["comment"].is_string() ? frame["comment"].get<std::string>() : "";
+    std::string comment =
+        frame.contains("comment") && frame["comment"].is_string() ? frame["comment"].get<std::string>() : "";
     auto answer = conversation::validated_answer(rating < 1 || rating > 5 ? 0 : static_cast<int>(rating), comment);
     std::int64_t visitor_id = visitor_id_, conversation_id = frame["conversationId"].get<std::int64_t>();
     auto& conversations = parts_.conversations;
@@ -292,7 +293,9 @@ class VisitorConnection : public ConnectionBase {
         },
         [this](Outcome<conversation::AnswerOutcome> r) {
           if (!r.ok()) return reply_error(r.error());
-          if (r.value() == conversation::AnswerOutcome::NotFound) reply_error(ApiError::not_found("No survey to answer"));
+          if (r.value() == conversation::AnswerOutcome::NotFound) {
+            reply_error(ApiError::not_found("No survey to answer"));
+          }
           if (r.value() == conversation::AnswerOutcome::Closed) {
             reply_error(ApiError(409, "csat_closed", "The survey can no longer be changed"));
           }

@@ -39,9 +39,12 @@ RenderedEmail render_csat_email(const std::string& visitor_name, const std::stri
     e.html += "<a href=\"" + html_escape(href) + "\" title=\"" + kLabels[i] +
               "\" style=\"font-size:32px;text-decoration:none;margin-right:12px\">" + kFaces[i] + "</a>";
   }
-  e.html += "</p><p style=\"color:#656d76;font-size:13px\">The link works once and expires in 7 days.</p></div></body></html>";
-  e.text = hello + "\n\nYour conversation with our support team was resolved. How did we do?\n\nRate it here: " +
-           survey_url + "\n\nThe link works once and expires in 7 days.\n";
+  e.html +=
+      "</p><p style=\"color:#656d76;font-size:13px\">The link works once and expires in 7 "
+      "days.</p></div></body></html>";
+  e.text = hello +
+           "\n\nYour conversation with our support team was resolved. How did we do?\n\nRate it here: " + survey_url +
+           "\n\nThe link works once and expires in 7 days.\n";
   return e;
 }
 

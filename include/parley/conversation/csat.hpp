@@ -13,8 +13,8 @@
 
 namespace parley::conversation {
 
-inline constexpr int kCsatEditHours = 24;    // the widget's answer may be changed this long
-inline constexpr int kCsatLinkDays = 7;      // the emailed link works this long
+inline constexpr int kCsatEditHours = 24;             // the widget's answer may be changed this long
+inline constexpr int kCsatLinkDays = 7;               // the emailed link works this long
 inline constexpr std::size_t kCsatCommentMax = 1000;  // characters
 
 struct SurveyCreated {
@@ -53,7 +53,8 @@ struct LinkSurvey {
   std::int64_t survey_id = 0;
   std::optional<int> rating;
 };
-std::optional<LinkSurvey> survey_by_link(store::DbConn& conn, pqxx::transaction_base& txn, const std::string& token_hash);
+std::optional<LinkSurvey> survey_by_link(store::DbConn& conn, pqxx::transaction_base& txn,
+                                         const std::string& token_hash);
 // Records the link's answer once (Recorded), or says why not.
 AnswerOutcome answer_by_link(EventTransaction& tx, const std::string& token_hash, const CsatAnswer& answer);
 

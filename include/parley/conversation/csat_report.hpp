@@ -9,8 +9,8 @@
 namespace parley::conversation {
 
 struct CsatReportQuery {
-  std::string from;  // ISO-8601 date or time; empty: 30 days before `to`
-  std::string to;    // empty: now
+  std::string from;           // ISO-8601 date or time; empty: 30 days before `to`
+  std::string to;             // empty: now
   std::int64_t agent_id = 0;  // 0: every agent
   int limit = 50;             // ratings listed, newest first
   int offset = 0;
