@@ -14,6 +14,7 @@
 
 #include "parley/api/api.hpp"
 #include "parley/chat/event_feed.hpp"
+#include "parley/conversation/csat_report.hpp"
 #include "parley/core/error.hpp"
 #include "parley/metrics/registry.hpp"
 #include "parley/net/address_set.hpp"
@@ -101,6 +102,9 @@ struct MetricsState {
   metrics::Histogram* commit_seconds = nullptr;
   metrics::Family<metrics::Gauge>* outbox = nullptr;
   metrics::Gauge* database_up = nullptr;
+  metrics::Gauge* csat_asked = nullptr;
+  metrics::Family<metrics::Gauge>* csat_ratings = nullptr;
+  metrics::Gauge* csat_score = nullptr;
   std::shared_mutex cache_mutex;
   std::unordered_map<std::pair<const char*, int>, metrics::Counter*, PairHash> cache;
 };
@@ -179,6 +183,14 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
                            "outbox table exists).",
                            {"status"});
   for (const char* s : kOutboxStatuses) state->outbox->with({s});
+  // CSAT (docs/CSAT.md): read from PostgreSQL at scrape time, so every process agrees.
+  state->csat_asked =
+      &r.gauge("parley_csat_surveys_asked", "CSAT surveys asked (one per resolution cycle with an agent reply).").get();
+  state->csat_ratings = &r.gauge("parley_csat_ratings", "Answered CSAT surveys by rating (1 to 5).", {"rating"});
+  for (const char* n : {"1", "2", "3", "4", "5"}) state->csat_ratings->with({n});
+  state->csat_score = &r.gauge("parley_csat_score_30d",
+                               "Share of 4s and 5s among the CSAT ratings of the last 30 days (0 when there are none).")
+                          .get();
 
   auto started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   r.callback("process_start_time_seconds", "Start time of the process since the Unix epoch.", Type::gauge,
@@ -200,15 +212,25 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
     if (!state->allow.contains(request.remote_address)) {
       return respond(http::Response::error(ApiError::forbidden("Metrics are not available from this address")));
     }
-    pool->run<mail::OutboxCounts>(
-        [](store::DbConn& conn) { return mail::outbox_counts(conn); },
-        [state, respond](Outcome<mail::OutboxCounts> result) {
+    using Counts = std::pair<mail::OutboxCounts, conversation::CsatCounts>;
+    pool->run<Counts>(
+        [](store::DbConn& conn) { return Counts{mail::outbox_counts(conn), conversation::csat_counts(conn)}; },
+        [state, respond](Outcome<Counts> result) {
           state->database_up->set(result.ok() ? 1 : 0);
           if (result.ok()) {
             std::map<std::string, double> by_status;
             for (const char* s : kOutboxStatuses) by_status[s] = 0;
-            for (const auto& [status, n] : result.value().counts) by_status[bounded_status(status)] += static_cast<double>(n);
+            for (const auto& [status, n] : result.value().first.counts) {
+              by_status[bounded_status(status)] += static_cast<double>(n);
+            }
             for (const auto& [status, n] : by_status) state->outbox->with({status}).set(n);
+            const auto& csat = result.value().second;
+            state->csat_asked->set(static_cast<double>(csat.asked));
+            for (std::size_t i = 0; i < csat.ratings.size(); ++i) {
+              state->csat_ratings->with({std::to_string(i + 1)}).set(static_cast<double>(csat.ratings[i]));
+            }
+            state->csat_score->set(
+                csat.rated_30d ? static_cast<double>(csat.good_30d) / static_cast<double>(csat.rated_30d) : 0);
           }
           http::Response res;
           res.status = 200;

@@ -13,6 +13,7 @@
 #include "parley/chat/event_feed.hpp"
 #include "parley/context/context_service.hpp"
 #include "parley/context/webhook_signature.hpp"
+#include "parley/mail/csat_email.hpp"
 #include "parley/mail/outbox.hpp"
 #include "parley/mail/outbox_worker.hpp"
 #include "parley/store/migrations.hpp"
@@ -97,6 +98,20 @@ context::ContextSettings context_settings(const Config& config) {
   return settings;
 }
 
+// A CSAT survey was created by a resolve: a visitor who is not connected here gets the survey
+// email (when their address is known), in the resolve's transaction. The link's token is made
+// here; only its SHA-256 is stored with the survey.
+// `ctx` is made after the conversations (it holds them) and set before the server runs.
+conversation::SurveyHook csat_email_hook(const chat::Hub& hub, api::ApiContext* const& ctx) {
+  return [&hub, &ctx](store::DbConn& conn, pqxx::transaction_base& txn, const conversation::SurveyCreated& survey) {
+    if (hub.visitor_connected(survey.visitor_id)) return false;  // the widget asks instead
+    std::string token = auth::random_token();
+    conversation::set_link_token(conn, txn, survey.survey_id, auth::token_digest(token));
+    return mail::enqueue_csat_email(conn, txn, survey.survey_id, survey.conversation_id,
+                                    ctx->public_origin + "/csat/" + token);
+  };
+}
+
 void set_origins(api::ApiContext& ctx, const Config& config, std::uint16_t port) {
   if (!config.public_url.empty()) {
     ctx.public_origin = origin_of(config.public_url);
@@ -146,12 +161,16 @@ int serve(const Config& config) {
   chat::MessageWriter writer(config.database_url, kWriterLimits, feed, origins,
                              {offline_email_hook(hub, {mail::support_address(config), config.email_batch_seconds}),
                               [&mailer] { mailer.wake(); }});
-  conversation::Conversations conversations(feed);
+  // CSAT surveys are made by resolves (conversations), their emails need the public origin
+  // (ctx), known once the server is bound — before any request, so the hook reads it late.
+  api::ApiContext* api_context = nullptr;
+  conversation::Conversations conversations(feed, {csat_email_hook(hub, api_context), [&mailer] { mailer.wake(); }});
   auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations);
   feed.start();
   cluster.start();
   SlidingWindowLimit identify_by_address(kIdentifiesPerMinute, std::chrono::minutes(1));
   api::ApiContext ctx{config, pool, chat, conversations, roster, identify_by_address, {}, {}};
+  api_context = &ctx;
   Housekeeping housekeeping(pool, hub, kHousekeepingInterval);
   context::ContextService product_context(context_settings(config));
 
@@ -161,6 +180,7 @@ int serve(const Config& config) {
   api::register_auth_routes(router, ctx);
   api::register_inbox_routes(router, ctx);
   api::register_context_routes(router, ctx, product_context);
+  api::register_csat_routes(router, ctx);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);

@@ -41,6 +41,7 @@ class VisitorConnection : public ConnectionBase {
     if (type == "typing") return typing();
     if (type == "history") return history();
     if (type == "email") return set_email(frame);
+    if (type == "csat") return answer_csat(frame);
     if (type == "auth") throw ApiError::bad_request("Already authenticated");
     throw ApiError::bad_request("Unknown frame type");
   }
@@ -265,6 +266,39 @@ class VisitorConnection : public ConnectionBase {
         [this, email](Outcome<Unit> r) {
           if (!r.ok()) return reply_error(r.error());
           reply({{"type", "visitor"}, {"email", email}});
+        });
+  }
+
+  // {"type":"csat","conversationId","rating":1..5,"comment"?}: the answer to the survey the
+  // widget shows after a resolve; the `csat` event that follows confirms it to every tab.
+  void answer_csat(const nlohmann::json& frame) {
+    if (!frame.contains("conversationId") || !frame["conversationId"].is_number_integer()) {
+      throw ApiError::invalid_field("conversationId must be a conversation's id");
+    }
+    if (!frame.contains("rating") || !frame["rating"].is_number_integer()) {
+      throw ApiError::invalid_field("rating must be an integer from 1 to 5");
+    }
+    if (frame.contains("comment") && !frame["comment"].is_string() && !frame["comment"].is_null()) {
+      throw ApiError::invalid_field("comment must be a string");
+    }
+    std::int64_t rating = frame["rating"].get<std::int64_t>();
+    std::string comment =
+        frame.contains("comment") && frame["comment"].is_string() ? frame["comment"].get<std::string>() : "";
+    auto answer = conversation::validated_answer(rating < 1 || rating > 5 ? 0 : static_cast<int>(rating), comment);
+    std::int64_t visitor_id = visitor_id_, conversation_id = frame["conversationId"].get<std::int64_t>();
+    auto& conversations = parts_.conversations;
+    with_db<conversation::AnswerOutcome>(
+        [&conversations, visitor_id, conversation_id, answer](store::DbConn& conn) {
+          return conversations.answer_csat(conn, visitor_id, conversation_id, answer);
+        },
+        [this](Outcome<conversation::AnswerOutcome> r) {
+          if (!r.ok()) return reply_error(r.error());
+          if (r.value() == conversation::AnswerOutcome::NotFound) {
+            reply_error(ApiError::not_found("No survey to answer"));
+          }
+          if (r.value() == conversation::AnswerOutcome::Closed) {
+            reply_error(ApiError(409, "csat_closed", "The survey can no longer be changed"));
+          }
         });
   }
 

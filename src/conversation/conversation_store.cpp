@@ -6,7 +6,8 @@ namespace parley::conversation {
 namespace {
 
 const store::Statement kInboxPage{"inbox_page", R"SQL(
-SELECT doc::text, (extract(epoch FROM updated_at) * 1000000)::bigint AS cursor_time, id
+SELECT (doc::jsonb || jsonb_build_object('csat', csat_brief(id)))::text,
+       (extract(epoch FROM updated_at) * 1000000)::bigint AS cursor_time, id
 FROM conversation_doc
 WHERE status = ANY($1::conversation_status[])
   AND ($2 = 'any' OR ($2 = 'none' AND assigned_agent_id IS NULL) OR ($2 = 'agent' AND assigned_agent_id = $3::bigint))
@@ -19,7 +20,9 @@ SELECT count(*) FILTER (WHERE status <> 'RESOLVED'),
        count(*) FILTER (WHERE status = 'OPEN' AND assigned_agent_id IS NULL),
        count(*) FILTER (WHERE status = 'RESOLVED')
 FROM conversation)SQL"};
-const store::Statement kConversationDoc{"conversation_doc", "SELECT doc::text FROM conversation_doc WHERE id = $1"};
+// `csat`: the latest CSAT survey (migrations/0009_csat.sql), for the inbox's thread and badge.
+const store::Statement kConversationDoc{"conversation_doc", R"SQL(
+SELECT (doc::jsonb || jsonb_build_object('csat', csat_brief(id)))::text FROM conversation_doc WHERE id = $1)SQL"};
 const store::Statement kMessagesAfter{"messages_after", R"SQL(
 SELECT doc::text FROM message_doc WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3)SQL"};
 const store::Statement kVisitorMessagesAfter{"visitor_messages_after", R"SQL(

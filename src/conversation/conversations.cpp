@@ -12,9 +12,14 @@ const store::Statement kLockConversation{"conversation_lock", R"SQL(
 SELECT status, assigned_agent_id, version FROM conversation WHERE id = $1 FOR UPDATE)SQL"};
 const store::Statement kAgentActive{"conversation_agent_active", "SELECT 1 FROM agent WHERE id = $1 AND NOT disabled"};
 // Resolving and reopening count as activity (the inbox sorts by it); assignment does not.
+// Leaving RESOLVED (a reopen) starts a new resolution cycle after the last message so far
+// (migrations/0009_csat.sql); `status` on the right is the old one.
 const store::Statement kApply{"conversation_apply", R"SQL(
 UPDATE conversation SET status = $2::conversation_status, assigned_agent_id = NULLIF($3, '')::bigint,
   version = version + 1,
+  cycle = CASE WHEN status = 'RESOLVED' AND $2::conversation_status <> 'RESOLVED' THEN cycle + 1 ELSE cycle END,
+  cycle_after_message = CASE WHEN status = 'RESOLVED' AND $2::conversation_status <> 'RESOLVED'
+    THEN coalesce((SELECT max(m.id) FROM message m WHERE m.conversation_id = $1), 0) ELSE cycle_after_message END,
   updated_at = CASE WHEN $4 THEN now() ELSE updated_at END
 WHERE id = $1)SQL"};
 const store::Statement kStoredByClientId{"visitor_stored_by_client_id", R"SQL(
@@ -80,9 +85,18 @@ ChangeResult Conversations::change(store::DbConn& conn, const ChangeRequest& req
   } catch (const pqxx::unique_violation&) {
     throw ApiError::conflict("The visitor already has another open conversation");
   }
+  bool wake = false;
+  if (request.action == Action::Resolve) {
+    // In the resolve's transaction: the survey (and its email) exist exactly when it commits,
+    // and the document below (the event's and the answer's) already carries it.
+    if (auto survey = create_survey_if_eligible(tx, id); survey && survey_hooks_.in_transaction) {
+      wake = survey_hooks_.in_transaction(conn, tx.txn(), *survey);
+    }
+  }
   std::string doc = conversation_doc(conn, tx.txn(), id).value_or("null");
   tx.append_conversation(doc);
   tx.commit();
+  if (wake && survey_hooks_.after_commit) survey_hooks_.after_commit();
   return {ChangeResult::Kind::Changed, {}, {}, std::move(doc)};
 }
 
@@ -103,6 +117,22 @@ VisitorOpening Conversations::open_for_visitor(store::DbConn& conn, std::int64_t
   if (inserted) tx.append_conversation(conversation_doc(conn, tx.txn(), opening.conversation->id).value_or("null"));
   tx.commit();
   return opening;
+}
+
+AnswerOutcome Conversations::answer_csat(store::DbConn& conn, std::int64_t visitor_id, std::int64_t conversation_id,
+                                         const CsatAnswer& answer) {
+  EventTransaction tx(conn, committed_);
+  AnswerOutcome outcome = answer_in_widget(tx, visitor_id, conversation_id, answer);
+  tx.commit();
+  return outcome;
+}
+
+AnswerOutcome Conversations::answer_csat_link(store::DbConn& conn, const std::string& token_hash,
+                                              const CsatAnswer& answer) {
+  EventTransaction tx(conn, committed_);
+  AnswerOutcome outcome = answer_by_link(tx, token_hash, answer);
+  tx.commit();
+  return outcome;
 }
 
 }  // namespace parley::conversation

@@ -155,13 +155,16 @@ const char* to_string(EmailKind kind) {
       return "visitor_ack";
     case EmailKind::visitor_reply:
       return "visitor_reply";
+    case EmailKind::visitor_csat:
+      return "visitor_csat";
   }
   return "support_new";
 }
 
 EmailKind parse_email_kind(std::string_view text) {
   for (auto k :
-       {EmailKind::support_new, EmailKind::support_followup, EmailKind::visitor_ack, EmailKind::visitor_reply}) {
+       {EmailKind::support_new, EmailKind::support_followup, EmailKind::visitor_ack, EmailKind::visitor_reply,
+        EmailKind::visitor_csat}) {
     if (text == to_string(k)) return k;
   }
   throw std::invalid_argument("unknown email kind: " + std::string(text));
@@ -229,6 +232,9 @@ RenderedEmail render_email(const EmailContext& context) {
     case EmailKind::visitor_ack:
     case EmailKind::visitor_reply:
       return render_visitor(context);
+    case EmailKind::visitor_csat:
+      // Rendered when enqueued (csat_email.hpp): its link's token is known only then.
+      throw std::logic_error("the CSAT email is rendered when it is enqueued");
   }
   return render_support(context);
 }

@@ -227,7 +227,7 @@ void HttpSession::dispatch(bhttp::request<bhttp::string_body>&& req) {
       } catch (const ApiError& e) {
         respond(http::Response::error(e));
       } catch (const std::exception& e) {
-        spdlog::error("handler for {} {} failed: {}", request.method, request.path, e.what());
+        spdlog::error("handler for {} {} failed: {}", request.method, loggable_path(request.path), e.what());
         respond(http::Response::error(ApiError::internal()));
       }
       return;

@@ -50,11 +50,21 @@ http::Request to_request(const bhttp::request<bhttp::string_body>& req, const st
   return out;
 }
 
+std::string loggable_path(std::string_view path) {
+  // Paths whose last part is a credential (the emailed CSAT survey link, docs/CSAT.md).
+  for (std::string_view prefix : {std::string_view("/csat/")}) {
+    if (path.substr(0, prefix.size()) == prefix && path.size() > prefix.size()) {
+      return std::string(prefix) + "[redacted]";
+    }
+  }
+  return std::string(path);
+}
+
 void log_access(std::string_view method, std::string_view path, int status, std::size_t bytes, std::string_view remote,
                 std::chrono::steady_clock::time_point started) {
   auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-  spdlog::info("http {} {} {} {}B {}us from {}", method, path, status, bytes, micros, remote);
+  spdlog::info("http {} {} {} {}B {}us from {}", method, loggable_path(path), status, bytes, micros, remote);
 }
 
 }  // namespace parley::net

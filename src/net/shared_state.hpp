@@ -72,7 +72,10 @@ http::Request to_request(const bhttp::request<bhttp::string_body>& req, const st
 // The client behind a trusted proxy `peer`, from its X-Forwarded-For value.
 std::string client_address(const std::string& peer, std::string_view forwarded_for, const SharedState& state);
 
-// Logs one access line: never the query string, a header value or a body.
+// The path as logs may show it: a token carried in the path (/csat/<token>) is replaced.
+std::string loggable_path(std::string_view path);
+
+// Logs one access line: never the query string, a header value or a body, nor a path's token.
 void log_access(std::string_view method, std::string_view path, int status, std::size_t bytes, std::string_view remote,
                 std::chrono::steady_clock::time_point started);
 

@@ -335,6 +335,9 @@ function onFrame(f) {
     case 'visitor':
       if (f.email) emailSaved(f.email);
       break;
+    case 'csat':
+      onCsat(f.csat);
+      break;
     case 'error':
       onError(f);
       break;
@@ -377,6 +380,47 @@ function onError(f) {
     $('email').setCustomValidity(f.message || 'Please check this address');
     $('email').reportValidity();
   }
+}
+
+// ---- CSAT: the question after a resolve, answered in the thread (docs/CSAT.md) ----
+const RATES = ['Very bad', 'Bad', 'Okay', 'Good', 'Very good'];
+function onCsat(s) {
+  if (!s || typeof s.conversationId !== 'number') return;
+  const sec = section(s.conversationId);
+  let card = sec.querySelector('.csat');
+  if (!card) {
+    card = el('form', 'csat');
+    const faces = el('div', 'faces');
+    faces.setAttribute('role', 'group');
+    faces.setAttribute('aria-label', 'How did we do?');
+    RATES.forEach((r, i) => {
+      const b = el('button', '', [...'😠😟😐😊😄'][i]);
+      b.type = 'button';
+      b.value = i + 1;
+      b.setAttribute('aria-label', `${r} (${i + 1} of 5)`);
+      b.onclick = () => rate(card, i + 1);
+      faces.append(b);
+    });
+    const c = card.c = el('textarea');
+    c.maxLength = 1000;
+    c.placeholder = 'A comment (optional)';
+    c.setAttribute('aria-label', 'Comment');
+    card.append(el('p', 'q', 'How did we do?'), faces, c, el('button', 'ok', 'Send comment'), el('p', 'st'));
+    card.onsubmit = e => { e.preventDefault(); rate(card, card.rating); };
+    sec.append(card);
+  }
+  card.conv = s.conversationId;
+  card.rating = s.rating || card.rating;
+  card.classList.toggle('rated', !!s.rating);
+  for (const b of card.querySelectorAll('.faces button')) {
+    b.setAttribute('aria-pressed', +b.value === s.rating);
+    b.disabled = s.editable === false;
+  }
+  if (s.comment && document.activeElement !== card.c) card.c.value = s.comment;
+  card.lastChild.textContent = s.rating ? 'Thanks for your rating!' : '';
+}
+function rate(card, r) {
+  if (r) send({ type: 'csat', conversationId: card.conv, rating: r, comment: card.c.value });
 }
 
 // ---- messages ----

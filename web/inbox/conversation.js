@@ -12,6 +12,7 @@ import {
 import { placeInList, renderList, scheduleCountsRefresh } from './list.js';
 import { askTakeOver } from './takeover.js';
 import { showContext, hideContext } from './context_panel.js';
+import { renderThreadCsat } from './csat.js';
 
 const MAX_BODY = 8000;
 const PAGE_MESSAGES = 500;
@@ -258,6 +259,7 @@ export function renderHeader() {
     setText(assigneeEl, '');
     for (const b of ['#assign-me', '#assign-select', '#unassign', '#resolve', '#reopen']) $(b).disabled = true;
     renderVisitor(null);
+    renderThreadCsat(null);
     return;
   }
 
@@ -282,6 +284,7 @@ export function renderHeader() {
   $('#reopen').disabled = busy;
   $('#pane-conv').setAttribute('aria-busy', busy ? 'true' : 'false');
   renderReplyBox(resolved);
+  renderThreadCsat(c);
 
   renderVisitor(c);
 }
@@ -346,6 +349,7 @@ const EMAIL_KINDS = {
   support_followup: 'To the team: follow-up',
   visitor_ack: 'To the visitor: acknowledgement',
   visitor_reply: 'To the visitor: your replies',
+  visitor_csat: 'To the visitor: satisfaction survey',
 };
 function renderEmails(emails) {
   const list = $('#conversation-emails');

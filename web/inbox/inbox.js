@@ -13,6 +13,7 @@ import {
 } from './dom.js';
 import { state, VIEWS, isId } from './state.js';
 import { initList, loadList, renderList, resetList } from './list.js';
+import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
   initConversation, openConversation, closeConversation, forgetEverything, applyConversation,
   ensureConversation, receiveMessage, handleMessagesFrame, handleSendError, onSocketReady,
@@ -279,13 +280,29 @@ function parseHash() {
 
 function route() {
   if (!state.me) return;
+  const csat = location.hash === '#/csat';
+  document.body.classList.toggle('show-csat', csat);
+  $('#csat-view').hidden = !csat;
+  if (csat) {
+    if (!state.view) { // opened at #/csat: the list (hidden) still follows live frames
+      state.view = 'open';
+      resetList();
+      loadList();
+    }
+    for (const a of document.querySelectorAll('.view-link')) {
+      if (a.dataset.view === 'csat') a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    loadCsatView();
+    return;
+  }
   const { view, id } = parseHash();
   if (view !== state.view) {
     state.view = view;
-    renderViewNav();
     resetList();
     loadList();
   }
+  renderViewNav(); // also when coming back from #/csat
   if (id !== state.selectedId) {
     if (id) openConversation(id);
     else closeConversation();
@@ -338,6 +355,11 @@ function onFrame(f) {
     case 'agents':
       setAgents(f.agents);
       break;
+    case 'csat': {
+      const c = applyCsat(f.csat);
+      if (c) applyConversation(c);
+      break;
+    }
     case 'error':
       if (!(f.clientId && handleSendError(f))) toast(f.message || f.code || 'Server error');
       break;
@@ -540,6 +562,7 @@ function wireStatic() {
 
   initList();
   initConversation();
+  initCsatView();
 
   window.addEventListener('hashchange', route);
   window.addEventListener('online', () => state.socket?.reconnectNow());

@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { $, h, setText, visitorName, relTimeEl, updateRelTimeEl, oneLine, truncate } from './dom.js';
 import { state, VIEWS, cacheConversation, compareConversations, statusLabel } from './state.js';
+import { csatBadge } from './csat.js';
 
 const PAGE_SIZE = 25;
 const MAX_PAGE = 100; // the largest page GET /api/inbox gives
@@ -176,6 +177,7 @@ function buildItem(id) {
   const preview = h('div', { class: 'conv-preview', 'data-testid': 'conversation-preview' });
   const assignee = h('span', { class: 'conv-assignee', 'data-testid': 'conversation-assignee' });
   const status = h('span', { class: 'chip' });
+  const csat = h('span', { class: 'chip chip-csat', 'data-testid': 'csat-badge', hidden: true });
   const a = h('a', {
     class: 'conv-item',
     'data-testid': 'conversation-item',
@@ -183,9 +185,9 @@ function buildItem(id) {
   },
   h('div', { class: 'conv-row' }, dot, name, time),
   preview,
-  h('div', { class: 'conv-row conv-meta' }, assignee, status));
+  h('div', { class: 'conv-row conv-meta' }, assignee, csat, status));
   const li = h('li', { class: 'conv-li', 'data-key': id }, a);
-  li.refs = { a, dot, name, time, preview, assignee, status };
+  li.refs = { a, dot, name, time, preview, assignee, status, csat };
   return li;
 }
 
@@ -216,6 +218,7 @@ function updateItem(li, c) {
   r.assignee.classList.toggle('is-none', !c.assignedTo);
   setText(r.status, statusLabel(c.status));
   r.status.className = `chip chip-${String(c.status || '').toLowerCase()}`;
+  csatBadge(r.csat, c);
   return unread;
 }
 

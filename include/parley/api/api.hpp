@@ -40,6 +40,8 @@ void register_auth_routes(http::Router& router, ApiContext& ctx);
 void register_inbox_routes(http::Router& router, ApiContext& ctx);
 // GET /api/inbox/conversations/:id/context (docs/CONTEXT.md).
 void register_context_routes(http::Router& router, ApiContext& ctx, context::ContextService& service);
+// The emailed CSAT survey page (/csat/<token>) and GET /api/reports/csat (docs/CSAT.md).
+void register_csat_routes(http::Router& router, ApiContext& ctx);
 
 // GET /metrics (Prometheus text), for PARLEY_METRICS_ALLOW only; also installs the counting
 // hooks on the server and the writer. Call before the server runs; keep the returned handle

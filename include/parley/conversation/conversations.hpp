@@ -4,12 +4,14 @@
 // transaction (an EventTransaction: every process hears of it in commit order) and returns
 // a plain struct. What is allowed when is decided by the table in state_machine.hpp.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "parley/conversation/conversation_store.hpp"
+#include "parley/conversation/csat.hpp"
 #include "parley/conversation/event_writer.hpp"
 #include "parley/conversation/state_machine.hpp"
 
@@ -42,9 +44,17 @@ struct VisitorOpening {
   std::map<std::string, std::string> already_stored;
 };
 
+// What the app adds to a resolve that creates a CSAT survey (the survey email): `in_transaction`
+// runs before the commit, `after_commit` only when it returned true (wake the mail worker).
+struct SurveyHooks {
+  SurveyHook in_transaction;
+  std::function<void()> after_commit;
+};
+
 class Conversations {
  public:
-  explicit Conversations(EventsCommitted& committed) : committed_(committed) {}
+  explicit Conversations(EventsCommitted& committed, SurveyHooks survey_hooks = {})
+      : committed_(committed), survey_hooks_(std::move(survey_hooks)) {}
 
   // Throws ApiError 404 (no such conversation) or 400 (assignee is not an active agent).
   ChangeResult change(store::DbConn& conn, const ChangeRequest& request);
@@ -52,8 +62,14 @@ class Conversations {
   VisitorOpening open_for_visitor(store::DbConn& conn, std::int64_t visitor_id, const std::string& page,
                                   const std::vector<std::string>& client_ids);
 
+  // The visitor's CSAT answer from the widget, and from the emailed link (csat.hpp).
+  AnswerOutcome answer_csat(store::DbConn& conn, std::int64_t visitor_id, std::int64_t conversation_id,
+                            const CsatAnswer& answer);
+  AnswerOutcome answer_csat_link(store::DbConn& conn, const std::string& token_hash, const CsatAnswer& answer);
+
  private:
   EventsCommitted& committed_;
+  SurveyHooks survey_hooks_;
 };
 
 }  // namespace parley::conversation
