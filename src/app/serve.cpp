@@ -127,7 +127,8 @@ int serve(const Config& config) {
                              {offline_email_hook(hub, {mail::support_address(config), config.email_batch_seconds}),
                               [&mailer] { mailer.wake(); }});
   conversation::Conversations conversations(feed);
-  auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations);
+  conversation::ReadPositions reads(feed);  // read receipts: also through the event log
+  auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations, reads);
   feed.start();
   cluster.start();
   SlidingWindowLimit identify_by_address(kIdentifiesPerMinute, std::chrono::minutes(1));

@@ -41,6 +41,7 @@ class VisitorConnection : public ConnectionBase {
     if (type == "typing") return typing();
     if (type == "history") return history();
     if (type == "email") return set_email(frame);
+    if (type == "read") return read(frame, conversation::Reader::visitor(visitor_id_));
     if (type == "auth") throw ApiError::bad_request("Already authenticated");
     throw ApiError::bad_request("Unknown frame type");
   }

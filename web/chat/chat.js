@@ -26,7 +26,7 @@ let cfg = {}, page = '', isOpen = false;
 let token = null, visitorId = null, identified = false, skipMeta = false, bad400 = 0;
 let ws = null, authed = false, gen = 0, attempt = 0, retryTimer = 0;
 let teamAvailable = null, conv = null; // conv: {id, status} of the open conversation
-let lastId = 0, seen, synced = false, historyAsked = false, unreadSent = -1;
+let lastId = 0, seen, synced = false, historyAsked = false, unreadSent = -1, readSent = 0;
 let preview = false, previewSent = false; // a reply shown beside the launcher while closed
 // Where the next `sync` starts: the highest id pushed or synced — never one from an ack, which
 // can overtake the push of a message committed just before it (docs/PROTOCOL.md).
@@ -287,6 +287,7 @@ function onFrame(f) {
       pump();
       if (pendingEmail) send({ type: 'email', email: pendingEmail });
       if (!historyAsked) historyAsked = send({ type: 'history' });
+      sendUnread(); // a read held back while disconnected
       setStatus();
       break;
     }
@@ -498,10 +499,14 @@ function addMsg(m) {
 
 // ---- unread ----
 function markSeen(force) {
-  if ((force || (isOpen && !document.hidden)) && (seen === undefined || lastId > seen)) {
+  const looking = isOpen && document.visibilityState === 'visible';
+  if ((force || looking) && (seen === undefined || lastId > seen)) {
     seen = lastId;
     toParent({ type: 'seen', seen });
   }
+  // Read receipt only while the chat can be seen (agents show *Seen*)
+  const m = msgs.get(lastId);
+  if (looking && m && lastId > readSent && send({ type: 'read', conversationId: m.conversationId, upTo: lastId })) readSent = lastId;
 }
 
 function sendUnread() {
@@ -735,6 +740,7 @@ function resetView() { // another visitor (identify changed who this is): start 
   synced = false;
   historyAsked = false;
   seen = undefined;
+  readSent = 0;
   hidePreview();
 }
 

@@ -3,7 +3,7 @@
 
 import { api, onUnauthenticated } from './api.js';
 import { AgentSocket } from './socket.js';
-import { SeenStore } from './seen.js';
+import { applyReadFrame } from './reads.js';
 import { Outbox } from './outbox.js';
 import {
   alertOnce, notificationPermission, primeAudio, requestNotificationPermission,
@@ -16,7 +16,7 @@ import { initList, loadList, renderList, resetList } from './list.js';
 import {
   initConversation, openConversation, closeConversation, forgetEverything, applyConversation,
   ensureConversation, receiveMessage, handleMessagesFrame, handleSendError, onSocketReady,
-  renderHeader, renderAgentSelect, presenceOf, showTyping, markSelectedSeen,
+  renderHeader, renderAgentSelect, presenceOf, showTyping, markSelectedSeen, renderSeen, refreshRead,
 } from './conversation.js';
 
 let relTimer = null;
@@ -69,7 +69,6 @@ function startApp(agent) {
   }
   state.me = agent;
   state.agents = new Map([[agent.id, agent]]);
-  state.seen = new SeenStore(agent.id, () => renderList());
   state.outbox = new Outbox(agent.id);
   hadConnection = false;
 
@@ -94,7 +93,6 @@ function endSession(notice) {
   if (!state.me) return;
   if (state.socket) state.socket.stop();
   state.socket = null;
-  if (state.seen) state.seen.dispose();
   clearInterval(relTimer);
   forgetEverything();
   resetList();
@@ -103,7 +101,6 @@ function endSession(notice) {
   state.convs.clear();
   state.agents = new Map();
   state.me = null;
-  state.seen = null;
   state.outbox = null;
   state.view = 'open';
   for (const dlg of [$('#password-dialog'), $('#profile-dialog')]) if (dlg.open) dlg.close();
@@ -338,6 +335,9 @@ function onFrame(f) {
     case 'agents':
       setAgents(f.agents);
       break;
+    case 'read':
+      onRead(f);
+      break;
     case 'error':
       if (!(f.clientId && handleSendError(f))) toast(f.message || f.code || 'Server error');
       break;
@@ -349,6 +349,15 @@ function onFrame(f) {
 function onLiveMessage(m) {
   receiveMessage(m);
   if (m.sender === 'VISITOR' && document.hidden) alertForMessage(m);
+}
+
+// Read receipts: the visitor's position moves *Seen*; this agent's (from another tab or
+// device) clears unread markers.
+function onRead(f) {
+  const changed = applyReadFrame(f);
+  if (changed === 'visitor' && f.conversationId === state.selectedId) renderSeen();
+  if (changed === 'me') renderList();
+  if (changed === 'recount') refreshRead(f.conversationId);
 }
 
 function onConversationFrame(c) {
@@ -544,7 +553,7 @@ function wireStatic() {
   window.addEventListener('hashchange', route);
   window.addEventListener('online', () => state.socket?.reconnectNow());
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && state.me) markSelectedSeen();
+    if (document.visibilityState === 'visible' && state.me) markSelectedSeen();
   });
   // Audio may only start after a user gesture: unlock it on the first one.
   const unlock = () => primeAudio();
