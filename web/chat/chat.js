@@ -26,7 +26,7 @@ let cfg = {}, page = '', isOpen = false;
 let token = null, visitorId = null, identified = false, skipMeta = false, bad400 = 0;
 let ws = null, authed = false, gen = 0, attempt = 0, retryTimer = 0;
 let teamAvailable = null, conv = null; // conv: {id, status} of the open conversation
-let lastId = 0, seen, synced = false, historyAsked = false, unreadSent = -1, readSent = 0;
+let lastId = 0, lastThem = 0, seen, synced = false, historyAsked = false, unreadSent = -1, readSent = 0;
 let preview = false, previewSent = false; // a reply shown beside the launcher while closed
 // Where the next `sync` starts: the highest id pushed or synced — never one from an ack, which
 // can overtake the push of a message committed just before it (docs/PROTOCOL.md).
@@ -465,6 +465,7 @@ function addMsg(m) {
   if (!m || typeof m.id !== 'number' || msgs.has(m.id)) return; // ack and message both arrive
   msgs.set(m.id, m);
   if (m.id > lastId) lastId = m.id;
+  if (m.sender !== 'VISITOR' && m.id > lastThem) lastThem = m.id;
   const stick = nearBottom();
   let node = m.clientId && pendingEls.get(m.clientId);
   if (node) {
@@ -499,14 +500,14 @@ function addMsg(m) {
 
 // ---- unread ----
 function markSeen(force) {
-  const looking = isOpen && document.visibilityState === 'visible';
+  const looking = isOpen && !document.hidden;
   if ((force || looking) && (seen === undefined || lastId > seen)) {
     seen = lastId;
     toParent({ type: 'seen', seen });
   }
-  // Read receipt only while the chat can be seen (agents show *Seen*)
-  const m = msgs.get(lastId);
-  if (looking && m && lastId > readSent && send({ type: 'read', conversationId: m.conversationId, upTo: lastId })) readSent = lastId;
+  // read receipt (agents show Seen): the team's messages, only while the chat is seen
+  const m = msgs.get(lastThem);
+  if (looking && m && lastThem > readSent && send({ type: 'read', conversationId: m.conversationId, upTo: lastThem })) readSent = lastThem;
 }
 
 function sendUnread() {
@@ -734,7 +735,7 @@ function resetView() { // another visitor (identify changed who this is): start 
   sections.clear();
   $('live').replaceChildren();
   $('history').replaceChildren();
-  lastId = 0;
+  lastId = lastThem = 0;
   syncCursor = 0;
   conv = null;
   synced = false;

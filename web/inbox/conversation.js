@@ -24,6 +24,7 @@ let paneGen = 0;
 let loaded = false;
 let busy = false;
 let lastMsgId = 0;          // highest message id seen in the selected conversation
+let lastOtherId = 0;        // the same, of messages not written by this agent (what there is to read)
 // Where the next sync (socket or REST) starts: the highest id pushed, synced or fetched — never
 // one from an ack, which can overtake the push of a message committed just before it
 // (docs/PROTOCOL.md, "Reconnecting").
@@ -80,6 +81,7 @@ export async function openConversation(id, { force = false } = {}) {
   messages.clear();
   pendingEls.clear();
   lastMsgId = 0;
+  lastOtherId = 0;
   syncCursor = 0;
   loaded = false;
   busy = false;
@@ -135,6 +137,7 @@ export function closeConversation() {
   messages.clear();
   pendingEls.clear();
   lastMsgId = 0;
+  lastOtherId = 0;
   syncCursor = 0;
   loaded = false;
   clear($('#messages'));
@@ -453,6 +456,7 @@ function addMessages(list, { fromAck = false } = {}) {
     }
     insertSorted(el, m.id);
     if (m.id > lastMsgId) lastMsgId = m.id;
+    if (m.id > lastOtherId && !(m.sender === 'AGENT' && m.agentId === state.me?.id)) lastOtherId = m.id;
   }
   renderSeen();
   if (stick) scrollToBottom();
@@ -679,9 +683,9 @@ function renderTyping() {
 export function markSelectedSeen() {
   const id = state.selectedId;
   if (!id || !loaded || document.visibilityState !== 'visible') return;
-  const c = state.convs.get(id);
-  const newest = Math.max(lastMsgId, c?.lastMessage?.id || 0);
-  if (sendRead(c, newest)) renderList();
+  // Up to the newest message someone else wrote: the agent's own replies need no read (and
+  // cost no event), the unread count is of visitor messages only.
+  if (sendRead(state.convs.get(id), lastOtherId)) renderList();
 }
 
 // *Seen* under the last agent message the visitor has read (their read position).

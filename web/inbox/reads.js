@@ -17,14 +17,13 @@ export function unreadCount(c) {
   return isId(n) && n > 0 ? n : 0;
 }
 
-// Tells the server this agent has read `c` up to message `upTo` (the caller knows the
-// conversation is shown in a visible tab). True when sent; this tab's marker clears at once,
-// the other tabs' when the `read` event comes back.
+// Tells the server this agent has read `c` up to message `upTo`, the newest message of it
+// not their own (the caller knows the conversation is shown in a visible tab). True when sent;
+// this tab's marker clears at once, the other tabs' when the `read` event comes back.
 export function sendRead(c, upTo) {
   if (!c || !isId(upTo) || upTo <= readOf(c).me) return false;
   if (!state.socket || !state.socket.send({ type: 'read', conversationId: c.id, upTo })) return false;
-  const r = readOf(c);
-  c.read = { ...r, me: upTo, unread: upTo >= (c.lastMessage?.id || 0) ? 0 : r.unread };
+  c.read = { ...readOf(c), me: upTo, unread: 0 };
   return true;
 }
 
