@@ -5,32 +5,31 @@
 namespace parley::conversation {
 namespace {
 
-// The page first (the conversation_inbox index), then, for its rows only, the requesting
-// agent's and the visitor's read positions (primary keys) and the agent's unread visitor
-// messages, counted up to kUnreadCap along message_by_conversation.
+// The page first (the conversation_inbox index), then, for its rows only, by index lookups
+// (scalar subqueries, so no plan scans a read table whole as it grows): the requesting agent's
+// and the visitor's read positions, and the agent's unread visitor messages, counted up to
+// kUnreadCap along message_by_conversation.
 const store::Statement kInboxPage{"inbox_page", R"SQL(
-SELECT p.doc::text, (extract(epoch FROM p.updated_at) * 1000000)::bigint AS cursor_time, p.id,
-  coalesce(ar.message_id, 0), coalesce(vr.message_id, 0),
+SELECT d.doc::text, (extract(epoch FROM p.updated_at) * 1000000)::bigint AS cursor_time, p.id,
+  r.me, coalesce((SELECT message_id FROM visitor_read WHERE conversation_id = p.id), 0),
   (SELECT count(*) FROM (SELECT 1 FROM message m WHERE m.conversation_id = p.id AND m.sender = 'VISITOR'
-                         AND m.id > coalesce(ar.message_id, 0) LIMIT $8) u)
+                         AND m.id > r.me LIMIT $8) u)
 FROM (
-  SELECT doc, updated_at, id FROM conversation_doc
+  SELECT updated_at, id FROM conversation
   WHERE status = ANY($1::conversation_status[])
     AND ($2 = 'any' OR ($2 = 'none' AND assigned_agent_id IS NULL) OR ($2 = 'agent' AND assigned_agent_id = $3::bigint))
     AND ($4::bigint = 0 OR (updated_at, id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
   ORDER BY updated_at DESC, id DESC
   LIMIT $6) p
-LEFT JOIN agent_read ar ON ar.agent_id = $7 AND ar.conversation_id = p.id
-LEFT JOIN visitor_read vr ON vr.conversation_id = p.id
+JOIN conversation_doc d ON d.id = p.id
+CROSS JOIN LATERAL (
+  SELECT coalesce((SELECT message_id FROM agent_read WHERE agent_id = $7 AND conversation_id = p.id), 0) AS me) r
 ORDER BY p.updated_at DESC, p.id DESC)SQL"};
 const store::Statement kReadState{"conversation_read_state", R"SQL(
-SELECT coalesce(ar.message_id, 0), coalesce(vr.message_id, 0),
-  (SELECT count(*) FROM (SELECT 1 FROM message m WHERE m.conversation_id = c.id AND m.sender = 'VISITOR'
-                         AND m.id > coalesce(ar.message_id, 0) LIMIT $3) u)
-FROM conversation c
-LEFT JOIN agent_read ar ON ar.agent_id = $2 AND ar.conversation_id = c.id
-LEFT JOIN visitor_read vr ON vr.conversation_id = c.id
-WHERE c.id = $1)SQL"};
+SELECT r.me, coalesce((SELECT message_id FROM visitor_read WHERE conversation_id = $1), 0),
+  (SELECT count(*) FROM (SELECT 1 FROM message m WHERE m.conversation_id = $1 AND m.sender = 'VISITOR'
+                         AND m.id > r.me LIMIT $3) u)
+FROM (SELECT coalesce((SELECT message_id FROM agent_read WHERE agent_id = $2 AND conversation_id = $1), 0) AS me) r)SQL"};
 const store::Statement kInboxCounts{"inbox_counts", R"SQL(
 SELECT count(*) FILTER (WHERE status <> 'RESOLVED'),
        count(*) FILTER (WHERE status <> 'RESOLVED' AND assigned_agent_id = $1),
