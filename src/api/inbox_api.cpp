@@ -128,15 +128,17 @@ void list_inbox(ApiContext& ctx, const http::Request& request, http::Responder r
 }
 
 void show_conversation(ApiContext& ctx, const http::Request& request, http::Responder respond) {
-  with_agent(ctx, request, respond, [&ctx, request](const auth::AgentRecord&, http::Responder respond) {
+  with_agent(ctx, request, respond, [&ctx, request](const auth::AgentRecord& agent, http::Responder respond) {
     std::int64_t id = path_id(request);
+    std::int64_t me = agent.id;
     std::string after_param = request.query_param("after");
     std::int64_t after = after_param.empty() ? 0 : parse_number(after_param, "after");
-    respond_with(ctx, respond, [id, after](store::DbConn& conn) {
+    respond_with(ctx, respond, [id, after, me](store::DbConn& conn) {
       pqxx::read_transaction txn(conn.raw());
       auto doc = conversation::conversation_doc(conn, txn, id);
       if (!doc) throw ApiError::not_found("No such conversation");
-      nlohmann::json out = {{"conversation", nlohmann::json::parse(*doc)}, {"messages", nlohmann::json::array()}};
+      auto read = conversation::read_state(conn, txn, id, me);  // read receipts, as this agent sees them
+      nlohmann::json out = {{"conversation", nlohmann::json::parse(conversation::with_read_state(*doc, read))}, {"messages", nlohmann::json::array()}};
       for (const auto& m : conversation::messages_after(conn, txn, id, after).message_docs) {
         out["messages"].push_back(nlohmann::json::parse(m));
       }

@@ -26,8 +26,8 @@ namespace {
 
 using metrics::Registry;
 
-// The values of the email_status enum (migrations/0002_email_outbox.sql), always exported.
-constexpr const char* kOutboxStatuses[] = {"pending", "sending", "sent", "failed", "held", "logged"};
+// The values of the email_status enum (migrations/0002_email_outbox.sql, 0008), always exported.
+constexpr const char* kOutboxStatuses[] = {"pending", "sending", "sent", "failed", "held", "logged", "skipped"};
 
 std::string bounded_status(const std::string& s) {
   if (s.empty() || s.size() > 32) return "other";

@@ -165,7 +165,8 @@ int serve(const Config& config) {
   // (ctx), known once the server is bound — before any request, so the hook reads it late.
   api::ApiContext* api_context = nullptr;
   conversation::Conversations conversations(feed, {csat_email_hook(hub, api_context), [&mailer] { mailer.wake(); }});
-  auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations);
+  conversation::ReadPositions reads(feed);  // read receipts: also through the event log
+  auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations, reads);
   feed.start();
   cluster.start();
   SlidingWindowLimit identify_by_address(kIdentifiesPerMinute, std::chrono::minutes(1));

@@ -39,6 +39,7 @@ class AgentConnection : public ConnectionBase {
     if (type == "sync") return sync(frame);
     if (type == "typing") return typing(frame);
     if (type == "status") return set_status(frame);
+    if (type == "read") return read(frame, conversation::Reader::agent(agent_.id));
     throw ApiError::bad_request("Unknown frame type");
   }
 

@@ -6,8 +6,8 @@
 namespace parley::chat {
 
 ChatService::ChatService(store::DbPool& pool, MessageWriter& writer, Hub& hub, Cluster& cluster, AgentRoster& roster,
-                         conversation::Conversations& conversations)
-    : parts_{pool, hub, conversations}, writer_(writer), cluster_(cluster), roster_(roster) {}
+                         conversation::Conversations& conversations, conversation::ReadPositions& reads)
+    : parts_{pool, hub, conversations, reads}, writer_(writer), cluster_(cluster), roster_(roster) {}
 
 bool ChatService::post_message(PendingMessage message, std::function<void(Outcome<StoredMessage>)> done) {
   // Offline mode decides by availability when the visitor wrote, not when it is committed.

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "parley/chat/chat_service.hpp"
+#include "parley/chat/read_coalescer.hpp"
+#include "parley/conversation/read_positions.hpp"
 #include "parley/core/token_bucket.hpp"
 
 namespace parley::chat {
@@ -47,6 +49,11 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
   void note_refused(const std::string& client_id, const ApiError& error) {
     if (!refused_) refused_ = std::make_unique<Refusal>(Refusal{client_id, error, std::chrono::steady_clock::now()});
   }
+
+  // Read receipts: writes per socket (reads that move a position); a client sends one when
+  // new messages are shown or the window comes back, far below this. Over it: `rate_limited`.
+  static constexpr double kReadsPerSecond = 5;
+  static constexpr double kReadBurst = 20;
 
   void on_frame(std::string_view text) override {
     nlohmann::json frame = nlohmann::json::parse(text, nullptr, false);
@@ -107,6 +114,32 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
     };
   }
 
+  // `{"type":"read","conversationId":C,"upTo":M}` from `reader`: moves their position in C
+  // (through the event log, so every process's agents hear of it), coalesced per socket.
+  void read(const nlohmann::json& frame, const conversation::Reader& reader) {
+    std::int64_t conversation_id = positive_id(frame, "conversationId");
+    std::int64_t up_to = positive_id(frame, "upTo");
+    if (!reads_) reads_ = std::make_unique<Reads>();  // most sockets never read: no memory until then
+    switch (reads_->coalescer.offer(conversation_id, up_to)) {
+      case ReadCoalescer::Verdict::Ignored:
+      case ReadCoalescer::Verdict::Held: return;
+      case ReadCoalescer::Verdict::Refused: throw ApiError(429, "rate_limited", "Too many reads waiting; send the latest later");
+      case ReadCoalescer::Verdict::Write: break;
+    }
+    if (!reads_->rate.take()) {
+      reads_->coalescer.finished(conversation_id, 0);  // nothing else is held while none is in flight
+      throw ApiError(429, "rate_limited", "Too many reads; send the latest later");
+    }
+    write_read(reader, {conversation_id, up_to});
+  }
+
+  static std::int64_t positive_id(const nlohmann::json& frame, const char* field) {
+    if (!frame.contains(field) || !frame[field].is_number_integer() || frame[field].get<std::int64_t>() <= 0) {
+      throw ApiError::invalid_field(std::string(field) + " must be a positive integer");
+    }
+    return frame[field].get<std::int64_t>();
+  }
+
   static std::string dump(const nlohmann::json& j) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
@@ -117,6 +150,26 @@ class ConnectionBase : public FrameHandler, public std::enable_shared_from_this<
   TokenBucket message_rate_{kMessagesPerSecond, kMessageBurst};
 
  private:
+  void write_read(const conversation::Reader& reader, ReadCoalescer::Read pending) {
+    auto& positions = parts_.reads;
+    with_db<conversation::ReadMark>(
+        [&positions, reader, pending](store::DbConn& conn) {
+          return positions.mark(conn, reader, pending.conversation_id, pending.up_to);
+        },
+        [this, reader, pending](Outcome<conversation::ReadMark> r) {
+          if (!r.ok()) reply_error(r.error());
+          auto next = reads_->coalescer.finished(pending.conversation_id, r.ok() ? r.value().position : 0);
+          while (next && !reads_->rate.take()) next = reads_->coalescer.finished(next->conversation_id, 0);  // dropped
+          if (next) write_read(reader, *next);
+        });
+  }
+
+  struct Reads {
+    ReadCoalescer coalescer;
+    TokenBucket rate{kReadsPerSecond, kReadBurst};
+  };
+  std::unique_ptr<Reads> reads_;
+
   struct Refusal {
     std::string client_id;
     ApiError error;

@@ -42,6 +42,7 @@ class VisitorConnection : public ConnectionBase {
     if (type == "history") return history();
     if (type == "email") return set_email(frame);
     if (type == "csat") return answer_csat(frame);
+    if (type == "read") return read(frame, conversation::Reader::visitor(visitor_id_));
     if (type == "auth") throw ApiError::bad_request("Already authenticated");
     throw ApiError::bad_request("Unknown frame type");
   }

@@ -5,15 +5,31 @@
 namespace parley::conversation {
 namespace {
 
+// The page first (the conversation_inbox index), then, for its rows only, by index lookups
+// (scalar subqueries, so no plan scans a read table whole as it grows): the requesting agent's
+// and the visitor's read positions, and the agent's unread visitor messages, counted up to
+// kUnreadCap along message_by_conversation.
 const store::Statement kInboxPage{"inbox_page", R"SQL(
-SELECT (doc::jsonb || jsonb_build_object('csat', csat_brief(id)))::text,
-       (extract(epoch FROM updated_at) * 1000000)::bigint AS cursor_time, id
-FROM conversation_doc
-WHERE status = ANY($1::conversation_status[])
-  AND ($2 = 'any' OR ($2 = 'none' AND assigned_agent_id IS NULL) OR ($2 = 'agent' AND assigned_agent_id = $3::bigint))
-  AND ($4::bigint = 0 OR (updated_at, id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
-ORDER BY updated_at DESC, id DESC
-LIMIT $6)SQL"};
+SELECT (d.doc::jsonb || jsonb_build_object('csat', csat_brief(p.id)))::text, (extract(epoch FROM p.updated_at) * 1000000)::bigint AS cursor_time, p.id,
+  r.me, coalesce((SELECT message_id FROM visitor_read WHERE conversation_id = p.id), 0),
+  (SELECT count(*) FROM (SELECT 1 FROM message m WHERE m.conversation_id = p.id AND m.sender = 'VISITOR'
+                         AND m.id > r.me LIMIT $8) u)
+FROM (
+  SELECT updated_at, id FROM conversation
+  WHERE status = ANY($1::conversation_status[])
+    AND ($2 = 'any' OR ($2 = 'none' AND assigned_agent_id IS NULL) OR ($2 = 'agent' AND assigned_agent_id = $3::bigint))
+    AND ($4::bigint = 0 OR (updated_at, id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
+  ORDER BY updated_at DESC, id DESC
+  LIMIT $6) p
+JOIN conversation_doc d ON d.id = p.id
+CROSS JOIN LATERAL (
+  SELECT coalesce((SELECT message_id FROM agent_read WHERE agent_id = $7 AND conversation_id = p.id), 0) AS me) r
+ORDER BY p.updated_at DESC, p.id DESC)SQL"};
+const store::Statement kReadState{"conversation_read_state", R"SQL(
+SELECT r.me, coalesce((SELECT message_id FROM visitor_read WHERE conversation_id = $1), 0),
+  (SELECT count(*) FROM (SELECT 1 FROM message m WHERE m.conversation_id = $1 AND m.sender = 'VISITOR'
+                         AND m.id > r.me LIMIT $3) u)
+FROM (SELECT coalesce((SELECT message_id FROM agent_read WHERE agent_id = $2 AND conversation_id = $1), 0) AS me) r)SQL"};
 const store::Statement kInboxCounts{"inbox_counts", R"SQL(
 SELECT count(*) FILTER (WHERE status <> 'RESOLVED'),
        count(*) FILTER (WHERE status <> 'RESOLVED' AND assigned_agent_id = $1),
@@ -52,6 +68,10 @@ const char* assignee_kind(InboxQuery::Assignee kind) {
   return "any";
 }
 
+ReadState read_state_of(const pqxx::row& row, int first) {
+  return {row[first].as<std::int64_t>(), row[first + 1].as<std::int64_t>(), row[first + 2].as<std::int64_t>()};
+}
+
 MessagePage page_of(const pqxx::result& rows) {
   MessagePage page;
   for (std::size_t i = 0; i < rows.size() && i < kMessagePage; ++i) page.message_docs.emplace_back(rows[i][0].c_str());
@@ -64,16 +84,32 @@ MessagePage page_of(const pqxx::result& rows) {
 InboxPage inbox_page(store::DbConn& conn, const InboxQuery& q, std::int64_t me) {
   pqxx::read_transaction txn(conn.raw());
   auto rows = conn.exec(txn, kInboxPage, status_array(q.statuses), assignee_kind(q.assignee_kind), q.assignee,
-                        q.cursor_time, q.cursor_id, q.limit + 1);
+                        q.cursor_time, q.cursor_id, q.limit + 1, me, kUnreadCap);
   InboxPage page;
   auto limit = static_cast<std::size_t>(q.limit);
-  for (std::size_t i = 0; i < rows.size() && i < limit; ++i) page.conversation_docs.emplace_back(rows[i][0].c_str());
+  for (std::size_t i = 0; i < rows.size() && i < limit; ++i) {
+    page.conversation_docs.push_back(with_read_state(rows[i][0].c_str(), read_state_of(rows[i], 3)));
+  }
   if (rows.size() > limit) {
     page.next_cursor = std::string(rows[limit - 1][1].c_str()) + "." + rows[limit - 1][2].c_str();
   }
   auto c = conn.exec(txn, kInboxCounts, me)[0];
   page.counts = {c[0].as<std::int64_t>(), c[1].as<std::int64_t>(), c[2].as<std::int64_t>(), c[3].as<std::int64_t>()};
   return page;
+}
+
+std::string with_read_state(std::string doc, const ReadState& read) {
+  if (doc.empty() || doc.back() != '}') return doc;
+  doc.pop_back();
+  return doc + R"(,"read":{"me":)" + std::to_string(read.me) + R"(,"visitor":)" + std::to_string(read.visitor) +
+         R"(,"unread":)" + std::to_string(read.unread) + "}}";
+}
+
+ReadState read_state(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
+                     std::int64_t agent_id) {
+  auto r = conn.exec(txn, kReadState, conversation_id, agent_id, kUnreadCap);
+  if (r.empty()) return {};
+  return read_state_of(r[0], 0);
 }
 
 std::optional<std::string> conversation_doc(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t id) {

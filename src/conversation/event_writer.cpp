@@ -12,6 +12,9 @@ constexpr long long kEventOrderLockKey = 0x7061726c657645;  // "parlevE"
 const store::Statement kLockOrder{"event_lock_order", "SELECT pg_advisory_xact_lock($1)"};
 const store::Statement kAppend{"event_append", R"SQL(
 INSERT INTO event_log (visitor_id, frame, to_agents, visitor_frame) VALUES ($1, $2, true, $3))SQL"};
+// An event for agent sockets only (no visitor's tabs): read receipts.
+const store::Statement kAppendToAgents{"event_append_to_agents",
+                                       "INSERT INTO event_log (frame, to_agents) VALUES ($1, true)"};
 const store::Statement kNotify{"event_notify", "SELECT pg_notify($1, '')"};
 // Rows commit in seq order, so the old ones are a prefix: found by walking the primary key
 // from the start up to the first recent row (no index on created_at to keep up per message).
@@ -60,6 +63,8 @@ void EventTransaction::append_conversation(const std::string& conversation_doc) 
   exec_appending(kAppend, doc["visitor"]["id"].get<std::int64_t>(),
                  R"({"type":"conversation","conversation":)" + conversation_doc + "}", brief.dump());
 }
+
+void EventTransaction::append_to_agents(const std::string& frame) { exec_appending(kAppendToAgents, frame); }
 
 void EventTransaction::commit() {
   // Ends the sequence first: whatever happens below, nothing can be appended any more.

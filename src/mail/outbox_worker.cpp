@@ -51,6 +51,16 @@ FROM message m LEFT JOIN agent a ON a.id = m.agent_id
 WHERE m.conversation_id = $1 AND m.id >= $2::bigint AND ($3::bigint = 0 OR m.id <= $3::bigint) AND m.sender = $4::message_sender
 ORDER BY m.id)SQL"};
 
+// How far the visitor has read the conversation in the chat (read receipts, migration 0008),
+// in any process: replies they read before the email was due are left out of it.
+const store::Statement kVisitorRead{"outbox_visitor_read", R"SQL(
+SELECT coalesce((SELECT message_id FROM visitor_read WHERE conversation_id = $1), 0))SQL"};
+
+// Every reply was read in the chat before the email was due: nothing to send.
+const store::Statement kSkip{"outbox_skip", R"SQL(
+UPDATE email_outbox SET status = 'skipped', claimed_until = NULL, covers_through_message_id = $2,
+  last_error = 'read in the chat before it was due' WHERE id = $1)SQL"};
+
 const store::Statement kStoreRendered{"outbox_store_rendered", R"SQL(
 UPDATE email_outbox SET subject = $2, html = $3, text_body = $4, covers_through_message_id = $5 WHERE id = $1)SQL"};
 
@@ -134,8 +144,15 @@ void OutboxWorker::stop() {
 
 namespace {
 
-void render(store::DbConn& conn, pqxx::work& txn, Claimed& c, std::int64_t first_message, std::int64_t through,
+// Renders a claimed row at its first claim and stores it. False when there is nothing to send:
+// a reply email whose replies the visitor has all read in the chat (marked skipped instead).
+bool render(store::DbConn& conn, pqxx::work& txn, Claimed& c, std::int64_t first_message, std::int64_t through,
             const std::string& public_origin) {
+  if (c.kind == EmailKind::visitor_reply) {
+    // Decided now, at the batch time, against the position every process writes.
+    std::int64_t read = conn.exec(txn, kVisitorRead, c.conversation_id)[0][0].as<std::int64_t>();
+    if (read >= first_message) first_message = read + 1;
+  }
   EmailContext ctx;
   ctx.kind = c.kind;
   ctx.conversation_id = c.conversation_id;
@@ -158,8 +175,15 @@ void render(store::DbConn& conn, pqxx::work& txn, Claimed& c, std::int64_t first
     }
     ctx.more_messages = total > ctx.messages.size() ? total - ctx.messages.size() : 0;
   }
+  if (ctx.messages.empty() && c.kind == EmailKind::visitor_reply) {
+    conn.exec(txn, kSkip, c.id, first_message - 1);
+    spdlog::info("email {} not sent: the visitor read the replies in the chat (conversation {})", c.id,
+                 c.conversation_id);
+    return false;
+  }
   c.email = render_email(ctx);
   conn.exec(txn, kStoreRendered, c.id, c.email.subject, c.email.html, c.email.text, covered);
+  return true;
 }
 
 }  // namespace
@@ -237,8 +261,10 @@ void OutboxWorker::thread_main() {
         c.idempotency_key = row[5].c_str();
         if (row[6].is_null()) {
           // First claim: render now, once; every retry sends these same bytes.
-          render(conn, txn, c, row[9].as<std::int64_t>(), row[10].is_null() ? 0 : row[10].as<std::int64_t>(),
-                 im.public_origin);
+          if (!render(conn, txn, c, row[9].as<std::int64_t>(), row[10].is_null() ? 0 : row[10].as<std::int64_t>(),
+                      im.public_origin)) {
+            continue;  // skipped: the visitor read it all
+          }
         } else {
           c.email = {row[6].c_str(), row[7].c_str(), row[8].c_str()};
         }

@@ -26,7 +26,7 @@ let cfg = {}, page = '', isOpen = false;
 let token = null, visitorId = null, identified = false, skipMeta = false, bad400 = 0;
 let ws = null, authed = false, gen = 0, attempt = 0, retryTimer = 0;
 let teamAvailable = null, conv = null; // conv: {id, status} of the open conversation
-let lastId = 0, seen, synced = false, historyAsked = false, unreadSent = -1;
+let lastId = 0, lastThem = 0, seen, synced = false, historyAsked = false, unreadSent = -1, readSent = 0;
 let preview = false, previewSent = false; // a reply shown beside the launcher while closed
 // Where the next `sync` starts: the highest id pushed or synced — never one from an ack, which
 // can overtake the push of a message committed just before it (docs/PROTOCOL.md).
@@ -287,6 +287,7 @@ function onFrame(f) {
       pump();
       if (pendingEmail) send({ type: 'email', email: pendingEmail });
       if (!historyAsked) historyAsked = send({ type: 'history' });
+      sendUnread(); // a read held back while disconnected
       setStatus();
       break;
     }
@@ -508,6 +509,7 @@ function addMsg(m) {
   if (!m || typeof m.id !== 'number' || msgs.has(m.id)) return; // ack and message both arrive
   msgs.set(m.id, m);
   if (m.id > lastId) lastId = m.id;
+  if (m.sender !== 'VISITOR' && m.id > lastThem) lastThem = m.id;
   const stick = nearBottom();
   let node = m.clientId && pendingEls.get(m.clientId);
   if (node) {
@@ -542,10 +544,14 @@ function addMsg(m) {
 
 // ---- unread ----
 function markSeen(force) {
-  if ((force || (isOpen && !document.hidden)) && (seen === undefined || lastId > seen)) {
+  const looking = isOpen && !document.hidden;
+  if ((force || looking) && (seen === undefined || lastId > seen)) {
     seen = lastId;
     toParent({ type: 'seen', seen });
   }
+  // read receipt (agents show Seen): the team's messages, only while the chat is seen
+  const m = msgs.get(lastThem);
+  if (looking && m && lastThem > readSent && send({ type: 'read', conversationId: m.conversationId, upTo: lastThem })) readSent = lastThem;
 }
 
 function sendUnread() {
@@ -773,12 +779,13 @@ function resetView() { // another visitor (identify changed who this is): start 
   sections.clear();
   $('live').replaceChildren();
   $('history').replaceChildren();
-  lastId = 0;
+  lastId = lastThem = 0;
   syncCursor = 0;
   conv = null;
   synced = false;
   historyAsked = false;
   seen = undefined;
+  readSent = 0;
   hidePreview();
 }
 

@@ -13,6 +13,7 @@ import { placeInList, renderList, scheduleCountsRefresh } from './list.js';
 import { askTakeOver } from './takeover.js';
 import { showContext, hideContext } from './context_panel.js';
 import { renderThreadCsat } from './csat.js';
+import { readOf, sendRead } from './reads.js';
 
 const MAX_BODY = 8000;
 const PAGE_MESSAGES = 500;
@@ -25,6 +26,7 @@ let paneGen = 0;
 let loaded = false;
 let busy = false;
 let lastMsgId = 0;          // highest message id seen in the selected conversation
+let lastOtherId = 0;        // the same, of messages not written by this agent (what there is to read)
 // Where the next sync (socket or REST) starts: the highest id pushed, synced or fetched — never
 // one from an ack, which can overtake the push of a message committed just before it
 // (docs/PROTOCOL.md, "Reconnecting").
@@ -81,6 +83,7 @@ export async function openConversation(id, { force = false } = {}) {
   messages.clear();
   pendingEls.clear();
   lastMsgId = 0;
+  lastOtherId = 0;
   syncCursor = 0;
   loaded = false;
   busy = false;
@@ -137,6 +140,7 @@ export function closeConversation() {
   messages.clear();
   pendingEls.clear();
   lastMsgId = 0;
+  lastOtherId = 0;
   syncCursor = 0;
   loaded = false;
   clear($('#messages'));
@@ -195,6 +199,18 @@ export function ensureConversation(id, afterMessageId = 0) {
     .finally(() => fetching.delete(id));
   fetching.set(id, p);
   return p;
+}
+
+// This agent read part of what is unread (in another tab): the server counts the rest.
+export async function refreshRead(id) {
+  const c = state.convs.get(id);
+  try {
+    const data = await api.conversation(id, c?.lastMessage?.id || undefined);
+    if (data?.conversation) applyConversation(data.conversation);
+    renderList();
+  } catch {
+    /* the next list load corrects it */
+  }
 }
 
 async function refreshSelected(id) {
@@ -362,8 +378,9 @@ function renderEmails(emails) {
   for (const e of emails) {
     const item = h('li', { 'data-testid': 'conversation-email', 'data-status': String(e.status) });
     item.appendChild(h('div', {}, EMAIL_KINDS[e.kind] || String(e.kind)));
-    item.appendChild(h('div', { class: 'muted' }, `${e.to} · ${e.status}${e.attempts > 1 ? ` after ${e.attempts} tries` : ''}`));
-    if (e.lastError && e.status !== 'sent') item.appendChild(h('div', { class: 'email-error' }, String(e.lastError)));
+    const status = e.status === 'skipped' ? 'not sent: read in the chat' : e.status;
+    item.appendChild(h('div', { class: 'muted' }, `${e.to} · ${status}${e.attempts > 1 ? ` after ${e.attempts} tries` : ''}`));
+    if (e.lastError && e.status !== 'sent' && e.status !== 'skipped') item.appendChild(h('div', { class: 'email-error' }, String(e.lastError)));
     list.appendChild(item);
   }
 }
@@ -446,7 +463,9 @@ function addMessages(list, { fromAck = false } = {}) {
     }
     insertSorted(el, m.id);
     if (m.id > lastMsgId) lastMsgId = m.id;
+    if (m.id > lastOtherId && !(m.sender === 'AGENT' && m.agentId === state.me?.id)) lastOtherId = m.id;
   }
+  renderSeen();
   if (stick) scrollToBottom();
 }
 
@@ -620,6 +639,7 @@ export function onSocketReady() {
     state.socket.send({ type: 'sync', conversationId: state.selectedId, after: syncCursor });
   }
   for (const item of state.outbox.resendable()) transmit(item);
+  markSelectedSeen(); // a read that could not be sent while disconnected
 }
 
 function updateReplyHint() {
@@ -665,13 +685,27 @@ function renderTyping() {
   el.hidden = !t;
 }
 
-// Opening a conversation (and seeing new messages in it) clears its unread marker.
+// The agent reads what the selected conversation shows, only while this tab is visible: the
+// server moves their read position (every tab's unread marker clears) and tells the others.
 export function markSelectedSeen() {
   const id = state.selectedId;
-  if (!id || document.hidden || !state.seen) return;
-  const c = state.convs.get(id);
-  const newest = Math.max(lastMsgId, c?.lastMessage?.id || 0);
-  if (state.seen.mark(id, newest)) renderList();
+  if (!id || !loaded || document.visibilityState !== 'visible') return;
+  // Up to the newest message someone else wrote: the agent's own replies need no read (and
+  // cost no event), the unread count is of visitor messages only.
+  if (sendRead(state.convs.get(id), lastOtherId)) renderList();
+}
+
+// *Seen* under the last agent message the visitor has read (their read position).
+export function renderSeen() {
+  const c = state.selectedId ? state.convs.get(state.selectedId) : null;
+  const upTo = readOf(c).visitor;
+  let target = 0;
+  for (const [id, m] of messages) if (m.sender === 'AGENT' && id <= upTo && id > target) target = id;
+  const shown = $('#messages').querySelector('[data-testid="seen"]');
+  const li = target ? $('#messages').querySelector(`li[data-message-id="${target}"]`) : null;
+  if (shown && shown.parentElement === li) return;
+  if (shown) shown.remove();
+  if (li) li.appendChild(h('div', { class: 'msg-status msg-seen', 'data-testid': 'seen' }, 'Seen'));
 }
 
 function isNearBottom() {

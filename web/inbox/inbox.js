@@ -3,7 +3,7 @@
 
 import { api, onUnauthenticated } from './api.js';
 import { AgentSocket } from './socket.js';
-import { SeenStore } from './seen.js';
+import { applyReadFrame } from './reads.js';
 import { Outbox } from './outbox.js';
 import {
   alertOnce, notificationPermission, primeAudio, requestNotificationPermission,
@@ -17,7 +17,7 @@ import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
   initConversation, openConversation, closeConversation, forgetEverything, applyConversation,
   ensureConversation, receiveMessage, handleMessagesFrame, handleSendError, onSocketReady,
-  renderHeader, renderAgentSelect, presenceOf, showTyping, markSelectedSeen,
+  renderHeader, renderAgentSelect, presenceOf, showTyping, markSelectedSeen, renderSeen, refreshRead,
 } from './conversation.js';
 
 let relTimer = null;
@@ -70,7 +70,6 @@ function startApp(agent) {
   }
   state.me = agent;
   state.agents = new Map([[agent.id, agent]]);
-  state.seen = new SeenStore(agent.id, () => renderList());
   state.outbox = new Outbox(agent.id);
   hadConnection = false;
 
@@ -95,7 +94,6 @@ function endSession(notice) {
   if (!state.me) return;
   if (state.socket) state.socket.stop();
   state.socket = null;
-  if (state.seen) state.seen.dispose();
   clearInterval(relTimer);
   forgetEverything();
   resetList();
@@ -104,7 +102,6 @@ function endSession(notice) {
   state.convs.clear();
   state.agents = new Map();
   state.me = null;
-  state.seen = null;
   state.outbox = null;
   state.view = 'open';
   for (const dlg of [$('#password-dialog'), $('#profile-dialog')]) if (dlg.open) dlg.close();
@@ -360,6 +357,9 @@ function onFrame(f) {
       if (c) applyConversation(c);
       break;
     }
+    case 'read':
+      onRead(f);
+      break;
     case 'error':
       if (!(f.clientId && handleSendError(f))) toast(f.message || f.code || 'Server error');
       break;
@@ -371,6 +371,15 @@ function onFrame(f) {
 function onLiveMessage(m) {
   receiveMessage(m);
   if (m.sender === 'VISITOR' && document.hidden) alertForMessage(m);
+}
+
+// Read receipts: the visitor's position moves *Seen*; this agent's (from another tab or
+// device) clears unread markers.
+function onRead(f) {
+  const changed = applyReadFrame(f);
+  if (changed === 'visitor' && f.conversationId === state.selectedId) renderSeen();
+  if (changed === 'me') renderList();
+  if (changed === 'recount') refreshRead(f.conversationId);
 }
 
 function onConversationFrame(c) {
@@ -567,7 +576,7 @@ function wireStatic() {
   window.addEventListener('hashchange', route);
   window.addEventListener('online', () => state.socket?.reconnectNow());
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && state.me) markSelectedSeen();
+    if (document.visibilityState === 'visible' && state.me) markSelectedSeen();
   });
   // Audio may only start after a user gesture: unlock it on the first one.
   const unlock = () => primeAudio();

@@ -4,6 +4,7 @@ import { api } from './api.js';
 import { $, h, setText, visitorName, relTimeEl, updateRelTimeEl, oneLine, truncate } from './dom.js';
 import { state, VIEWS, cacheConversation, compareConversations, statusLabel } from './state.js';
 import { csatBadge } from './csat.js';
+import { unreadCount } from './reads.js';
 
 const PAGE_SIZE = 25;
 const MAX_PAGE = 100; // the largest page GET /api/inbox gives
@@ -170,8 +171,7 @@ export function renderList() {
 }
 
 function buildItem(id) {
-  const dot = h('span', { class: 'unread-dot', 'data-testid': 'unread-dot', hidden: true },
-    h('span', { class: 'visually-hidden' }, 'Unread'));
+  const dot = h('span', { class: 'unread-dot', 'data-testid': 'unread-dot', hidden: true });
   const name = h('span', { class: 'conv-name', 'data-testid': 'conversation-name' });
   const time = relTimeEl('', 'conv-time');
   const preview = h('div', { class: 'conv-preview', 'data-testid': 'conversation-preview' });
@@ -200,8 +200,14 @@ function updateItem(li, c) {
   if (selected) r.a.setAttribute('aria-current', 'true');
   else r.a.removeAttribute('aria-current');
 
-  const unread = !!state.seen && state.seen.isUnread(c, state.me?.id);
+  // From the server: visitor messages after this agent's read position (counted up to 100).
+  const count = unreadCount(c);
+  const unread = count > 0;
   r.dot.hidden = !unread;
+  if (r.dot.dataset.count !== String(count)) {
+    r.dot.dataset.count = String(count);
+    r.dot.replaceChildren(count > 99 ? '99+' : String(count), h('span', { class: 'visually-hidden' }, ' unread'));
+  }
   r.a.dataset.unread = unread ? 'true' : 'false';
   r.a.classList.toggle('is-unread', unread);
   r.a.dataset.status = c.status || '';

@@ -2,6 +2,7 @@
 // layer directly.
 
 import { parseTime } from './dom.js';
+import { mergeRead, countIncoming } from './reads.js';
 
 export const state = {
   me: null,                 // Agent
@@ -14,7 +15,6 @@ export const state = {
   listGen: 0,
   listLoading: false,
   listLoaded: false,
-  seen: null,               // SeenStore
   outbox: null,             // Outbox
   socket: null,             // AgentSocket
   typing: new Map(),        // conversationId → {label, timer}
@@ -66,6 +66,7 @@ export function cacheConversation(c) {
     merged.lastMessage = old.lastMessage;
   }
   if (parseTime(old.updatedAt) > parseTime(merged.updatedAt)) merged.updatedAt = old.updatedAt;
+  merged.read = mergeRead(old.read, c.read);
   state.convs.set(c.id, merged);
   return merged;
 }
@@ -75,6 +76,7 @@ export function cacheMessage(m) {
   const c = state.convs.get(m.conversationId);
   if (!c) return null;
   if (!c.lastMessage || c.lastMessage.id < m.id) {
+    countIncoming(c, m);
     c.lastMessage = m;
     if (parseTime(m.createdAt) > parseTime(c.updatedAt)) c.updatedAt = m.createdAt;
   }

@@ -10,6 +10,7 @@
 #include "parley/chat/link.hpp"
 #include "parley/chat/message_writer.hpp"
 #include "parley/conversation/conversations.hpp"
+#include "parley/conversation/read_positions.hpp"
 #include "parley/store/db_pool.hpp"
 
 namespace parley::chat {
@@ -27,7 +28,7 @@ class Cluster;
 class ChatService : public std::enable_shared_from_this<ChatService> {
  public:
   ChatService(store::DbPool& pool, MessageWriter& writer, Hub& hub, Cluster& cluster, AgentRoster& roster,
-              conversation::Conversations& conversations);
+              conversation::Conversations& conversations, conversation::ReadPositions& reads);
 
   std::shared_ptr<FrameHandler> visitor_handler();
   std::shared_ptr<FrameHandler> agent_handler(AgentIdentity agent);
@@ -53,6 +54,7 @@ class ChatService : public std::enable_shared_from_this<ChatService> {
     store::DbPool& pool;
     Hub& hub;
     conversation::Conversations& conversations;
+    conversation::ReadPositions& reads;
   };
 
  private:

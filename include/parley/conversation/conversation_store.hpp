@@ -35,6 +35,15 @@ struct InboxCounts {
   std::int64_t open = 0, mine = 0, unassigned = 0, resolved = 0;
 };
 
+// Read receipts as an agent sees a conversation (read_positions.hpp): their own position, the
+// visitor's, and how many visitor messages came after their own (counted up to kUnreadCap).
+struct ReadState {
+  std::int64_t me = 0;       // 0: nothing read
+  std::int64_t visitor = 0;
+  std::int64_t unread = 0;
+};
+inline constexpr std::int64_t kUnreadCap = 100;
+
 struct InboxPage {
   std::vector<std::string> conversation_docs;
   std::optional<std::string> next_cursor;  // "time.id" when there is more
@@ -48,7 +57,12 @@ struct MessagePage {
 };
 inline constexpr std::size_t kMessagePage = 500;
 
+// Each conversation document carries `"read":{"me","visitor","unread"}` for agent `me`.
 InboxPage inbox_page(store::DbConn& conn, const InboxQuery& query, std::int64_t me);
+ReadState read_state(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
+                     std::int64_t agent_id);
+// A conversation document with `"read":{…}` added.
+std::string with_read_state(std::string conversation_doc, const ReadState& read);
 std::optional<std::string> conversation_doc(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t id);
 MessagePage messages_after(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
                            std::int64_t after);

@@ -49,6 +49,8 @@ class EventTransaction {
 
   // A conversation changed: the full document for agents, id/status/version for its visitor.
   void append_conversation(const std::string& conversation_doc);
+  // A frame for every agent socket, none for a visitor (a read receipt).
+  void append_to_agents(const std::string& frame);
   // Runs a statement that inserts event rows itself (the message batch, one row per batch).
   template <class... Args>
   pqxx::result exec_appending(const store::Statement& statement, Args&&... args) {
