@@ -210,7 +210,7 @@ void add_help_route(http::Router& router, ApiContext& ctx, HelpServices& help, c
                     HelpHandler handler) {
   router.add(method, path, [&ctx, &help, handler = std::move(handler)](const http::Request& request, http::Responder respond) {
     try {
-      handler(ctx, help, request, std::move(respond));
+      handler(ctx, help, request, respond);  // a copy: the catch below may still need it
     } catch (const ApiError& e) {
       respond(http::Response::error(e));
     }
