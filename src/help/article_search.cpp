@@ -22,10 +22,10 @@ const store::Statement kSettings{"help_search_settings",
 // $1 configuration, $2 the query, $3 the limit, $4 the text compared with titles, $5 the
 // excluded words ("a or b", or '').
 //
-// Full text first: the articles whose vector matches websearch_to_tsquery (at most 200 of
-// them: ranking costs ~30 µs an article, so a query of words in most articles — "settings" —
-// ranks the first 200 found rather than taking 100 ms; a help center's real questions match
-// far fewer), scored by
+// Full text first: the articles whose vector matches websearch_to_tsquery (at most 100 of
+// them: fetching and ranking cost ~15 µs an article, so a query of words in most articles —
+// "settings" — ranks the first 100 found rather than taking 100 ms; a help center's real
+// questions match far fewer), scored by
 // ts_rank_cd with weights D 0.1, C 0.2, B 0.4 (body), A 1.0 (title), normalised to
 // rank / (rank + 1) (flag 32). Only when no article matches — a typo, most likely — the titles
 // (at most 200: "configure velvufen" resembles every title starting with "Configure")
@@ -34,7 +34,8 @@ const store::Statement kSettings{"help_search_settings",
 // similarity (of two titles holding the same word, the shorter, more about it, comes first). A
 // fallback rather than a blend: a title merely resembling a query of several words must not
 // outrank the articles that hold every word.
-// Snippets: ts_headline over the body's plain text, the matches between \x02 and \x03,
+// Snippets: ts_headline over the first 3,000 characters of the body's plain text (it parses
+// all it is given: ~0.1 ms a KB), its best passage, the matches between \x02 and \x03,
 // escaped and marked up in C++ (snippet_html).
 const store::Statement kSearch{"help_search", R"SQL(
 WITH q AS (
@@ -43,7 +44,7 @@ WITH q AS (
 ), matches AS (
   SELECT a.id, a.search_vector FROM article a, q
   WHERE a.status = 'published' AND a.search_vector @@ q.query
-  LIMIT 200
+  LIMIT 100
 ), text_hits AS (
   SELECT m.id, ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_vector, q.query, 32) AS score FROM matches m, q
 ), similar_titles AS (
@@ -59,9 +60,8 @@ WITH q AS (
   WHERE score > 0 ORDER BY score DESC, id LIMIT $3
 )
 SELECT a.id, a.slug, a.title, a.collection, top.score,
-       ts_headline($1::regconfig, a.body_text, q.query,
-                   'StartSel=' || chr(2) || ', StopSel=' || chr(3) ||
-                   ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "')
+       ts_headline($1::regconfig, left(a.body_text, 3000), q.query,
+                   'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
 FROM top JOIN article a USING (id), q
 ORDER BY top.score DESC, a.id
 )SQL"};
