@@ -14,6 +14,10 @@
 #include "parley/context/context_service.hpp"
 #include "parley/context/webhook_signature.hpp"
 #include "parley/mail/csat_email.hpp"
+#include "parley/help/article_search.hpp"
+#include "parley/help/article_store.hpp"
+#include "parley/help/page_cache.hpp"
+#include "parley/help/text_search_config.hpp"
 #include "parley/mail/outbox.hpp"
 #include "parley/mail/outbox_worker.hpp"
 #include "parley/store/migrations.hpp"
@@ -31,6 +35,9 @@ constexpr chat::WriterLimits kWriterLimits{100000, std::chrono::milliseconds(200
 // Every page view of a new browser identifies once; an office behind one address opens many.
 // A script that creates visitors without end gets 429 past this.
 constexpr int kIdentifiesPerMinute = 120;
+// Public help-center searches per client address (the widget searches as a visitor types,
+// debounced; an office behind one address has many visitors).
+constexpr int kSearchesPerMinute = 120;
 constexpr auto kHousekeepingInterval = std::chrono::seconds(10);
 
 // Every socket is a file: take all the process is allowed.
@@ -139,6 +146,14 @@ int serve(const Config& config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   raise_file_limit();
   if (!migrate_with_retries(config.database_url, signals)) return 1;
+  try {
+    store::DbConn conn(config.database_url);
+    int rebuilt = help::prepare_text_search(conn, config.text_search_config);
+    if (rebuilt > 0) spdlog::info("rebuilt the search vectors of {} articles for '{}'", rebuilt, config.text_search_config);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
   if (config.identity_secret.empty()) {
     spdlog::warn("PARLEY_IDENTITY_SECRET is not set: visitor identities are recorded as unverified and never merged");
   }
@@ -174,6 +189,11 @@ int serve(const Config& config) {
   api_context = &ctx;
   Housekeeping housekeeping(pool, hub, kHousekeepingInterval);
   context::ContextService product_context(context_settings(config));
+  help::ArticleStore articles(config.text_search_config);
+  help::ArticleSearch article_search(config.text_search_config);
+  help::PageCache help_pages;
+  SlidingWindowLimit search_by_address(kSearchesPerMinute, std::chrono::minutes(1));
+  api::HelpServices help{articles, article_search, search_by_address, help_pages};
 
   http::Router router;
   api::register_health_routes(router, ctx);
@@ -182,6 +202,7 @@ int serve(const Config& config) {
   api::register_inbox_routes(router, ctx);
   api::register_context_routes(router, ctx, product_context);
   api::register_csat_routes(router, ctx);
+  api::register_help_routes(router, ctx, help);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);

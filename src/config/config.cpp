@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 #include <charconv>
 
 namespace parley {
@@ -54,6 +55,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"--trusted-proxies", "PARLEY_TRUSTED_PROXIES", "proxy addresses whose X-Forwarded-* headers are honoured (default loopback)"},
       {"--context-url", "PARLEY_CONTEXT_URL", "http(s) URL Parley POSTs a verified visitor to for product context cards (default: none; see docs/CONTEXT.md)"},
       {"--context-secret", "PARLEY_CONTEXT_SECRET", "Standard Webhooks signing secret for PARLEY_CONTEXT_URL: whsec_ + base64 of 24-64 bytes"},
+      {"--text-search-config", "PARLEY_TEXT_SEARCH_CONFIG", "PostgreSQL text search configuration for help articles (default english)"},
   };
   return specs;
 }
@@ -198,6 +200,14 @@ Config parse_config(const std::vector<std::string>& args, const std::map<std::st
     c.context_secret = *secret;
   } else if (auto secret = get("PARLEY_CONTEXT_SECRET"); secret && !secret->empty()) {
     throw ConfigError("PARLEY_CONTEXT_SECRET is set but PARLEY_CONTEXT_URL is not: set both, or neither");
+  }
+  if (auto v = get("PARLEY_TEXT_SEARCH_CONFIG"); v && !v->empty()) {
+    // An identifier, optionally schema-qualified; whether the database has it is checked at start.
+    static const std::regex kName("[a-z_][a-z0-9_]{0,62}(\\.[a-z_][a-z0-9_]{0,62})?");
+    if (!std::regex_match(*v, kName)) {
+      throw ConfigError("PARLEY_TEXT_SEARCH_CONFIG must be a text search configuration name such as english or simple, got '" + *v + "'");
+    }
+    c.text_search_config = *v;
   }
   return c;
 }

@@ -36,6 +36,7 @@ struct Config {
   std::vector<std::string> trusted_proxies{"127.0.0.1", "::1"};
   std::string context_url;     // empty: no product context in the inbox (docs/CONTEXT.md)
   std::string context_secret;  // "whsec_" + base64 of 24-64 bytes; required with context_url
+  std::string text_search_config = "english";  // help articles: PostgreSQL's text search configuration
 };
 
 // One option: its flag, its environment variable, and whether the flag takes a value.
