@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "parley/api/api.hpp"
+#include "parley/bot/bot.hpp"
 #include "parley/chat/event_feed.hpp"
 #include "parley/core/error.hpp"
 #include "parley/metrics/registry.hpp"
@@ -179,6 +180,20 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
                            "outbox table exists).",
                            {"status"});
   for (const char* s : kOutboxStatuses) state->outbox->with({s});
+
+  if (const bot::Bot* b = ctx.bot) {
+    const auto* c = &b->counters();
+    r.callback("parley_bot_answers_total", "First messages the FAQ bot answered with articles.", Type::counter,
+               [c] { return static_cast<double>(c->answered.load()); });
+    r.callback("parley_bot_no_answer_total", "First messages with no confident article: the team got them at once.",
+               Type::counter, [c] { return static_cast<double>(c->quiet.load()); });
+    r.callback("parley_bot_resolved_total", "Conversations resolved by the bot (\"That answered my question\").",
+               Type::counter, [c] { return static_cast<double>(c->resolved.load()); });
+    r.callback("parley_bot_handed_total", "Conversations handed to people after the bot's answer.", Type::counter,
+               [c] { return static_cast<double>(c->handed.load()); });
+    r.callback("parley_bot_failures_total", "Bot looks or sweeps that failed (retried by the sweep).", Type::counter,
+               [c] { return static_cast<double>(c->failed.load()); });
+  }
 
   auto started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   r.callback("process_start_time_seconds", "Start time of the process since the Unix epoch.", Type::gauge,

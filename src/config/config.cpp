@@ -51,6 +51,8 @@ const std::vector<OptionSpec>& option_specs() {
       {"--log-format", "PARLEY_LOG_FORMAT", "text or json (default text)"},
       {"--metrics-allow", "PARLEY_METRICS_ALLOW", "addresses allowed to read /metrics (default loopback)"},
       {"--trusted-proxies", "PARLEY_TRUSTED_PROXIES", "proxy addresses whose X-Forwarded-* headers are honoured (default loopback)"},
+      {"--bot", "PARLEY_BOT", "on or off: the FAQ bot answers a first message from the help articles (default on)"},
+      {"--bot-threshold", "PARLEY_BOT_THRESHOLD", "score from 0 to 1 the best article needs for the bot to answer (default: the help center's)"},
   };
   return specs;
 }
@@ -162,6 +164,18 @@ Config parse_config(const std::vector<std::string>& args, const std::map<std::st
   }
   if (auto v = get("PARLEY_METRICS_ALLOW")) c.metrics_allow = split_list(*v);
   if (auto v = get("PARLEY_TRUSTED_PROXIES")) c.trusted_proxies = split_list(*v);
+  if (auto v = get("PARLEY_BOT"); v && !v->empty()) {
+    if (*v != "on" && *v != "off") throw ConfigError("PARLEY_BOT must be on or off, got '" + *v + "'");
+    c.bot = *v == "on";
+  }
+  if (auto v = get("PARLEY_BOT_THRESHOLD"); v && !v->empty()) {
+    double t = -1;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), t);
+    if (ec != std::errc{} || end != v->data() + v->size() || !(t >= 0 && t <= 1)) {
+      throw ConfigError("PARLEY_BOT_THRESHOLD must be a number from 0 to 1, got '" + *v + "'");
+    }
+    c.bot_threshold = t;
+  }
   return c;
 }
 

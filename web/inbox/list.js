@@ -3,6 +3,7 @@
 import { api } from './api.js';
 import { $, h, setText, visitorName, relTimeEl, updateRelTimeEl, oneLine, truncate } from './dom.js';
 import { state, VIEWS, cacheConversation, compareConversations, statusLabel } from './state.js';
+import { botStatusLabel } from './bot.js';
 
 const PAGE_SIZE = 25;
 const MAX_PAGE = 100; // the largest page GET /api/inbox gives
@@ -214,7 +215,8 @@ function updateItem(li, c) {
 
   setText(r.assignee, c.assignedTo ? (c.assignedTo.id === state.me?.id ? 'You' : c.assignedTo.name) : 'Unassigned');
   r.assignee.classList.toggle('is-none', !c.assignedTo);
-  setText(r.status, statusLabel(c.status));
+  setText(r.status, botStatusLabel(c) || statusLabel(c.status));
+  r.status.dataset.bot = c.bot || '';
   r.status.className = `chip chip-${String(c.status || '').toLowerCase()}`;
   return unread;
 }

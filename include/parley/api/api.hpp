@@ -17,6 +17,10 @@ namespace parley::chat {
 class EventFeed;
 }
 
+namespace parley::bot {
+class Bot;
+}
+
 namespace parley::api {
 
 struct ApiContext {
@@ -28,12 +32,14 @@ struct ApiContext {
   SlidingWindowLimit& identify_by_address;  // new visitors per client address
   std::string public_origin;  // the origin agents' browsers use (Origin checks)
   std::vector<std::string> agent_origins;  // accepted Origin values for agent requests
+  bot::Bot* bot = nullptr;  // the FAQ bot (its choice and report routes, its metrics)
 };
 
 void register_health_routes(http::Router& router, ApiContext& ctx);
 void register_visitor_routes(http::Router& router, ApiContext& ctx);
 void register_auth_routes(http::Router& router, ApiContext& ctx);
 void register_inbox_routes(http::Router& router, ApiContext& ctx);
+void register_bot_routes(http::Router& router, ApiContext& ctx);
 
 // GET /metrics (Prometheus text), for PARLEY_METRICS_ALLOW only; also installs the counting
 // hooks on the server and the writer. Call before the server runs; keep the returned handle

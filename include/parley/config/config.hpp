@@ -34,6 +34,8 @@ struct Config {
   std::string log_format = "text";  // text | json
   std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};
   std::vector<std::string> trusted_proxies{"127.0.0.1", "::1"};
+  bool bot = true;            // the FAQ bot answers confident first messages (docs/BOT.md)
+  double bot_threshold = -1;  // 0..1; below 0: help::kDefaultBotThreshold (config cannot see help)
 };
 
 // One option: its flag, its environment variable, and whether the flag takes a value.

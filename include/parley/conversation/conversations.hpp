@@ -40,11 +40,15 @@ struct VisitorOpening {
   // Client ids already stored for this visitor (in any conversation) → their Message documents:
   // a re-send whose ack was lost is answered, not stored again.
   std::map<std::string, std::string> already_stored;
+  bool created = false;  // this call began the conversation: its first message is coming
 };
 
 class Conversations {
  public:
-  explicit Conversations(EventsCommitted& committed) : committed_(committed) {}
+  // `bot_first`: new conversations begin in BotState::Pending (the FAQ bot looks at the first
+  // message before the team is alerted; PARLEY_BOT).
+  explicit Conversations(EventsCommitted& committed, bool bot_first = false)
+      : committed_(committed), bot_first_(bot_first) {}
 
   // Throws ApiError 404 (no such conversation) or 400 (assignee is not an active agent).
   ChangeResult change(store::DbConn& conn, const ChangeRequest& request);
@@ -54,6 +58,7 @@ class Conversations {
 
  private:
   EventsCommitted& committed_;
+  const bool bot_first_;
 };
 
 }  // namespace parley::conversation
