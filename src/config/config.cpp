@@ -1,6 +1,7 @@
 #include "parley/config/config.hpp"
 
 #include <algorithm>
+#include <regex>
 #include <charconv>
 
 namespace parley {
@@ -51,6 +52,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"--log-format", "PARLEY_LOG_FORMAT", "text or json (default text)"},
       {"--metrics-allow", "PARLEY_METRICS_ALLOW", "addresses allowed to read /metrics (default loopback)"},
       {"--trusted-proxies", "PARLEY_TRUSTED_PROXIES", "proxy addresses whose X-Forwarded-* headers are honoured (default loopback)"},
+      {"--text-search-config", "PARLEY_TEXT_SEARCH_CONFIG", "PostgreSQL text search configuration for help articles (default english)"},
       {"--bot", "PARLEY_BOT", "on or off: the FAQ bot answers a first message from the help articles (default on)"},
       {"--bot-threshold", "PARLEY_BOT_THRESHOLD", "score from 0 to 1 the best article needs for the bot to answer (default: the help center's)"},
   };
@@ -164,6 +166,14 @@ Config parse_config(const std::vector<std::string>& args, const std::map<std::st
   }
   if (auto v = get("PARLEY_METRICS_ALLOW")) c.metrics_allow = split_list(*v);
   if (auto v = get("PARLEY_TRUSTED_PROXIES")) c.trusted_proxies = split_list(*v);
+  if (auto v = get("PARLEY_TEXT_SEARCH_CONFIG"); v && !v->empty()) {
+    // An identifier, optionally schema-qualified; whether the database has it is checked at start.
+    static const std::regex kName("[a-z_][a-z0-9_]{0,62}(\\.[a-z_][a-z0-9_]{0,62})?");
+    if (!std::regex_match(*v, kName)) {
+      throw ConfigError("PARLEY_TEXT_SEARCH_CONFIG must be a text search configuration name such as english or simple, got '" + *v + "'");
+    }
+    c.text_search_config = *v;
+  }
   if (auto v = get("PARLEY_BOT"); v && !v->empty()) {
     if (*v != "on" && *v != "off") throw ConfigError("PARLEY_BOT must be on or off, got '" + *v + "'");
     c.bot = *v == "on";

@@ -34,6 +34,7 @@ struct Config {
   std::string log_format = "text";  // text | json
   std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};
   std::vector<std::string> trusted_proxies{"127.0.0.1", "::1"};
+  std::string text_search_config = "english";  // help articles: PostgreSQL's text search configuration
   bool bot = true;            // the FAQ bot answers confident first messages (docs/BOT.md)
   double bot_threshold = -1;  // 0..1; below 0: help::kDefaultBotThreshold (config cannot see help)
 };

@@ -1,0 +1,45 @@
+#pragma once
+// Search over the published articles, in PostgreSQL: full text (websearch_to_tsquery, so
+// "quoted phrases" and -exclusions work; ts_rank_cd with the title weighted above the body)
+// plus pg_trgm word similarity on titles, so that a typo ("pasword") still finds the article.
+// The AnswerSource of today (answer_source.hpp), and what GET /api/help/search runs.
+#include <chrono>
+#include <string>
+
+#include "parley/help/answer_source.hpp"
+
+namespace parley::help {
+
+constexpr std::size_t kMaxQueryChars = 200;
+constexpr int kMaxResults = 5;
+
+// A query split for the trigram half: the words to compare with titles (quotes and
+// -exclusions removed) and the excluded words, "a or b", for websearch_to_tsquery.
+struct QueryParts {
+  std::string similar_text;
+  std::string excluded;
+};
+QueryParts split_query(std::string_view query);
+
+// `headline` (ts_headline's output, matches between \x02 and \x03) as HTML: the text escaped,
+// the matches in <mark>…</mark>, nothing else.
+std::string snippet_html(std::string_view headline);
+
+class ArticleSearch : public AnswerSource {
+ public:
+  // `statement_timeout`: a search that takes longer is cancelled by PostgreSQL (ApiError 503
+  // search_timeout), so no query a visitor can type holds a database thread for long.
+  explicit ArticleSearch(std::string text_search_config,
+                         std::chrono::milliseconds statement_timeout = std::chrono::milliseconds(1000))
+      : config_(std::move(text_search_config)), timeout_(statement_timeout) {}
+
+  // Published articles only; scores in 0..1, best first; `limit` is clamped to 1..kMaxResults.
+  // An empty (or all-stop-word) question finds nothing.
+  std::vector<ArticleHit> answer(store::DbConn& conn, std::string_view question, int limit) override;
+
+ private:
+  std::string config_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace parley::help

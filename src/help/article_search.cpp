@@ -1,0 +1,140 @@
+#include "parley/help/article_search.hpp"
+
+#include <algorithm>
+
+#include "parley/core/error.hpp"
+#include "parley/help/markdown.hpp"
+
+namespace parley::help {
+namespace {
+
+// For this transaction only: the statement timeout; no NOTICE for a query of stop words
+// ("how do I"); the word-similarity threshold of `<%` (0.6 by default misses "invoce" →
+// "invoice", 0.57; unrelated sentences stay near 0.3).
+const store::Statement kSettings{"help_search_settings",
+                                 "SELECT set_config('statement_timeout', $1, true), "
+                                 "set_config('client_min_messages', 'warning', true), "
+                                 "set_config('pg_trgm.word_similarity_threshold', '0.5', true)"};
+
+// $1 configuration, $2 the query, $3 the limit, $4 the text compared with titles, $5 the
+// excluded words ("a or b", or '').
+//
+// Score, 0..1: the better of
+//  - ts_rank_cd with weights D 0.1, C 0.2, B 0.4 (body), A 1.0 (title), normalised by
+//    rank / (rank + 1) (flag 32);
+//  - the title's word similarity to the query, mapped from the operator's threshold (0.5,
+//    which scores 0) to 1: a typo scores lower than the words themselves would.
+// Snippets: ts_headline over the body's plain text, the matches between \x02 and \x03,
+// escaped and marked up in C++ (snippet_html).
+const store::Statement kSearch{"help_search", R"SQL(
+WITH q AS (
+  SELECT websearch_to_tsquery($1::regconfig, $2) AS query,
+         CASE WHEN $5 = '' THEN NULL ELSE websearch_to_tsquery($1::regconfig, $5) END AS excluded
+), hits AS (
+  SELECT a.id,
+         greatest(
+           CASE WHEN a.search_vector @@ q.query
+                THEN ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search_vector, q.query, 32) ELSE 0 END,
+           CASE WHEN $4 <> '' AND $4 <% a.title
+                THEN (word_similarity($4, a.title) - 0.5) / 0.5 ELSE 0 END) AS score
+  FROM article a, q
+  WHERE a.status = 'published'
+    AND (a.search_vector @@ q.query
+         OR ($4 <> '' AND $4 <% a.title AND (q.excluded IS NULL OR NOT a.search_vector @@ q.excluded)))
+), top AS (
+  SELECT id, score FROM hits WHERE score > 0 ORDER BY score DESC, id LIMIT $3
+)
+SELECT a.id, a.slug, a.title, a.collection, top.score,
+       ts_headline($1::regconfig, a.body_text, q.query,
+                   'StartSel=' || chr(2) || ', StopSel=' || chr(3) ||
+                   ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "')
+FROM top JOIN article a USING (id), q
+ORDER BY top.score DESC, a.id
+)SQL"};
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+}  // namespace
+
+QueryParts split_query(std::string_view query) {
+  QueryParts parts;
+  bool quoted = false;
+  std::size_t i = 0;
+  while (i < query.size()) {
+    char c = query[i];
+    if (c == '"') {
+      quoted = !quoted;
+      parts.similar_text += ' ';
+      ++i;
+      continue;
+    }
+    bool word_start = i == 0 || is_space(query[i - 1]);
+    if (!quoted && c == '-' && word_start && i + 1 < query.size() && !is_space(query[i + 1])) {
+      std::size_t end = i + 1;
+      while (end < query.size() && !is_space(query[end]) && query[end] != '"') ++end;
+      if (!parts.excluded.empty()) parts.excluded += " or ";
+      parts.excluded.append(query.substr(i + 1, end - i - 1));
+      i = end;
+      continue;
+    }
+    parts.similar_text += c;
+    ++i;
+  }
+  // Collapse white space, so that "a  b" and " a b " compare alike.
+  std::string collapsed;
+  for (char c : parts.similar_text) {
+    if (is_space(c)) {
+      if (!collapsed.empty() && collapsed.back() != ' ') collapsed += ' ';
+    } else {
+      collapsed += c;
+    }
+  }
+  if (!collapsed.empty() && collapsed.back() == ' ') collapsed.pop_back();
+  parts.similar_text = std::move(collapsed);
+  return parts;
+}
+
+std::string snippet_html(std::string_view headline) {
+  std::string escaped = escape_html(headline);
+  std::string out;
+  out.reserve(escaped.size() + 32);
+  bool open = false;
+  for (char c : escaped) {
+    if (c == '\x02' && !open) {
+      out += "<mark>";
+      open = true;
+    } else if (c == '\x03' && open) {
+      out += "</mark>";
+      open = false;
+    } else if (c != '\x02' && c != '\x03') {
+      out += c;
+    }
+  }
+  if (open) out += "</mark>";
+  return out;
+}
+
+std::vector<ArticleHit> ArticleSearch::answer(store::DbConn& conn, std::string_view question, int limit) {
+  limit = std::clamp(limit, 1, kMaxResults);
+  std::string q(question);
+  if (std::all_of(q.begin(), q.end(), is_space)) return {};
+  QueryParts parts = split_query(q);
+  pqxx::read_transaction txn(conn.raw());
+  conn.exec(txn, kSettings, std::to_string(timeout_.count()));
+  pqxx::result rows;
+  try {
+    rows = conn.exec(txn, kSearch, config_, q, limit, parts.similar_text, parts.excluded);
+  } catch (const pqxx::sql_error& e) {
+    // 57014: cancelled by statement_timeout (libpqxx 6.4 has no class of its own for it).
+    if (e.sqlstate() == "57014") throw ApiError(503, "search_timeout", "The search took too long; try fewer words");
+    throw;
+  }
+  std::vector<ArticleHit> hits;
+  for (const auto& r : rows) {
+    hits.push_back(ArticleHit{r[0].as<std::int64_t>(), r[1].c_str(), r[2].c_str(), r[3].c_str(),
+                              snippet_html(r[5].c_str()), std::clamp(r[4].as<double>(), 0.0, 1.0)});
+  }
+  return hits;
+}
+
+}  // namespace parley::help
