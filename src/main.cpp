@@ -1,4 +1,4 @@
-// parley: serve | migrate | agent add|disable|enable|password|rename | --help | --version
+// parley: serve | migrate | agent add|disable|enable|password|rename | articles import|export | --help | --version
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -24,6 +24,9 @@ void print_help() {
                "                                set a new password (stdin); ends every session\n"
                "  parley agent rename --email E --name N\n"
                "                                change the name visitors and other agents see\n"
+               "  parley articles import DIR    create or update help-center articles from DIR/*.md\n"
+               "                                (Markdown with front matter: title, collection, status, slug)\n"
+               "  parley articles export DIR    write every article to DIR/<slug>.md in that form\n"
                "  parley --help | --version\n\n"
                "Options (each also an environment variable):\n";
   // "  --flag VALUE", padded to one column; at least two spaces before the variable's name.
@@ -61,6 +64,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest(args.begin() + 1, args.end());
   std::vector<std::string> extra_flags;
   std::string agent_action;
+  std::string articles_action, articles_dir;
   if (command == "agent") {
     static const std::vector<std::string> actions = {"add", "disable", "enable", "password", "rename"};
     if (rest.empty() || std::find(actions.begin(), actions.end(), rest[0]) == actions.end()) {
@@ -70,6 +74,18 @@ int main(int argc, char** argv) {
     agent_action = rest[0];
     rest.erase(rest.begin());
     extra_flags = {"--email", "--name", "--role"};
+  } else if (command == "articles") {
+    if (rest.empty() || (rest[0] != "import" && rest[0] != "export")) {
+      std::cerr << "parley: unknown articles command (import DIR, export DIR)\n";
+      return 2;
+    }
+    articles_action = rest[0];
+    if (rest.size() < 2 || rest[1].empty() || rest[1][0] == '-') {
+      std::cerr << "parley articles " << articles_action << ": a directory is required\n";
+      return 2;
+    }
+    articles_dir = rest[1];
+    rest.erase(rest.begin(), rest.begin() + 2);
   } else if (command != "serve" && command != "migrate") {
     std::cerr << "parley: unknown command '" << command << "' (see parley --help)\n";
     return 2;
@@ -89,5 +105,6 @@ int main(int argc, char** argv) {
   parley::setup_logging(config.log_format);
   if (command == "serve") return parley::app::serve(config);
   if (command == "migrate") return parley::app::migrate(config);
+  if (command == "articles") return parley::app::articles_command(articles_action, articles_dir, config);
   return parley::app::agent_command(agent_action, config, extras);
 }

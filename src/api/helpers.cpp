@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "parley/config/config.hpp"
+#include "parley/net/address_set.hpp"
 
 namespace parley::api {
 
@@ -21,6 +22,20 @@ void check_same_origin(const http::Request& request, const ApiContext& ctx) {
   if (std::find(ctx.agent_origins.begin(), ctx.agent_origins.end(), normalised) == ctx.agent_origins.end()) {
     throw ApiError(403, "bad_origin", "Cross-site request refused");
   }
+}
+
+void add_visitor_cors(const http::Request& request, http::Response& response, const ApiContext& ctx) {
+  std::string origin = request.header("origin");
+  if (origin.empty()) return;
+  const auto& allowed = ctx.config.allowed_origins;
+  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), origin_of(origin)) == allowed.end()) return;
+  response.headers.emplace_back("Access-Control-Allow-Origin", origin);
+  response.headers.emplace_back("Vary", "Origin");
+}
+
+bool limited_address(const std::string& address) {
+  static const net::AddressSet kLoopback({"127.0.0.0/8", "::1"});
+  return !kLoopback.contains(address);
 }
 
 std::string session_cookie(const std::string& token, const ApiContext& ctx, bool secure_request) {

@@ -15,6 +15,16 @@ nlohmann::json parse_json_body(const http::Request& request);
 // present, must be one of ours (browsers always send it on cross-site POSTs).
 void check_same_origin(const http::Request& request, const ApiContext& ctx);
 
+// The visitor API's CORS: the chat frame is served by Parley itself, so its calls are
+// same-origin; customer pages may also call the visitor (and public help) endpoints directly
+// when PARLEY_ALLOWED_ORIGINS lists them (or any page when it is unset).
+void add_visitor_cors(const http::Request& request, http::Response& response, const ApiContext& ctx);
+
+// Whether per-address limits apply to `address`: a client on this machine (a health check, a
+// load test, a process without a proxy in front) is not limited; behind a trusted proxy the
+// limit applies to the forwarded address.
+bool limited_address(const std::string& address);
+
 std::string session_cookie(const std::string& token, const ApiContext& ctx, bool secure_request);
 std::string clear_session_cookie(const ApiContext& ctx, bool secure_request);
 

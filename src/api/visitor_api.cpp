@@ -1,24 +1,8 @@
-#include <algorithm>
-
 #include "helpers.hpp"
 #include "parley/auth/visitor_identity.hpp"
-#include "parley/config/config.hpp"
-#include "parley/net/address_set.hpp"
 
 namespace parley::api {
 namespace {
-
-// The chat frame is served by Parley itself, so its calls are same-origin. Customer
-// pages may also call the visitor API directly when PARLEY_ALLOWED_ORIGINS lists them
-// (or any page when it is unset).
-void add_cors(const http::Request& request, http::Response& response, const ApiContext& ctx) {
-  std::string origin = request.header("origin");
-  if (origin.empty()) return;
-  const auto& allowed = ctx.config.allowed_origins;
-  if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), origin_of(origin)) == allowed.end()) return;
-  response.headers.emplace_back("Access-Control-Allow-Origin", origin);
-  response.headers.emplace_back("Vary", "Origin");
-}
 
 std::optional<std::string> bearer_token(const http::Request& request) {
   std::string auth = request.header("authorization");
@@ -28,23 +12,16 @@ std::optional<std::string> bearer_token(const http::Request& request) {
 
 void identify_preflight(ApiContext& ctx, const http::Request& request, http::Responder respond) {
   http::Response r = http::Response::no_content();
-  add_cors(request, r, ctx);
+  add_visitor_cors(request, r, ctx);
   r.headers.emplace_back("Access-Control-Allow-Methods", "POST");
   r.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type, Authorization");
   r.headers.emplace_back("Access-Control-Max-Age", "600");
   respond(std::move(r));
 }
 
-// A client on this machine (a health check, a load test, a process without a proxy in
-// front) is not limited; behind a trusted proxy the limit applies to the forwarded address.
-bool limited_address(const std::string& address) {
-  static const net::AddressSet kLoopback({"127.0.0.0/8", "::1"});
-  return !kLoopback.contains(address);
-}
-
 void identify(ApiContext& ctx, const http::Request& request, http::Responder respond) {
   auto with_cors = [request, respond, &ctx](http::Response r) {
-    add_cors(request, r, ctx);
+    add_visitor_cors(request, r, ctx);
     respond(std::move(r));
   };
   try {

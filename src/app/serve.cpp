@@ -13,6 +13,9 @@
 #include "parley/chat/cluster.hpp"
 #include "parley/chat/event_feed.hpp"
 #include "parley/help/article_search.hpp"
+#include "parley/help/article_store.hpp"
+#include "parley/help/page_cache.hpp"
+#include "parley/help/text_search_config.hpp"
 #include "parley/mail/outbox.hpp"
 #include "parley/mail/outbox_worker.hpp"
 #include "parley/store/migrations.hpp"
@@ -30,6 +33,9 @@ constexpr chat::WriterLimits kWriterLimits{100000, std::chrono::milliseconds(200
 // Every page view of a new browser identifies once; an office behind one address opens many.
 // A script that creates visitors without end gets 429 past this.
 constexpr int kIdentifiesPerMinute = 120;
+// Public help-center searches per client address (the widget searches as a visitor types,
+// debounced; an office behind one address has many visitors).
+constexpr int kSearchesPerMinute = 120;
 constexpr auto kHousekeepingInterval = std::chrono::seconds(10);
 
 // Every socket is a file: take all the process is allowed.
@@ -121,6 +127,14 @@ int serve(const Config& config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   raise_file_limit();
   if (!migrate_with_retries(config.database_url, signals)) return 1;
+  try {
+    store::DbConn conn(config.database_url);
+    int rebuilt = help::prepare_text_search(conn, config.text_search_config);
+    if (rebuilt > 0) spdlog::info("rebuilt the search vectors of {} articles for '{}'", rebuilt, config.text_search_config);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
   if (config.identity_secret.empty()) {
     spdlog::warn("PARLEY_IDENTITY_SECRET is not set: visitor identities are recorded as unverified and never merged");
   }
@@ -141,8 +155,9 @@ int serve(const Config& config) {
   mail::EnqueueSettings email_settings{mail::support_address(config), config.email_batch_seconds};
   // The FAQ bot's answers come from an AnswerSource (help/answer_source.hpp). This is the seam
   // for another provider (e.g. an LLM endpoint): construct it here instead; nothing else changes.
-  help::ArticleSearch answers(config.text_search_config);
-  bot::Bot bot(pool, answers, feed,
+  // The same ArticleSearch serves GET /api/help/search (HelpServices below).
+  help::ArticleSearch article_search(config.text_search_config);
+  bot::Bot bot(pool, article_search, feed,
                {config.bot, config.bot_threshold >= 0 ? config.bot_threshold : help::kDefaultBotThreshold},
                bot_handoff(hub, email_settings), [&mailer] { mailer.wake(); });
   chat::MessageWriter writer(config.database_url, kWriterLimits, feed, origins,
@@ -156,12 +171,17 @@ int serve(const Config& config) {
   SlidingWindowLimit identify_by_address(kIdentifiesPerMinute, std::chrono::minutes(1));
   api::ApiContext ctx{config, pool, chat, conversations, roster, identify_by_address, {}, {}, &bot};
   Housekeeping housekeeping(pool, hub, kHousekeepingInterval);
+  help::ArticleStore articles(config.text_search_config);
+  help::PageCache help_pages;
+  SlidingWindowLimit search_by_address(kSearchesPerMinute, std::chrono::minutes(1));
+  api::HelpServices help{articles, article_search, search_by_address, help_pages};
 
   http::Router router;
   api::register_health_routes(router, ctx);
   api::register_visitor_routes(router, ctx);
   api::register_auth_routes(router, ctx);
   api::register_inbox_routes(router, ctx);
+  api::register_help_routes(router, ctx, help);
   api::register_bot_routes(router, ctx);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));

@@ -19,30 +19,33 @@ const store::Statement kSettings{"help_search_settings",
 // $1 configuration, $2 the query, $3 the limit, $4 the text compared with titles, $5 the
 // excluded words ("a or b", or '').
 //
-// Score, 0..1: the better of
-//  - ts_rank_cd with weights D 0.1, C 0.2, B 0.4 (body), A 1.0 (title), normalised by
-//    rank / (rank + 1) (flag 32);
-//  - the title's word similarity to the query, mapped from the operator's threshold (0.5,
-//    which scores 0) to 1: a typo scores lower than the words themselves would.
+// Full text first: the articles whose vector matches websearch_to_tsquery, scored by
+// ts_rank_cd with weights D 0.1, C 0.2, B 0.4 (body), A 1.0 (title), normalised to
+// rank / (rank + 1) (flag 32). Only when no article matches — a typo, most likely — the titles
+// similar to the query's words (`<%`: word similarity ≥ 0.5), without the excluded words,
+// scored from the operator's threshold (0.5 → 0) to 0.9, plus a tenth of the whole title's
+// similarity (of two titles holding the same word, the shorter, more about it, comes first). A
+// fallback rather than a blend: a title merely resembling a query of several words must not
+// outrank the articles that hold every word.
 // Snippets: ts_headline over the body's plain text, the matches between \x02 and \x03,
 // escaped and marked up in C++ (snippet_html).
 const store::Statement kSearch{"help_search", R"SQL(
 WITH q AS (
   SELECT websearch_to_tsquery($1::regconfig, $2) AS query,
          CASE WHEN $5 = '' THEN NULL ELSE websearch_to_tsquery($1::regconfig, $5) END AS excluded
-), hits AS (
-  SELECT a.id,
-         greatest(
-           CASE WHEN a.search_vector @@ q.query
-                THEN ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search_vector, q.query, 32) ELSE 0 END,
-           CASE WHEN $4 <> '' AND $4 <% a.title
-                THEN (word_similarity($4, a.title) - 0.5) / 0.5 ELSE 0 END) AS score
+), text_hits AS (
+  SELECT a.id, ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search_vector, q.query, 32) AS score
   FROM article a, q
-  WHERE a.status = 'published'
-    AND (a.search_vector @@ q.query
-         OR ($4 <> '' AND $4 <% a.title AND (q.excluded IS NULL OR NOT a.search_vector @@ q.excluded)))
+  WHERE a.status = 'published' AND a.search_vector @@ q.query
+), title_hits AS (
+  SELECT a.id, 0.9 * (word_similarity($4, a.title) - 0.5) / 0.5 + 0.1 * similarity($4, a.title) AS score
+  FROM article a, q
+  WHERE NOT EXISTS (SELECT 1 FROM text_hits)
+    AND $4 <> '' AND $4 <% a.title AND a.status = 'published'
+    AND (q.excluded IS NULL OR NOT a.search_vector @@ q.excluded)
 ), top AS (
-  SELECT id, score FROM hits WHERE score > 0 ORDER BY score DESC, id LIMIT $3
+  SELECT id, score FROM (SELECT * FROM text_hits UNION ALL SELECT * FROM title_hits) hits
+  WHERE score > 0 ORDER BY score DESC, id LIMIT $3
 )
 SELECT a.id, a.slug, a.title, a.collection, top.score,
        ts_headline($1::regconfig, a.body_text, q.query,

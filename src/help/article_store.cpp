@@ -12,19 +12,19 @@ namespace {
 // $1 slug, $2 title, $3 collection, $4 status, $5 body_md, $6 body_html, $7 body_text,
 // $8 text-search configuration. The vector: title weight A, body B.
 #define PARLEY_ARTICLE_VECTOR \
-  "setweight(to_tsvector($8::regconfig, $2), 'A') || setweight(to_tsvector($8::regconfig, $7), 'B')"
+  "setweight(to_tsvector($8::text::regconfig, $2), 'A') || setweight(to_tsvector($8::text::regconfig, $7), 'B')"
 #define PARLEY_ARTICLE_COLUMNS "id, slug, title, collection, status, body_md, body_html, parley_time(updated_at)"
 
 const store::Statement kInsert{"article_insert",
                                "INSERT INTO article (slug, title, collection, status, body_md, body_html, body_text, "
-                               "search_config, search_vector) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, " PARLEY_ARTICLE_VECTOR
+                               "search_config, search_vector) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::text, " PARLEY_ARTICLE_VECTOR
                                ") RETURNING " PARLEY_ARTICLE_COLUMNS};
 // Only when something changed, so that updated_at (and the page's ETag) stays as it was
 // when an import or a save repeats what is stored.
 const store::Statement kUpdate{
     "article_update",
     "UPDATE article SET title = $2, collection = $3, status = $4, body_md = $5, body_html = $6, body_text = $7, "
-    "search_config = $8, search_vector = " PARLEY_ARTICLE_VECTOR
+    "search_config = $8::text, search_vector = " PARLEY_ARTICLE_VECTOR
     ", updated_at = now() WHERE slug = $1 AND (title, collection, status, body_md, search_config) IS DISTINCT FROM "
     "($2, $3, $4, $5, $8) RETURNING " PARLEY_ARTICLE_COLUMNS};
 const store::Statement kSlugOf{"article_slug_of", "SELECT slug FROM article WHERE id = $1 FOR UPDATE"};

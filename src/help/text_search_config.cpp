@@ -16,9 +16,9 @@ const store::Statement kAvailable{"help_ts_configs",
                                   "SELECT string_agg(cfgname, ', ' ORDER BY cfgname) FROM pg_ts_config "
                                   "WHERE pg_ts_config_is_visible(oid)"};
 const store::Statement kRebuild{"help_rebuild_vectors", R"SQL(
-UPDATE article SET search_config = $1,
-       search_vector = setweight(to_tsvector($1::regconfig, title), 'A') ||
-                       setweight(to_tsvector($1::regconfig, body_text), 'B')
+UPDATE article SET search_config = $1::text,
+       search_vector = setweight(to_tsvector($1::text::regconfig, title), 'A') ||
+                       setweight(to_tsvector($1::text::regconfig, body_text), 'B')
 WHERE search_config <> $1
 )SQL"};
 

@@ -21,6 +21,12 @@ namespace parley::bot {
 class Bot;
 }
 
+namespace parley::help {
+class ArticleStore;
+class ArticleSearch;
+class PageCache;
+}
+
 namespace parley::api {
 
 struct ApiContext {
@@ -40,6 +46,16 @@ void register_visitor_routes(http::Router& router, ApiContext& ctx);
 void register_auth_routes(http::Router& router, ApiContext& ctx);
 void register_inbox_routes(http::Router& router, ApiContext& ctx);
 void register_bot_routes(http::Router& router, ApiContext& ctx);
+
+// The help center's parts (docs/HELP_CENTER.md), owned by serve().
+struct HelpServices {
+  help::ArticleStore& articles;
+  help::ArticleSearch& search;
+  SlidingWindowLimit& search_by_address;  // public searches per client address
+  help::PageCache& pages;                  // rendered /help pages, forgotten on every write
+};
+// /api/articles (agents), /api/help/* (public) and the /help pages.
+void register_help_routes(http::Router& router, ApiContext& ctx, HelpServices& help);
 
 // GET /metrics (Prometheus text), for PARLEY_METRICS_ALLOW only; also installs the counting
 // hooks on the server and the writer. Call before the server runs; keep the returned handle

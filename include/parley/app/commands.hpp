@@ -13,4 +13,7 @@ int migrate(const Config& config);
 // standard input.
 int agent_command(const std::string& action, const Config& config, const std::map<std::string, std::string>& flags);
 
+// `parley articles import|export DIR`: help-center articles as Markdown files with front matter.
+int articles_command(const std::string& action, const std::string& dir, const Config& config);
+
 }  // namespace parley::app

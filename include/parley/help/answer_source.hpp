@@ -31,6 +31,6 @@ class AnswerSource {
 // The score above which the bot answers on its own. Chosen from the relevance fixture
 // (tests/fixtures/help/, tests/integration/help_search.test.mjs): every expected top hit of
 // the query table scores above it, unrelated questions below (docs/HELP_CENTER.md).
-constexpr double kDefaultBotThreshold = 0.3;
+constexpr double kDefaultBotThreshold = 0.35;
 
 }  // namespace parley::help
