@@ -35,10 +35,11 @@ void bot_choice(ApiContext& ctx, const http::Request& request, http::Responder r
   respond_with(ctx, respond, [b, digest, id, how](store::DbConn& conn) {
     std::int64_t visitor_id = 0;
     {
-      pqxx::read_transaction txn(conn.raw());
+      pqxx::work txn(conn.raw());  // the lookup records the visitor as seen
       auto visitor = auth::visitor_for_token(conn, txn, digest);
       if (!visitor) throw ApiError(401, "bad_token", "Unknown visitor token");
       visitor_id = visitor->visitor_id;
+      txn.commit();
     }
     auto r = b->choose(conn, visitor_id, id, how);
     // The visitor's view of it: no agent or visitor details.
