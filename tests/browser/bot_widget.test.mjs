@@ -120,7 +120,7 @@ describe('the bot and article suggestions in the widget', TEST_OPTS, () => {
     await p.goto(`${parley}/inbox/#/open`);
     await p.getByTestId('conversation-list').waitFor({ state: 'attached', timeout: LONG });
     const { ctx, page, frame, watch } = await visitorPage({ width: 375, height: 700 });
-    await visitorSend(frame, 'I need to reset my password');
+    await visitorSend(frame, QUESTION);
     const talk = frame.locator('#ch button', { hasText: 'Talk to a person' });
     await talk.waitFor({ timeout: LONG });
     await screenshot(page, 'bot-widget-answer-375');
@@ -135,5 +135,21 @@ describe('the bot and article suggestions in the widget', TEST_OPTS, () => {
     await replyInChat(frame, 'Hi, Kim here: let me reset it for you.').waitFor({ timeout: LONG });
     assert.deepEqual(watch.errors, []);
     await ctx.close();
+  });
+
+  it('the Bot report shows what the bot resolved and handed over today', TEST_OPTS, async () => {
+    const p = agent.page;
+    await p.getByTestId('view-reports').click();
+    await p.getByTestId('deflection-resolved').filter({ hasText: '1' }).waitFor({ timeout: LONG });
+    await p.getByTestId('deflection-handed').filter({ hasText: '1' }).waitFor({ timeout: LONG });
+    await p.getByTestId('deflection-rate').filter({ hasText: '50 %' }).waitFor({ timeout: LONG });
+    await p.getByTestId('deflection-days').getByText(new Date().toISOString().slice(0, 10)).waitFor({ timeout: LONG });
+    assert.equal(await p.locator('[data-view="open"][aria-current]').count(), 0, 'a conversation view still looks current');
+    await screenshot(p, 'bot-report');
+    await p.setViewportSize({ width: 375, height: 740 });
+    await screenshot(p, 'bot-report-375');
+    await p.setViewportSize(VIEWPORT);
+    await p.getByTestId('view-open').click();
+    await p.locator('[data-view="open"][aria-current="page"]').waitFor({ timeout: LONG });
   });
 });

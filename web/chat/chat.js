@@ -635,7 +635,7 @@ function submit() {
   input.value = '';
   grow();
   if ($('ch')) choose('person');
-  showSug([]);
+  suggest(); // the input is empty now: hides the suggestions, cancels a search on its way
   const item = { clientId: newId(), body, page };
   addPending(item);
   keep(item, 1);

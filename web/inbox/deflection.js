@@ -28,8 +28,8 @@ export async function showDeflection(root) {
   const all = resolved + handed + quiet;
   const card = (label, value, testid) => h('div', { class: 'stat', 'data-testid': testid },
     h('span', { class: 'stat-value' }, String(value)), h('span', { class: 'stat-label' }, label));
+  if (data.bot === 'off') body.append(h('p', { class: 'notice' }, 'The bot is off (PARLEY_BOT=off).'));
   body.append(
-    data.bot === 'off' ? h('p', { class: 'notice' }, 'The bot is off (PARLEY_BOT=off).') : null,
     h('div', { class: 'stats' },
       card('Resolved by the bot', resolved, 'deflection-resolved'),
       card('Handed to a person', handed, 'deflection-handed'),

@@ -288,6 +288,8 @@ function route() {
     renderViewNav();
     resetList();
     loadList();
+  } else {
+    renderViewNav(); // back from a section (sections.js)
   }
   if (id !== state.selectedId) {
     if (id) openConversation(id);

@@ -13,6 +13,8 @@ export function routeSection(hash) {
     if (m && a.dataset.section === m[1]) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
+  // The conversation views are not current while a section is (inbox.js marks them again).
+  if (m) for (const a of document.querySelectorAll('.view-link[data-view]')) a.removeAttribute('aria-current');
   const view = $('#section-view');
   view.hidden = !m;
   if (!m) return false;
