@@ -23,8 +23,13 @@ ON CONFLICT ON CONSTRAINT message_client_id_once DO NOTHING RETURNING id)SQL"};
 const store::Statement kMessageDoc{"bot_message_doc", "SELECT doc::text FROM message_doc WHERE id = $1"};
 const store::Statement kAppendMessage{"bot_append_message", R"SQL(
 INSERT INTO event_log (visitor_id, frame, to_agents) VALUES ($1, $2, true))SQL"};
+// `version` counts status and assignee changes (clients drop older views by it): only a
+// resolution by the bot bumps it. The inbox sorts by `updated_at`: the bot's answer, a
+// resolution and a hand-over are activity; a look that found nothing is not.
 const store::Statement kApply{"bot_apply", R"SQL(
-UPDATE conversation SET bot_state = $2, status = $3::conversation_status, version = version + 1, updated_at = now(),
+UPDATE conversation SET bot_state = $2, status = $3::conversation_status,
+  version = version + CASE WHEN $4 THEN 1 ELSE 0 END,
+  updated_at = CASE WHEN $5 THEN now() ELSE updated_at END,
   bot_decided_at = CASE WHEN $2 IN ('resolved', 'handed', 'quiet') THEN now() END
 WHERE id = $1)SQL"};
 const store::Statement kVisitorMessages{"bot_visitor_messages", R"SQL(
@@ -104,7 +109,8 @@ BotStepResult bot_step(store::DbConn& conn, EventsCommitted& committed, const Bo
       tx.exec_appending(kAppendMessage, visitor_id, R"({"type":"message","message":)" + std::string(doc[0][0].c_str()) + "}");
     }
   }
-  conn.exec(tx.txn(), kApply, step.conversation_id, std::string(to_string(*next)), std::string(to_string(next_status)));
+  conn.exec(tx.txn(), kApply, step.conversation_id, std::string(to_string(*next)), std::string(to_string(next_status)),
+            next_status != *status, *next != BotState::Quiet);
   if ((*next == BotState::Handed || *next == BotState::Quiet) && handoff) {
     std::vector<std::int64_t> ids;
     for (const auto& m : conn.exec(tx.txn(), kVisitorMessages, step.conversation_id)) ids.push_back(m[0].as<std::int64_t>());
