@@ -1,32 +1,44 @@
 # Writes N published articles as Markdown files with front matter into DIR, for
-# bench/help_search: titles of 4-8 and bodies of 120-300 words drawn from a help-center
-# vocabulary, in 12 collections. Deterministic (srand(17)).
-#   awk -v N=10000 -v DIR=/tmp/articles -f generate.awk
+# bench/help_search. Like a real help center: every article shares the generic words of help
+# writing ("click", "settings", "open"…, each in a large share of the articles) and has a topic
+# of its own — three words drawn (Zipf-like: a few topics are common, most rare) from 4,000
+# made-up product words ("velkor", "trandisk"…) — in its title and through its body. Titles of
+# 4-7 words, bodies of 120-300 words. Deterministic (srand(17)).
+#   awk -v N=10000 -v DIR=/tmp/articles [-v QUERIES=/tmp/queries.txt] -f generate.awk
+# 1..n, log-uniform: P(k) ∝ 1/k, as word frequencies go.
+function zipf(n) { return int(n ^ rand()) }
 BEGIN {
   srand(17)
-  split("account password reset login sign email invoice billing plan subscription refund payment card " \
-        "seat team invite role permission owner workspace sso saml okta entra scim audit security allowlist " \
-        "encryption backup slack salesforce hubspot jira zapier analytics shopify api key token rate limit " \
-        "webhook signature pagination cursor identity hmac widget colour position install script page " \
-        "export import csv contact conversation retention gdpr region data notification shortcut note " \
-        "assign queue routing business hours away message offline reply agent customer visitor report " \
-        "dashboard metric chart filter search article collection draft publish markdown link image file " \
-        "upload download attachment mobile app browser cookie session device timezone language translation " \
-        "custom field tag label priority status resolve reopen snooze archive delete restore update change " \
-        "configure enable disable connect disconnect sync schedule trigger automation rule bot answer", W, " ")
-  nw = length(W)
+  split("click open select choose save change update add remove enable disable settings page menu " \
+        "button option list view new the a to your you can in on of for and with from this that is are " \
+        "when then after before under each every it we our at by or not be will see find use set up " \
+        "first next last top left right field name value default time day week user people member " \
+        "workspace profile tab panel link screen window message help support guide step learn more", G, " ")
+  ng = length(G)
+  split("ka lo mi nu pe ri sa to vu we xa yo ze bra cle dro fli gra kro pla sti tra vel dor " \
+        "mon tis ran kel bur fen gol hax jin lum nox pix quo rez sul tev wix yar zon", S, " ")
+  ns = length(S)
+  nt = 4000
+  for (t = 1; t <= nt; t++) T[t] = S[1 + (t * 7) % ns] S[1 + (t * 13 + int(t / ns)) % ns] S[1 + (t * 29 + int(t / 7)) % ns]
   split("Account Billing Security Integrations API Data Widget Inbox Reports Automation Mobile Team", C, " ")
+  split("Set up,Configure,Use,Troubleshoot,Turn on,Manage,Connect,Export", V, ",")
   for (i = 1; i <= N; i++) {
-    title = ""
-    tl = 4 + int(rand() * 5)
-    for (j = 1; j <= tl; j++) title = title (j > 1 ? " " : "") W[1 + int(rand() * nw)]
-    title = toupper(substr(title, 1, 1)) substr(title, 2) " " i
+    for (k = 1; k <= 3; k++) tw[k] = T[zipf(nt)]
+    verb = V[1 + int(rand() * 8)]
+    title = verb " " tw[1] " " tw[2] " " G[1 + int(rand() * 15)]
+    # Queries for the load (bench/help/search.lua), about things that exist, as a visitor's
+    # are: a topic alone, two words of one title, a verb and a topic.
+    if (QUERIES != "" && i % 500 == 0) {
+      k = i / 500
+      print (k % 3 == 0 ? tw[3] : k % 3 == 1 ? tw[1] " " tw[2] : tolower(verb) " " tw[1]) >> QUERIES
+    }
     file = DIR "/bench-" i ".md"
     printf "---\ntitle: %s\ncollection: %s\nstatus: published\nslug: bench-%d\n---\n", title, C[1 + (i % 12)], i > file
     bl = 120 + int(rand() * 180)
     line = ""
     for (j = 1; j <= bl; j++) {
-      line = line W[1 + int(rand() * nw)] (j % 15 == 0 ? ".\n" : " ")
+      w = rand() < 0.12 ? tw[1 + int(rand() * 3)] : G[1 + int(rand() * ng)]
+      line = line w (j % 15 == 0 ? ".\n" : " ")
       if (j % 60 == 0) line = line "\n"
     }
     print line > file

@@ -72,6 +72,8 @@ ArticleSummary summary_from(const pqxx::row& r) {
 
 // The first free slug of `base`, base-2, base-3… (each within kMaxSlugChars).
 std::string unique_slug(store::DbConn& conn, pqxx::transaction_base& txn, const std::string& base) {
+  // Usually free: one index lookup (the numbered forms' pattern needs a scan of the slugs).
+  if (conn.exec(txn, kBySlug, base).empty()) return base;
   std::vector<std::string> taken;
   for (const auto& row : conn.exec(txn, kTakenSlugs, base)) taken.emplace_back(row[0].c_str());
   auto is_taken = [&](const std::string& s) { return std::find(taken.begin(), taken.end(), s) != taken.end(); };

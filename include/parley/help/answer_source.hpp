@@ -24,7 +24,10 @@ class AnswerSource {
  public:
   virtual ~AnswerSource() = default;
   // The best hits first, at most `limit`; empty when nothing matches. Runs on a database
-  // thread with that thread's connection.
+  // thread with that thread's connection. ArticleSearch opens its own read-only transaction
+  // on `conn` (with its own statement timeout), so call it outside any other transaction on
+  // that connection — e.g. before the bot's reply is written, not inside that transaction.
+  // Throws ApiError 503 search_timeout when the search takes too long.
   virtual std::vector<ArticleHit> answer(store::DbConn& conn, std::string_view question, int limit) = 0;
 };
 
