@@ -18,14 +18,22 @@ CREATE INDEX conversation_bot_decided ON conversation (bot_decided_at) WHERE bot
 -- The bot's message carries its articles ([{slug, title, url, snippet}]); NULL on every other.
 ALTER TABLE message ADD COLUMN bot_articles jsonb;
 
--- The documents gain `articles` (messages) and `bot` (conversations). CREATE OR REPLACE keeps
+-- The documents gain `articles` (the bot's message) and `bot` (conversations). CREATE OR REPLACE keeps
 -- the views' columns, so nothing that depends on them is dropped.
+-- `articles` only on the bot's message: every other document stays as the message batch
+-- statement builds it (src/conversation/message_batch.cpp), byte for byte.
 CREATE OR REPLACE VIEW message_doc AS
 SELECT m.id, m.conversation_id,
-       json_build_object('id', m.id, 'conversationId', m.conversation_id, 'sender', m.sender,
-                         'agentId', m.agent_id, 'agentName', a.name, 'clientId', m.client_id,
-                         'body', m.body, 'createdAt', parley_time(m.created_at),
-                         'articles', m.bot_articles) AS doc
+       CASE WHEN m.bot_articles IS NULL THEN
+         json_build_object('id', m.id, 'conversationId', m.conversation_id, 'sender', m.sender,
+                           'agentId', m.agent_id, 'agentName', a.name, 'clientId', m.client_id,
+                           'body', m.body, 'createdAt', parley_time(m.created_at))
+       ELSE
+         json_build_object('id', m.id, 'conversationId', m.conversation_id, 'sender', m.sender,
+                           'agentId', m.agent_id, 'agentName', a.name, 'clientId', m.client_id,
+                           'body', m.body, 'createdAt', parley_time(m.created_at),
+                           'articles', m.bot_articles)
+       END AS doc
 FROM message m LEFT JOIN agent a ON a.id = m.agent_id;
 
 CREATE OR REPLACE VIEW conversation_doc AS
