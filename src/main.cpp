@@ -75,6 +75,10 @@ int main(int argc, char** argv) {
     rest.erase(rest.begin());
     extra_flags = {"--email", "--name", "--role"};
   } else if (command == "articles") {
+    if (!rest.empty() && rest[0] == "--help") {
+      print_help();
+      return 0;
+    }
     if (rest.empty() || (rest[0] != "import" && rest[0] != "export")) {
       std::cerr << "parley: unknown articles command (import DIR, export DIR)\n";
       return 2;

@@ -96,10 +96,13 @@ void search_page(ApiContext& ctx, HelpServices& help, const http::Request& reque
 }  // namespace
 
 void register_help_pages(http::Router& router, ApiContext& ctx, HelpServices& help) {
-  add_help_route(router, ctx, help, "GET", "/help", index_page);
-  add_help_route(router, ctx, help, "GET", "/help/", index_page);
-  add_help_route(router, ctx, help, "GET", "/help/search", search_page);
-  add_help_route(router, ctx, help, "GET", "/help/articles/:slug", article_page);
+  // HEAD as well (crawlers, link checkers): the transport sends the headers GET would.
+  for (const char* method : {"GET", "HEAD"}) {
+    add_help_route(router, ctx, help, method, "/help", index_page);
+    add_help_route(router, ctx, help, method, "/help/", index_page);
+    add_help_route(router, ctx, help, method, "/help/search", search_page);
+    add_help_route(router, ctx, help, method, "/help/articles/:slug", article_page);
+  }
 }
 
 }  // namespace parley::api

@@ -192,6 +192,10 @@ describe('public article API and help center pages', () => {
     assert.equal(weak.status, 304);
     const other = await request(`${server.url}/help/articles/reset-your-password`, { headers: { 'If-None-Match': '"0000000000000000"' } });
     assert.equal(other.status, 200);
+    const head = await request(`${server.url}/help/articles/reset-your-password`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.etag, etag);
+    assert.equal(head.body.length, 0);
     for (const p of ['/help/articles/upcoming-ai-features', '/help/articles/no-such-article', '/help/articles/Bad_Slug']) {
       const r = await request(server.url + p);
       assert.equal(r.status, 404, p);

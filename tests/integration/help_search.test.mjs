@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { helpServer, search, FIXTURES } from '../support/help.mjs';
 import { request } from '../support/http.mjs';
 import { assertError } from '../support/assert.mjs';
+import { psqlSession } from '../support/pg.mjs';
 
 // kDefaultBotThreshold in include/parley/help/answer_source.hpp.
 const BOT_THRESHOLD = 0.35;
@@ -159,6 +160,27 @@ describe('help search: rate limit per client address', () => {
     const page = await request(`${server.url}/help/search?q=password`, from('203.0.113.7'));
     assert.equal(page.status, 429);
     assert.match(page.headers['content-type'], /^text\/html/);
+  });
+});
+
+describe('help search: its own statement timeout', () => {
+  it('a search PostgreSQL cannot answer within 1 s → 503 search_timeout, and the next one works', async () => {
+    const server = await helpServer();
+    // A session holding the article table locked: the search waits for it, as for a slow plan.
+    const lock = await psqlSession(server.databaseUrl);
+    try {
+      await lock.run('BEGIN; LOCK TABLE article IN ACCESS EXCLUSIVE MODE;');
+      assertError(await search(server, 'password'), 503, 'search_timeout');
+      const page = await request(`${server.url}/help/search?q=password`);
+      assert.equal(page.status, 503);
+      await lock.run('COMMIT;');
+      const res = await search(server, 'password');
+      assert.equal(res.status, 200, res.text);
+      assert.ok(res.json().results.length > 0);
+    } finally {
+      await lock.end();
+      await server.stop();
+    }
   });
 });
 
