@@ -56,14 +56,18 @@ void Bot::look(store::DbConn& conn, std::int64_t conversation_id) {
   // The search first, outside the answer's transaction: the event-order lock is held only
   // for the short write below.
   std::vector<help::ArticleHit> hits;
-  try {
-    hits = answers_.answer(conn, cut_utf8(question->body, kMaxQuestion), kMaxArticles);
-  } catch (const std::exception& e) {
-    // A source that fails (its statement timeout, say) must not keep the team waiting: the
-    // bot stays quiet and the conversation goes to people. A lost database fails the step
-    // below too, and the sweep tries again.
-    counters_.failed.fetch_add(1);
-    spdlog::warn("bot: the answer source failed for conversation {}: {}", conversation_id, e.what());
+  // Off now but on when the conversation began (a restart with PARLEY_BOT=off): the sweep
+  // still gives such conversations to the team.
+  if (settings_.enabled) {
+    try {
+      hits = answers_.answer(conn, cut_utf8(question->body, kMaxQuestion), kMaxArticles);
+    } catch (const std::exception& e) {
+      // A source that fails (its statement timeout, say) must not keep the team waiting: the
+      // bot stays quiet and the conversation goes to people. A lost database fails the step
+      // below too, and the sweep tries again.
+      counters_.failed.fetch_add(1);
+      spdlog::warn("bot: the answer source failed for conversation {}: {}", conversation_id, e.what());
+    }
   }
   conversation::BotStep s{conversation_id, BotEvent::NoMatch, std::nullopt, {}, {}};
   if (!hits.empty() && hits.front().score >= settings_.threshold) {
@@ -95,7 +99,7 @@ conversation::BotStepResult Bot::step(store::DbConn& conn, const conversation::B
 }
 
 void Bot::start_sweeping() {
-  if (!settings_.enabled) return;
+  // Also with the bot off: conversations it held before a restart are handed to the team.
   sweeper_.start(std::chrono::duration_cast<std::chrono::milliseconds>(kSweepInterval), [this] {
     pool_.run<Unit>(
         [this](store::DbConn& conn) {

@@ -211,6 +211,11 @@ describe('PARLEY_BOT=off', TEST, () => {
       assert.equal(count(w.databaseUrl, `SELECT count(*) FROM message WHERE sender = 'BOT'`), 0);
       const res = await request(w.server.url + '/api/reports/deflection', { headers: { Cookie: w.cookie } });
       assert.equal(res.json().bot, 'off');
+      // A conversation the bot held when the server was restarted with the bot off (made so
+      // here in SQL) is not stuck: the sweep gives it to the team.
+      query(w.databaseUrl, `UPDATE conversation SET bot_state = 'pending' WHERE id = ${m.conversationId};
+                            UPDATE message SET created_at = now() - interval '1 minute' WHERE conversation_id = ${m.conversationId}`);
+      await waitFor(() => botState(w.databaseUrl, m.conversationId) === 'quiet', { deadline: 30000, what: 'the sweep releasing it' });
       v.ws.terminate();
     } finally {
       await w.close();
