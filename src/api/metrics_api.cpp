@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "parley/api/api.hpp"
+#include "parley/bot/bot.hpp"
 #include "parley/chat/event_feed.hpp"
 #include "parley/conversation/csat_report.hpp"
 #include "parley/core/error.hpp"
@@ -191,6 +192,20 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
   state->csat_score = &r.gauge("parley_csat_score_30d",
                                "Share of 4s and 5s among the CSAT ratings of the last 30 days (0 when there are none).")
                           .get();
+
+  if (const bot::Bot* b = ctx.bot) {
+    const auto* c = &b->counters();
+    r.callback("parley_bot_answers_total", "First messages the FAQ bot answered with articles.", Type::counter,
+               [c] { return static_cast<double>(c->answered.load()); });
+    r.callback("parley_bot_no_answer_total", "First messages with no confident article: the team got them at once.",
+               Type::counter, [c] { return static_cast<double>(c->quiet.load()); });
+    r.callback("parley_bot_resolved_total", "Conversations resolved by the bot (\"That answered my question\").",
+               Type::counter, [c] { return static_cast<double>(c->resolved.load()); });
+    r.callback("parley_bot_handed_total", "Conversations handed to people after the bot's answer.", Type::counter,
+               [c] { return static_cast<double>(c->handed.load()); });
+    r.callback("parley_bot_failures_total", "Bot looks or sweeps that failed (retried by the sweep).", Type::counter,
+               [c] { return static_cast<double>(c->failed.load()); });
+  }
 
   auto started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   r.callback("process_start_time_seconds", "Start time of the process since the Unix epoch.", Type::gauge,

@@ -8,6 +8,7 @@
 #include "parley/api/api.hpp"
 #include "parley/app/commands.hpp"
 #include "parley/auth/crypto.hpp"
+#include "parley/bot/bot.hpp"
 #include "parley/chat/agent_roster.hpp"
 #include "parley/chat/cluster.hpp"
 #include "parley/chat/event_feed.hpp"
@@ -119,6 +120,19 @@ conversation::SurveyHook csat_email_hook(const chat::Hub& hub, api::ApiContext* 
   };
 }
 
+// When the FAQ bot gives a conversation to the team (a person was asked for, or no article
+// was confident), what its visitor messages would have caused without the bot: emails to the
+// support address when nobody is available now (mail/outbox.hpp).
+conversation::TeamHandoff bot_handoff(const chat::Hub& hub, mail::EnqueueSettings settings) {
+  return [&hub, settings](store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
+                          const std::vector<std::int64_t>& visitor_message_ids) {
+    if (hub.team_available()) return false;  // the inbox alerts on the conversation frame instead
+    std::vector<mail::MessageEvent> events;
+    for (auto id : visitor_message_ids) events.push_back({id, conversation_id, "VISITOR", false, true});
+    return mail::enqueue_emails(conn, txn, events, settings);
+  };
+}
+
 void set_origins(api::ApiContext& ctx, const Config& config, std::uint16_t port) {
   if (!config.public_url.empty()) {
     ctx.public_origin = origin_of(config.public_url);
@@ -173,24 +187,33 @@ int serve(const Config& config) {
   // Offline mode: emails are enqueued in the message's own transaction and sent by the worker,
   // which starts once the public origin (for links in emails) is known.
   mail::OutboxWorker mailer(config);
+  mail::EnqueueSettings email_settings{mail::support_address(config), config.email_batch_seconds};
+  // The FAQ bot's answers come from an AnswerSource (help/answer_source.hpp). This is the seam
+  // for another provider (e.g. an LLM endpoint): construct it here instead; nothing else changes.
+  // The same ArticleSearch serves GET /api/help/search (HelpServices below).
+  help::ArticleSearch article_search(config.text_search_config);
+  bot::Bot bot(pool, article_search, feed,
+               {config.bot, config.bot_threshold >= 0 ? config.bot_threshold : help::kDefaultBotThreshold},
+               bot_handoff(hub, email_settings), [&mailer] { mailer.wake(); });
   chat::MessageWriter writer(config.database_url, kWriterLimits, feed, origins,
-                             {offline_email_hook(hub, {mail::support_address(config), config.email_batch_seconds}),
-                              [&mailer] { mailer.wake(); }});
+                             {offline_email_hook(hub, email_settings), [&mailer] { mailer.wake(); },
+                              [&bot](std::int64_t conversation_id) { bot.first_message(conversation_id); }});
   // CSAT surveys are made by resolves (conversations), their emails need the public origin
   // (ctx), known once the server is bound — before any request, so the hook reads it late.
   api::ApiContext* api_context = nullptr;
-  conversation::Conversations conversations(feed, {csat_email_hook(hub, api_context), [&mailer] { mailer.wake(); }});
+  conversation::Conversations conversations(feed, config.bot,
+                                            {csat_email_hook(hub, api_context), [&mailer] { mailer.wake(); }});
   conversation::ReadPositions reads(feed);  // read receipts: also through the event log
   auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations, reads);
   feed.start();
   cluster.start();
+  bot.start_sweeping();
   SlidingWindowLimit identify_by_address(kIdentifiesPerMinute, std::chrono::minutes(1));
-  api::ApiContext ctx{config, pool, chat, conversations, roster, identify_by_address, {}, {}};
+  api::ApiContext ctx{config, pool, chat, conversations, roster, identify_by_address, {}, {}, &bot};
   api_context = &ctx;
   Housekeeping housekeeping(pool, hub, kHousekeepingInterval);
   context::ContextService product_context(context_settings(config));
   help::ArticleStore articles(config.text_search_config);
-  help::ArticleSearch article_search(config.text_search_config);
   help::PageCache help_pages;
   SlidingWindowLimit search_by_address(kSearchesPerMinute, std::chrono::minutes(1));
   api::HelpServices help{articles, article_search, search_by_address, help_pages};
@@ -203,6 +226,7 @@ int serve(const Config& config) {
   api::register_context_routes(router, ctx, product_context);
   api::register_csat_routes(router, ctx);
   api::register_help_routes(router, ctx, help);
+  api::register_bot_routes(router, ctx);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);
@@ -236,6 +260,7 @@ int serve(const Config& config) {
   product_context.stop();  // aborts lookups in flight while their sockets' executor still exists
   mailer.stop();  // after the writer: it may still enqueue; what is unsent waits in the outbox
   housekeeping.stop();
+  bot.stop();  // its sweep posts to the pool: stopped before the pool
   cluster.stop();
   feed.stop();
   pool.stop();

@@ -195,6 +195,7 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
     }
     bool inserted = row.inserted && first_of[i] == i;
     if (inserted) ++stored;
+    if (inserted && m.opens_conversation && hooks_.opened) hooks_.opened(m.conversation_id);
     m.done(StoredMessage{row.id, m.conversation_id, row.visitor_id, inserted, *row.doc});
   }
   stats_.messages_stored.fetch_add(stored);

@@ -95,6 +95,7 @@ class VisitorConnection : public ConnectionBase {
                                   {"conversation", nullptr}};
           if (conversation_) {
             ready["conversation"] = {{"id", conversation_->id}, {"status", conversation_->status}, {"page", conversation_->page}};
+            if (!conversation_->bot.empty()) ready["conversation"]["bot"] = conversation_->bot;
           }
           reply(ready);
           if (auto held = std::move(held_)) {
@@ -148,12 +149,14 @@ class VisitorConnection : public ConnectionBase {
           auto& opening = result.value();
           if (opening.conversation) conversation_ = opening.conversation;
           bool refused = false;  // one refused: the ones after it are too, to keep their order
+          bool first = opening.created;  // the first message sent into a conversation begun here
           for (auto& m : waiting) {
             if (auto it = opening.already_stored.find(m.client_id); it != opening.already_stored.end()) {
               send_raw(ack_frame(m.client_id, it->second));
             } else if (refused) {
               reply_error(ApiError::overloaded(), m.client_id);
             } else {
+              m.opens_conversation = std::exchange(first, false);
               refused = !submit(std::move(m), page, false);
             }
           }

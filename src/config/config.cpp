@@ -56,6 +56,8 @@ const std::vector<OptionSpec>& option_specs() {
       {"--context-url", "PARLEY_CONTEXT_URL", "http(s) URL Parley POSTs a verified visitor to for product context cards (default: none; see docs/CONTEXT.md)"},
       {"--context-secret", "PARLEY_CONTEXT_SECRET", "Standard Webhooks signing secret for PARLEY_CONTEXT_URL: whsec_ + base64 of 24-64 bytes"},
       {"--text-search-config", "PARLEY_TEXT_SEARCH_CONFIG", "PostgreSQL text search configuration for help articles (default english)"},
+      {"--bot", "PARLEY_BOT", "on or off: the FAQ bot answers a first message from the help articles (default on)"},
+      {"--bot-threshold", "PARLEY_BOT_THRESHOLD", "score from 0 to 1 the best article needs for the bot to answer (default: the help center's)"},
   };
   return specs;
 }
@@ -208,6 +210,18 @@ Config parse_config(const std::vector<std::string>& args, const std::map<std::st
       throw ConfigError("PARLEY_TEXT_SEARCH_CONFIG must be a text search configuration name such as english or simple, got '" + *v + "'");
     }
     c.text_search_config = *v;
+  }
+  if (auto v = get("PARLEY_BOT"); v && !v->empty()) {
+    if (*v != "on" && *v != "off") throw ConfigError("PARLEY_BOT must be on or off, got '" + *v + "'");
+    c.bot = *v == "on";
+  }
+  if (auto v = get("PARLEY_BOT_THRESHOLD"); v && !v->empty()) {
+    double t = -1;
+    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), t);
+    if (ec != std::errc{} || end != v->data() + v->size() || !(t >= 0 && t <= 1)) {
+      throw ConfigError("PARLEY_BOT_THRESHOLD must be a number from 0 to 1, got '" + *v + "'");
+    }
+    c.bot_threshold = t;
   }
   return c;
 }

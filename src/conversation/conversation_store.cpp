@@ -51,7 +51,7 @@ SELECT json_build_object('id', c.id, 'status', c.status, 'createdAt', parley_tim
 FROM conversation c WHERE c.visitor_id = $1 AND c.status = 'RESOLVED'
 ORDER BY c.created_at DESC LIMIT 10)SQL"};
 const store::Statement kOpenConversation{"visitor_open_conversation",
-                                         "SELECT id, status, page_url FROM conversation "
+                                         "SELECT id, status, page_url, coalesce(bot_state, '') FROM conversation "
                                          "WHERE visitor_id = $1 AND status <> 'RESOLVED'"};
 const store::Statement kVisitorOf{"conversation_visitor", "SELECT visitor_id FROM conversation WHERE id = $1"};
 
@@ -139,7 +139,8 @@ std::optional<ConversationRef> open_conversation_of(store::DbConn& conn, pqxx::t
                                                     std::int64_t visitor_id) {
   auto c = conn.exec(txn, kOpenConversation, visitor_id);
   if (c.empty()) return std::nullopt;
-  return ConversationRef{c[0][0].as<std::int64_t>(), c[0][1].c_str(), c[0][2].is_null() ? "" : c[0][2].c_str()};
+  return ConversationRef{c[0][0].as<std::int64_t>(), c[0][1].c_str(), c[0][2].is_null() ? "" : c[0][2].c_str(),
+                         c[0][3].c_str()};
 }
 
 std::optional<std::int64_t> visitor_of(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id) {

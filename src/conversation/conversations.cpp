@@ -27,7 +27,7 @@ SELECT md.doc::text, m.client_id FROM message m JOIN conversation c ON c.id = m.
 JOIN message_doc md ON md.id = m.id
 WHERE c.visitor_id = $1 AND m.sender = 'VISITOR' AND m.client_id = ANY($2::text[]))SQL"};
 const store::Statement kStartConversation{"visitor_start_conversation", R"SQL(
-INSERT INTO conversation (visitor_id, page_url) VALUES ($1, NULLIF($2, ''))
+INSERT INTO conversation (visitor_id, page_url, bot_state) VALUES ($1, NULLIF($2, ''), CASE WHEN $3 THEN 'pending' END)
 ON CONFLICT (visitor_id) WHERE status <> 'RESOLVED' DO NOTHING RETURNING id)SQL"};
 
 struct Current {
@@ -111,7 +111,9 @@ VisitorOpening Conversations::open_for_visitor(store::DbConn& conn, std::int64_t
   }
   if (opening.already_stored.size() >= client_ids.size()) return opening;  // nothing new: open nothing
   EventTransaction tx(conn, committed_);  // the new conversation's event precedes its first message
-  bool inserted = !conn.exec(tx.txn(), kStartConversation, visitor_id, page).empty();
+  // With the bot on, a new conversation waits for its look at the first message (bot_turns.hpp).
+  bool inserted = !conn.exec(tx.txn(), kStartConversation, visitor_id, page, bot_first_).empty();
+  opening.created = inserted;
   opening.conversation = open_conversation_of(conn, tx.txn(), visitor_id);
   if (!opening.conversation) throw ApiError::conflict("Could not open a conversation; retry");
   if (inserted) tx.append_conversation(conversation_doc(conn, tx.txn(), opening.conversation->id).value_or("null"));

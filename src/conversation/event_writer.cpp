@@ -60,6 +60,8 @@ void EventTransaction::append_conversation(const std::string& conversation_doc) 
   auto doc = nlohmann::json::parse(conversation_doc);
   nlohmann::json brief = {{"type", "conversation"},
                           {"conversation", {{"id", doc["id"]}, {"status", doc["status"]}, {"version", doc["version"]}}}};
+  // The FAQ bot's state, for the widget's choice buttons (docs/BOT.md); absent when none.
+  if (doc.contains("bot") && !doc["bot"].is_null()) brief["conversation"]["bot"] = doc["bot"];
   exec_appending(kAppend, doc["visitor"]["id"].get<std::int64_t>(),
                  R"({"type":"conversation","conversation":)" + conversation_doc + "}", brief.dump());
 }

@@ -12,8 +12,13 @@ namespace {
 const store::Statement kEnqueue{"outbox_enqueue", R"SQL(
 WITH input AS (
   SELECT * FROM json_to_recordset($1::json) AS x(m bigint, c bigint, s text, away boolean, gone boolean)
+), visitor_away AS (
+  -- Not while the FAQ bot holds the conversation (bot_state pending/waiting, migration 0010):
+  -- when it hands the conversation to the team, it enqueues these then (bot/bot.hpp).
+  SELECT i.* FROM input i JOIN conversation cv ON cv.id = i.c
+  WHERE i.s = 'VISITOR' AND i.away AND coalesce(cv.bot_state, '') NOT IN ('pending', 'waiting')
 ), offline AS (
-  SELECT c, min(m) AS first_m FROM input WHERE s = 'VISITOR' AND away GROUP BY c
+  SELECT c, min(m) AS first_m FROM visitor_away GROUP BY c
 ), support_new AS (
   INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, covers_through_message_id)
   SELECT 'support_new'::email_kind, o.c, $2::text, o.first_m, o.first_m FROM offline o WHERE $2::text <> ''
@@ -22,8 +27,8 @@ WITH input AS (
 ), followup AS (
   INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, due_at)
   SELECT 'support_followup'::email_kind, i.c, $2::text, min(i.m), now() + $3::int * interval '1 second'
-  FROM input i LEFT JOIN support_new n ON n.conversation_id = i.c
-  WHERE i.s = 'VISITOR' AND i.away AND $2::text <> '' AND i.m IS DISTINCT FROM n.first_message_id
+  FROM visitor_away i LEFT JOIN support_new n ON n.conversation_id = i.c
+  WHERE $2::text <> '' AND i.m IS DISTINCT FROM n.first_message_id
   GROUP BY i.c
   ON CONFLICT (conversation_id, kind) WHERE status = 'pending' AND kind IN ('support_followup', 'visitor_reply') DO NOTHING
   RETURNING id

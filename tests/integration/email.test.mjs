@@ -51,6 +51,9 @@ async function setup({ agents = [], env = {}, withKey = true } = {}) {
     PARLEY_SUPPORT_EMAIL: SUPPORT,
     PARLEY_MAIL_FROM: 'Acme Support <help@acme.test>',
     PARLEY_EMAIL_BATCH_SECONDS: BATCH_SECONDS,
+    // Emails in the message's own transaction, as asserted below, are the bot-off behaviour: with
+    // the FAQ bot on, a first message's emails wait for its look (tests/integration/bot.test.mjs).
+    PARLEY_BOT: 'off',
     ...(withKey ? { RESEND_API_KEY: standin.apiKey, RESEND_API_URL: standin.url } : {}),
     ...env,
   };

@@ -56,3 +56,17 @@ TEST(Config, OriginOf) {
   EXPECT_EQ(parley::origin_of("http://user@evil/"), "");
   EXPECT_EQ(parley::origin_of(""), "");
 }
+
+TEST(Config, TheBotIsOnByDefaultWithTheHelpCentersThreshold) {
+  Config c = parse_config({}, {});
+  EXPECT_TRUE(c.bot);
+  EXPECT_LT(c.bot_threshold, 0) << "below 0 means help::kDefaultBotThreshold";
+  Config off = parse_config({"--bot", "off", "--bot-threshold", "0.45"}, {{"PARLEY_BOT", "on"}});
+  EXPECT_FALSE(off.bot);
+  EXPECT_DOUBLE_EQ(off.bot_threshold, 0.45);
+  EXPECT_DOUBLE_EQ(parse_config({}, {{"PARLEY_BOT_THRESHOLD", "1"}}).bot_threshold, 1.0);
+  EXPECT_THROW(parse_config({}, {{"PARLEY_BOT", "yes"}}), ConfigError);
+  for (const char* bad : {"-0.1", "1.01", "abc", "0.5x", "nan"}) {
+    EXPECT_THROW(parse_config({}, {{"PARLEY_BOT_THRESHOLD", bad}}), ConfigError) << bad;
+  }
+}

@@ -24,16 +24,41 @@ constexpr Expected kEvery[] = {
     {Status::Open, Action::Unassign, Verdict::Allowed, Status::Open},
     {Status::Open, Action::Resolve, Verdict::Allowed, Status::Resolved},
     {Status::Open, Action::Reopen, Verdict::Refused, Status::Open},
+    {Status::Open, Action::ResolveByBot, Verdict::Allowed, Status::Resolved},
     {Status::Assigned, Action::Assign, Verdict::Taken, Status::Assigned},
     {Status::Assigned, Action::TakeOver, Verdict::Allowed, Status::Assigned},
     {Status::Assigned, Action::Unassign, Verdict::Allowed, Status::Open},
     {Status::Assigned, Action::Resolve, Verdict::Allowed, Status::Resolved},
     {Status::Assigned, Action::Reopen, Verdict::Refused, Status::Open},
+    {Status::Assigned, Action::ResolveByBot, Verdict::Refused, Status::Open},
     {Status::Resolved, Action::Assign, Verdict::Refused, Status::Open},
     {Status::Resolved, Action::TakeOver, Verdict::Refused, Status::Open},
     {Status::Resolved, Action::Unassign, Verdict::Refused, Status::Open},
     {Status::Resolved, Action::Resolve, Verdict::Refused, Status::Open},
     {Status::Resolved, Action::Reopen, Verdict::Allowed, Status::Open},
+    {Status::Resolved, Action::ResolveByBot, Verdict::Refused, Status::Open},
+};
+
+struct BotExpected {
+  BotState from;
+  BotEvent event;
+  std::optional<BotState> next;
+};
+
+// Every bot state × event, written out: the bot looks once, then the visitor decides.
+constexpr BotExpected kEveryBot[] = {
+    {BotState::None, BotEvent::Answer, std::nullopt},       {BotState::None, BotEvent::NoMatch, std::nullopt},
+    {BotState::None, BotEvent::Answered, std::nullopt},     {BotState::None, BotEvent::Person, std::nullopt},
+    {BotState::Pending, BotEvent::Answer, BotState::Waiting}, {BotState::Pending, BotEvent::NoMatch, BotState::Quiet},
+    {BotState::Pending, BotEvent::Answered, std::nullopt},  {BotState::Pending, BotEvent::Person, BotState::Handed},
+    {BotState::Waiting, BotEvent::Answer, std::nullopt},    {BotState::Waiting, BotEvent::NoMatch, std::nullopt},
+    {BotState::Waiting, BotEvent::Answered, BotState::Resolved}, {BotState::Waiting, BotEvent::Person, BotState::Handed},
+    {BotState::Resolved, BotEvent::Answer, std::nullopt},   {BotState::Resolved, BotEvent::NoMatch, std::nullopt},
+    {BotState::Resolved, BotEvent::Answered, std::nullopt}, {BotState::Resolved, BotEvent::Person, std::nullopt},
+    {BotState::Handed, BotEvent::Answer, std::nullopt},     {BotState::Handed, BotEvent::NoMatch, std::nullopt},
+    {BotState::Handed, BotEvent::Answered, std::nullopt},   {BotState::Handed, BotEvent::Person, std::nullopt},
+    {BotState::Quiet, BotEvent::Answer, std::nullopt},      {BotState::Quiet, BotEvent::NoMatch, std::nullopt},
+    {BotState::Quiet, BotEvent::Answered, std::nullopt},    {BotState::Quiet, BotEvent::Person, std::nullopt},
 };
 
 }  // namespace
@@ -50,6 +75,28 @@ TEST(ConversationStateMachine, EveryStateAndAction) {
       EXPECT_FALSE(r.reason.empty()) << "a refusal says why";
     }
   }
+}
+
+TEST(ConversationStateMachine, EveryBotStateAndEvent) {
+  static_assert(std::size(kEveryBot) == 6 * 4);
+  for (const auto& e : kEveryBot) {
+    SCOPED_TRACE(std::string(to_string(e.from)) + " × " + std::to_string(static_cast<int>(e.event)));
+    EXPECT_EQ(bot_next(e.from, e.event), e.next);
+  }
+}
+
+TEST(ConversationStateMachine, OnlyPendingAndWaitingHoldTheTeamBack) {
+  EXPECT_TRUE(bot_holds(BotState::Pending));
+  EXPECT_TRUE(bot_holds(BotState::Waiting));
+  for (auto s : {BotState::None, BotState::Resolved, BotState::Handed, BotState::Quiet}) EXPECT_FALSE(bot_holds(s));
+}
+
+TEST(ConversationStateMachine, BotStateNamesRoundTrip) {
+  for (auto s : {BotState::None, BotState::Pending, BotState::Waiting, BotState::Resolved, BotState::Handed,
+                 BotState::Quiet}) {
+    EXPECT_EQ(parse_bot_state(to_string(s)), s);
+  }
+  EXPECT_FALSE(parse_bot_state("Waiting").has_value());
 }
 
 TEST(ConversationStateMachine, StatusNamesRoundTrip) {

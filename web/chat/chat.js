@@ -321,10 +321,12 @@ function onFrame(f) {
       const c = f.conversation;
       if (!c || typeof c.id !== 'number') break;
       if (c.status === 'RESOLVED') {
+        botDone();
         markResolved(c.id);
         if (conv && conv.id === c.id) conv = null;
       } else {
-        conv = { id: c.id, status: c.status };
+        conv = { id: c.id, status: c.status, bot: c.bot };
+        if (c.bot === 'handed') botDone();
         const sec = sections.get(c.id);
         if (sec) sec.classList.remove('done');
       }
@@ -453,6 +455,10 @@ function bubble(m) {
   const body = el('div', 'body');
   linkify(body, String(m.body || ''));
   row.append(body);
+  if (Array.isArray(m.articles)) {
+    for (const a of m.articles.slice(0, 3)) body.append(artLink(a));
+    if (conv && m.conversationId === conv.id && conv.bot !== 'handed') botAsk(row, conv.id);
+  }
   row.append(el('time', 'tm'));
   if (mine) row.append(el('div', 'st'));
   stamp(row, m.createdAt);
@@ -678,6 +684,8 @@ function submit() {
   if (!body) return;
   input.value = '';
   grow();
+  if ($('ch')) choose('person');
+  suggest(); // the input is empty now: hides the suggestions, cancels a search on its way
   const item = { clientId: newId(), body, page };
   addPending(item);
   keep(item, 1);
@@ -828,13 +836,84 @@ $('input').addEventListener('keydown', e => {
 });
 $('input').addEventListener('input', () => {
   grow();
+  suggest();
   if (conv && authed && $('input').value.trim() && Date.now() - lastTypingSent > 2000) {
     lastTypingSent = Date.now();
     send({ type: 'typing' });
   }
 });
 $('close').addEventListener('click', () => toParent({ type: 'close' }));
-addEventListener('keydown', e => { if (e.key === 'Escape') preview ? hidePreview() : toParent({ type: 'close' }); });
+addEventListener('keydown', e => { if (e.key === 'Escape') !$('art').hidden ? $('artBack').click() : preview ? hidePreview() : toParent({ type: 'close' }); });
+
+// ---- help articles (docs/BOT.md): suggested while a first message is typed, read here ----
+const HELP = new URL('../api/help/', location.href);
+let sugCtl, sugTimer = 0;
+function suggest() { // debounced; the request before is cancelled; none under 3 characters
+  clearTimeout(sugTimer);
+  sugCtl?.abort();
+  const q = $('input').value.trim();
+  if (conv || outbox.length || q.length < 3) return showSug([]);
+  sugTimer = setTimeout(async () => {
+    const c = sugCtl = new AbortController();
+    try {
+      const r = await fetch(HELP + 'search?limit=3&q=' + encodeURIComponent(q.slice(0, 200)), { signal: c.signal, credentials: 'omit' });
+      showSug(r.ok ? (await r.json()).results : []);
+    } catch (e) { /* cancelled, or offline: no suggestions */ }
+  }, 250);
+}
+function showSug(list) {
+  const box = $('sug');
+  box.replaceChildren(...(list || []).slice(0, 3).map(artLink));
+  box.hidden = !box.firstChild;
+}
+function artLink(a) {
+  const b = el('button', 'al', a.title);
+  b.type = 'button';
+  b.onclick = () => openArt(a.slug);
+  return b;
+}
+async function openArt(slug) {
+  const v = $('art'), body = $('artBody');
+  body.textContent = 'Loading…';
+  v.hidden = false;
+  v.focus();
+  try {
+    const a = (await (await fetch(HELP + 'articles/' + encodeURIComponent(slug), { credentials: 'omit' })).json()).article;
+    body.replaceChildren(el('h2', null, a.title));
+    body.insertAdjacentHTML('beforeend', a.html); // rendered by the server in libcmark's safe mode
+    for (const l of body.querySelectorAll('a')) l.target = '_blank', l.rel = 'noopener noreferrer';
+  } catch (e) {
+    body.textContent = 'This article could not be loaded.';
+  }
+}
+$('artBack').onclick = () => { $('art').hidden = true; $('input').focus(); };
+// The bot's two choices, under its answer while it waits (one box at a time, id "ch").
+function botAsk(row, id) {
+  botDone();
+  const box = el('div');
+  box.id = 'ch';
+  box.dataset.c = id;
+  for (const [k, t] of [['answered', 'That answered my question'], ['person', 'Talk to a person']]) {
+    const b = box.appendChild(el('button', null, t));
+    b.type = 'button';
+    b.onclick = () => choose(k);
+  }
+  row.append(box);
+}
+function botDone(text) {
+  const box = $('ch');
+  if (box) text ? box.replaceWith(el('p', 'cn', text)) : box.remove();
+}
+function choose(choice) {
+  const id = +$('ch').dataset.c;
+  botDone(choice === 'person' ? 'Someone from the team will answer here.' : 'Glad that helped!');
+  if (choice === 'person' && teamAvailable === false) showAway();
+  fetch(new URL('../api/visitors/bot-choice', location.href), {
+    method: 'POST', credentials: 'omit',
+    headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + token },
+    body: JSON.stringify({ conversationId: id, choice }),
+  }).catch(() => {}); // lost: writing again, or the server's sweep, still reaches a person
+}
 
 // Opened on its own (not in the loader's iframe): a full-page chat with its own storage.
 if (STANDALONE) {

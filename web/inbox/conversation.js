@@ -9,6 +9,7 @@ import {
 import {
   state, isId, cacheConversation, cacheMessage, statusLabel,
 } from './state.js';
+import { botStatusLabel, botTurn } from './bot.js';
 import { placeInList, renderList, scheduleCountsRefresh } from './list.js';
 import { askTakeOver } from './takeover.js';
 import { showContext, hideContext } from './context_panel.js';
@@ -280,8 +281,14 @@ export function renderHeader() {
   }
 
   setText($('#conv-title'), visitorName(c.visitor));
-  setText(statusEl, statusLabel(c.status));
+  setText(statusEl, botStatusLabel(c) || statusLabel(c.status));
   statusEl.dataset.status = c.status || '';
+  statusEl.dataset.bot = c.bot || '';
+  // The bot's turn in the thread says what the visitor chose: it follows the conversation.
+  for (const li of document.querySelectorAll('#messages .msg-bot')) {
+    const m = li.botMessage;
+    if (m) li.querySelector('.bot-turn')?.replaceWith(botTurn(m, c));
+  }
   statusEl.className = `status-badge status-${String(c.status || '').toLowerCase()}`;
 
   const assignee = c.assignedTo;
@@ -507,6 +514,11 @@ function fillMessage(li, m, status, item = null) {
   li.appendChild(h('div', { class: 'msg-meta' },
     h('span', { class: 'msg-author', 'data-testid': 'message-author', title: authorOf(m) }, authorOf(m)), time));
   li.appendChild(h('div', { class: 'msg-body', 'data-testid': 'message-body' }, m.body ?? ''));
+  const turn = sender === 'BOT' ? botTurn(m, state.convs.get(m.conversationId)) : null;
+  if (turn) {
+    li.botMessage = m;
+    li.appendChild(turn);
+  }
 
   if (status) li.appendChild(statusLine(status, item));
 }

@@ -12,6 +12,8 @@ import {
   $, h, clear, setText, visitorName, oneLine, truncate, toast, refreshRelativeTimes, parseTime,
 } from './dom.js';
 import { state, VIEWS, isId } from './state.js';
+import { botHolds } from './bot.js';
+import { routeSection } from './sections.js';
 import { initList, loadList, renderList, resetList } from './list.js';
 import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
@@ -277,6 +279,7 @@ function parseHash() {
 
 function route() {
   if (!state.me) return;
+  const inSection = routeSection(location.hash); // #/articles, #/reports (sections.js)
   const csat = location.hash === '#/csat';
   document.body.classList.toggle('show-csat', csat);
   $('#csat-view').hidden = !csat;
@@ -293,13 +296,14 @@ function route() {
     loadCsatView();
     return;
   }
+  if (inSection) return;
   const { view, id } = parseHash();
   if (view !== state.view) {
     state.view = view;
     resetList();
     loadList();
   }
-  renderViewNav(); // also when coming back from #/csat
+  renderViewNav(); // also when coming back from a section or #/csat
   if (id !== state.selectedId) {
     if (id) openConversation(id);
     else closeConversation();
@@ -382,11 +386,17 @@ function onRead(f) {
   if (changed === 'recount') refreshRead(f.conversationId);
 }
 
+// While the FAQ bot holds a conversation (docs/BOT.md) nobody is alerted; when it gives the
+// conversation to the team (a person was asked for, or it had no answer), that is the alert.
 function onConversationFrame(c) {
   if (!isId(c.id)) return;
-  const wasKnown = state.convs.has(c.id);
+  const before = state.convs.get(c.id);
+  const wasKnown = !!before;
+  const held = botHolds(before);
   const merged = applyConversation(c);
-  if (!wasKnown && merged && document.hidden) alertForNewConversation(merged);
+  if (!merged || !document.hidden || botHolds(merged)) return;
+  if (!wasKnown) alertForNewConversation(merged);
+  else if (held && (merged.bot === 'handed' || merged.bot === 'quiet')) alertForNewConversation(merged, true);
 }
 
 function onTyping(f) {
@@ -402,11 +412,11 @@ function onTyping(f) {
 // ---------------------------------------------------------------- alerts
 
 // A brand-new conversation (created now, not assigned) while this tab is in the background.
-function alertForNewConversation(c) {
+function alertForNewConversation(c, fromBot = false) {
   if (c.status !== 'OPEN' || c.assignedTo) return;
   const created = parseTime(c.createdAt);
   const updated = parseTime(c.updatedAt);
-  if (created && updated && Math.abs(updated - created) > 10000) return; // an old one that changed
+  if (!fromBot && created && updated && Math.abs(updated - created) > 10000) return; // an old one that changed
   const who = visitorName(c.visitor);
   alertOnce(`conv:${c.id}`, {
     title: 'New conversation',
@@ -419,7 +429,7 @@ function alertForNewConversation(c) {
 // A visitor wrote in an unassigned conversation (or one assigned to me).
 async function alertForMessage(m) {
   const c = await ensureConversation(m.conversationId, m.id);
-  if (!c || !state.me) return;
+  if (!c || !state.me || botHolds(c)) return;
   if (c.assignedTo && c.assignedTo.id !== state.me.id) return;
   alertOnce(`msg:${m.id}`, {
     title: `${visitorName(c.visitor)} wrote`,

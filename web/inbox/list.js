@@ -5,6 +5,7 @@ import { $, h, setText, visitorName, relTimeEl, updateRelTimeEl, oneLine, trunca
 import { state, VIEWS, cacheConversation, compareConversations, statusLabel } from './state.js';
 import { csatBadge } from './csat.js';
 import { unreadCount } from './reads.js';
+import { botStatusLabel } from './bot.js';
 
 const PAGE_SIZE = 25;
 const MAX_PAGE = 100; // the largest page GET /api/inbox gives
@@ -222,7 +223,8 @@ function updateItem(li, c) {
 
   setText(r.assignee, c.assignedTo ? (c.assignedTo.id === state.me?.id ? 'You' : c.assignedTo.name) : 'Unassigned');
   r.assignee.classList.toggle('is-none', !c.assignedTo);
-  setText(r.status, statusLabel(c.status));
+  setText(r.status, botStatusLabel(c) || statusLabel(c.status));
+  r.status.dataset.bot = c.bot || '';
   r.status.className = `chip chip-${String(c.status || '').toLowerCase()}`;
   csatBadge(r.csat, c);
   return unread;

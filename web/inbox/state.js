@@ -60,7 +60,7 @@ export function cacheConversation(c) {
   // Status and assignee carry a version: an older view (a REST answer overtaken by a newer
   // event from a colleague) must not undo a newer one.
   if (Number.isFinite(old.version) && Number.isFinite(c.version) && c.version < old.version) {
-    for (const key of ['status', 'assignedTo', 'version']) merged[key] = old[key];
+    for (const key of ['status', 'assignedTo', 'version', 'bot']) merged[key] = old[key];
   }
   if (old.lastMessage && (!c.lastMessage || c.lastMessage.id < old.lastMessage.id)) {
     merged.lastMessage = old.lastMessage;

@@ -21,6 +21,10 @@ namespace parley::context {
 class ContextService;
 }
 
+namespace parley::bot {
+class Bot;
+}
+
 namespace parley::help {
 class ArticleStore;
 class ArticleSearch;
@@ -38,6 +42,7 @@ struct ApiContext {
   SlidingWindowLimit& identify_by_address;  // new visitors per client address
   std::string public_origin;  // the origin agents' browsers use (Origin checks)
   std::vector<std::string> agent_origins;  // accepted Origin values for agent requests
+  bot::Bot* bot = nullptr;  // the FAQ bot (its choice and report routes, its metrics)
 };
 
 void register_health_routes(http::Router& router, ApiContext& ctx);
@@ -48,6 +53,7 @@ void register_inbox_routes(http::Router& router, ApiContext& ctx);
 void register_context_routes(http::Router& router, ApiContext& ctx, context::ContextService& service);
 // The emailed CSAT survey page (/csat/<token>) and GET /api/reports/csat (docs/CSAT.md).
 void register_csat_routes(http::Router& router, ApiContext& ctx);
+void register_bot_routes(http::Router& router, ApiContext& ctx);
 
 // The help center's parts (docs/HELP_CENTER.md), owned by serve().
 struct HelpServices {

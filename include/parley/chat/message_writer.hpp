@@ -46,6 +46,8 @@ struct PendingMessage {
   std::string body;
   // VISITOR messages: whether an agent was available when it was sent (offline mode).
   bool team_available = true;
+  // The first message of a conversation its sender's socket just began (the FAQ bot's cue).
+  bool opens_conversation = false;
   // Called on the writer thread, in commit order, after the commit (or the failure).
   std::function<void(Outcome<StoredMessage>)> done;
   // The visitor socket it came from: `done` acks it there, so the feed need not echo it back.
@@ -83,9 +85,12 @@ struct WriterLimits {
 
 // What else a batch does: `hook` runs inside the batch transaction (e.g. the email outbox,
 // see mail/outbox.hpp); `after_commit` once such a batch committed. Both may be empty.
+// `opened` is called after the commit for each inserted message marked opens_conversation,
+// with its conversation: it must only queue work (the FAQ bot's look, bot/bot.hpp).
 struct BatchHooks {
   BatchHook hook;
   std::function<void()> after_commit;
+  std::function<void(std::int64_t conversation_id)> opened;
 };
 
 class MessageWriter {

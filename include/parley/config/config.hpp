@@ -37,6 +37,8 @@ struct Config {
   std::string context_url;     // empty: no product context in the inbox (docs/CONTEXT.md)
   std::string context_secret;  // "whsec_" + base64 of 24-64 bytes; required with context_url
   std::string text_search_config = "english";  // help articles: PostgreSQL's text search configuration
+  bool bot = true;            // the FAQ bot answers confident first messages (docs/BOT.md)
+  double bot_threshold = -1;  // 0..1; below 0: help::kDefaultBotThreshold (config cannot see help)
 };
 
 // One option: its flag, its environment variable, and whether the flag takes a value.

@@ -18,6 +18,7 @@ struct ConversationRef {
   std::int64_t id = 0;
   std::string status;
   std::string page;
+  std::string bot;  // the FAQ bot's state (BotState's name; "" when none)
 };
 
 // The inbox list: filters and the (updated_at, id) cursor of the last row shown.

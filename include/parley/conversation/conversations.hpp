@@ -42,6 +42,7 @@ struct VisitorOpening {
   // Client ids already stored for this visitor (in any conversation) → their Message documents:
   // a re-send whose ack was lost is answered, not stored again.
   std::map<std::string, std::string> already_stored;
+  bool created = false;  // this call began the conversation: its first message is coming
 };
 
 // What the app adds to a resolve that creates a CSAT survey (the survey email): `in_transaction`
@@ -53,8 +54,10 @@ struct SurveyHooks {
 
 class Conversations {
  public:
-  explicit Conversations(EventsCommitted& committed, SurveyHooks survey_hooks = {})
-      : committed_(committed), survey_hooks_(std::move(survey_hooks)) {}
+  // `bot_first`: new conversations begin in BotState::Pending (the FAQ bot looks at the first
+  // message before the team is alerted; PARLEY_BOT).
+  explicit Conversations(EventsCommitted& committed, bool bot_first = false, SurveyHooks survey_hooks = {})
+      : committed_(committed), bot_first_(bot_first), survey_hooks_(std::move(survey_hooks)) {}
 
   // Throws ApiError 404 (no such conversation) or 400 (assignee is not an active agent).
   ChangeResult change(store::DbConn& conn, const ChangeRequest& request);
@@ -69,6 +72,7 @@ class Conversations {
 
  private:
   EventsCommitted& committed_;
+  const bool bot_first_;
   SurveyHooks survey_hooks_;
 };
 
