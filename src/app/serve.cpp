@@ -23,6 +23,7 @@
 #include "parley/mail/outbox_worker.hpp"
 #include "parley/store/migrations.hpp"
 #include "housekeeping.hpp"
+#include "presence_grace.hpp"
 #include "ws_upgrade.hpp"
 
 namespace parley::app {
@@ -79,14 +80,15 @@ bool migrate_with_retries(const std::string& url, const sigset_t& signals) {
 
 // The offline rules that need the hub (is the visitor connected here?) run in the message
 // batch's transaction: the email is enqueued with the message or not at all.
-chat::BatchHook offline_email_hook(const chat::Hub& hub, mail::EnqueueSettings settings) {
-  return [&hub, settings](store::DbConn& conn, pqxx::transaction_base& txn, const std::vector<chat::InsertedMessage>& rows) {
+chat::BatchHook offline_email_hook(const chat::Hub& hub, mail::EnqueueSettings settings, const PresenceGrace& grace) {
+  return [&hub, settings, &grace](store::DbConn& conn, pqxx::transaction_base& txn,
+                                  const std::vector<chat::InsertedMessage>& rows) {
     std::vector<mail::MessageEvent> events;
     for (const auto& m : rows) {
       bool connected = m.sender != "AGENT" || hub.visitor_connected(m.visitor_id);
       events.push_back({m.id, m.conversation_id, m.sender, m.team_available, connected});
     }
-    return mail::enqueue_emails(conn, txn, events, settings);
+    return mail::enqueue_emails(conn, txn, events, grace.apply(settings));
   };
 }
 
@@ -123,13 +125,14 @@ conversation::SurveyHook csat_email_hook(const chat::Hub& hub, api::ApiContext* 
 // When the FAQ bot gives a conversation to the team (a person was asked for, or no article
 // was confident), what its visitor messages would have caused without the bot: emails to the
 // support address when nobody is available now (mail/outbox.hpp).
-conversation::TeamHandoff bot_handoff(const chat::Hub& hub, mail::EnqueueSettings settings) {
-  return [&hub, settings](store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
+conversation::TeamHandoff bot_handoff(const chat::Hub& hub, mail::EnqueueSettings settings,
+                                      const PresenceGrace& grace) {
+  return [&hub, settings, &grace](store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
                           const std::vector<std::int64_t>& visitor_message_ids) {
     if (hub.team_available()) return false;  // the inbox alerts on the conversation frame instead
     std::vector<mail::MessageEvent> events;
     for (auto id : visitor_message_ids) events.push_back({id, conversation_id, "VISITOR", false, true});
-    return mail::enqueue_emails(conn, txn, events, settings);
+    return mail::enqueue_emails(conn, txn, events, grace.apply(settings));
   };
 }
 
@@ -188,15 +191,16 @@ int serve(const Config& config) {
   // which starts once the public origin (for links in emails) is known.
   mail::OutboxWorker mailer(config);
   mail::EnqueueSettings email_settings{mail::support_address(config), config.email_batch_seconds};
+  PresenceGrace presence_grace(std::chrono::seconds(config.presence_grace_seconds));
   // The FAQ bot's answers come from an AnswerSource (help/answer_source.hpp). This is the seam
   // for another provider (e.g. an LLM endpoint): construct it here instead; nothing else changes.
   // The same ArticleSearch serves GET /api/help/search (HelpServices below).
   help::ArticleSearch article_search(config.text_search_config);
   bot::Bot bot(pool, article_search, feed,
                {config.bot, config.bot_threshold >= 0 ? config.bot_threshold : help::kDefaultBotThreshold},
-               bot_handoff(hub, email_settings), [&mailer] { mailer.wake(); });
+               bot_handoff(hub, email_settings, presence_grace), [&mailer] { mailer.wake(); });
   chat::MessageWriter writer(config.database_url, kWriterLimits, feed, origins,
-                             {offline_email_hook(hub, email_settings), [&mailer] { mailer.wake(); },
+                             {offline_email_hook(hub, email_settings, presence_grace), [&mailer] { mailer.wake(); },
                               [&bot](std::int64_t conversation_id) { bot.first_message(conversation_id); }});
   // CSAT surveys are made by resolves (conversations), their emails need the public origin
   // (ctx), known once the server is bound — before any request, so the hook reads it late.
@@ -238,7 +242,7 @@ int serve(const Config& config) {
     return 1;
   }
   set_origins(ctx, config, port);
-  mailer.start(ctx.public_origin);
+  mailer.start(ctx.public_origin, [&hub] { return hub.team_available(); });
   spdlog::info("listening on {}:{} (public origin {})", config.listen.host, port, ctx.public_origin);
 
   // Shutting down in order, so that no acknowledged message is lost and no committed one goes

@@ -49,6 +49,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"--mail-from", "PARLEY_MAIL_FROM", "From address of outgoing email (default Parley <support@localhost>)"},
       {"--support-email", "PARLEY_SUPPORT_EMAIL", "address emailed when a visitor writes while no agent is available (default: the PARLEY_MAIL_FROM address)"},
       {"--email-batch-seconds", "PARLEY_EMAIL_BATCH_SECONDS", "seconds later messages are batched into one follow-up email (default 120)"},
+      {"--presence-grace-seconds", "PARLEY_PRESENCE_GRACE_SECONDS", "after a start, seconds \"nobody available\" emails wait for agents to reconnect (default 60; 0: none)"},
       {"--threads", "PARLEY_THREADS", "I/O threads (default: the CPUs this process may run on)"},
       {"--log-format", "PARLEY_LOG_FORMAT", "text or json (default text)"},
       {"--metrics-allow", "PARLEY_METRICS_ALLOW", "addresses allowed to read /metrics (default loopback)"},
@@ -113,6 +114,19 @@ ListenAddress parse_listen(const std::string& value) {
   return out;
 }
 
+namespace {
+// A whole number of seconds from 0 to `max`, or a ConfigError naming the setting.
+int parse_seconds(const char* name, const std::string& value, int max) {
+  int n = -1;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc{} || end != value.data() + value.size() || n < 0 || n > max) {
+    throw ConfigError(std::string(name) + " must be a whole number from 0 to " + std::to_string(max) + ", got '" +
+                      value + "'");
+  }
+  return n;
+}
+}  // namespace
+
 Config parse_config(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                     const std::vector<std::string>& extra_flags, std::map<std::string, std::string>* extras) {
   std::map<std::string, std::string> values;  // keyed by env name
@@ -174,12 +188,10 @@ Config parse_config(const std::vector<std::string>& args, const std::map<std::st
   if (auto v = get("PARLEY_MAIL_FROM"); v && !v->empty()) c.mail_from = *v;
   if (auto v = get("PARLEY_SUPPORT_EMAIL")) c.support_email = *v;
   if (auto v = get("PARLEY_EMAIL_BATCH_SECONDS"); v && !v->empty()) {
-    int n = -1;
-    auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-    if (ec != std::errc{} || end != v->data() + v->size() || n < 0 || n > 86400) {
-      throw ConfigError("PARLEY_EMAIL_BATCH_SECONDS must be a whole number from 0 to 86400, got '" + *v + "'");
-    }
-    c.email_batch_seconds = n;
+    c.email_batch_seconds = parse_seconds("PARLEY_EMAIL_BATCH_SECONDS", *v, 86400);
+  }
+  if (auto v = get("PARLEY_PRESENCE_GRACE_SECONDS"); v && !v->empty()) {
+    c.presence_grace_seconds = parse_seconds("PARLEY_PRESENCE_GRACE_SECONDS", *v, 3600);
   }
   if (auto v = get("PARLEY_THREADS"); v && !v->empty()) c.threads = parse_threads(*v);
   if (auto v = get("PARLEY_LOG_FORMAT"); v && !v->empty()) {

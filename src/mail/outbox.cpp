@@ -20,21 +20,25 @@ WITH input AS (
 ), offline AS (
   SELECT c, min(m) AS first_m FROM visitor_away GROUP BY c
 ), support_new AS (
-  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, covers_through_message_id)
-  SELECT 'support_new'::email_kind, o.c, $2::text, o.first_m, o.first_m FROM offline o WHERE $2::text <> ''
+  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, covers_through_message_id,
+                           due_at, unless_team_returns)
+  SELECT 'support_new'::email_kind, o.c, $2::text, o.first_m, o.first_m, now() + $4::int * interval '1 second', $4::int > 0
+  FROM offline o WHERE $2::text <> ''
   ON CONFLICT (conversation_id, kind) WHERE kind IN ('support_new', 'visitor_ack') DO NOTHING
   RETURNING conversation_id, first_message_id
 ), followup AS (
-  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, due_at)
-  SELECT 'support_followup'::email_kind, i.c, $2::text, min(i.m), now() + $3::int * interval '1 second'
+  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, due_at, unless_team_returns)
+  SELECT 'support_followup'::email_kind, i.c, $2::text, min(i.m), now() + greatest($3::int, $4::int) * interval '1 second',
+    $4::int > 0
   FROM visitor_away i LEFT JOIN support_new n ON n.conversation_id = i.c
   WHERE $2::text <> '' AND i.m IS DISTINCT FROM n.first_message_id
   GROUP BY i.c
   ON CONFLICT (conversation_id, kind) WHERE status = 'pending' AND kind IN ('support_followup', 'visitor_reply') DO NOTHING
   RETURNING id
 ), ack AS (
-  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, covers_through_message_id)
-  SELECT 'visitor_ack'::email_kind, o.c, v.email, o.first_m, o.first_m
+  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, covers_through_message_id,
+                           due_at, unless_team_returns)
+  SELECT 'visitor_ack'::email_kind, o.c, v.email, o.first_m, o.first_m, now() + $4::int * interval '1 second', $4::int > 0
   FROM offline o JOIN conversation cv ON cv.id = o.c JOIN visitor v ON v.id = cv.visitor_id
   WHERE coalesce(v.email, '') <> ''
   ON CONFLICT (conversation_id, kind) WHERE kind IN ('support_new', 'visitor_ack') DO NOTHING
@@ -84,7 +88,8 @@ bool enqueue_emails(store::DbConn& conn, pqxx::transaction_base& txn, const std:
     rows.push_back({{"m", e.message_id}, {"c", e.conversation_id}, {"s", e.sender}, {"away", away}, {"gone", gone}});
   }
   if (rows.empty()) return false;  // the common case costs nothing
-  auto r = conn.exec(txn, kEnqueue, rows.dump(), settings.support_email, settings.batch_seconds);
+  auto r = conn.exec(txn, kEnqueue, rows.dump(), settings.support_email, settings.batch_seconds,
+                    settings.team_may_return_seconds);
   return !r.empty() && r[0][0].as<std::int64_t>() > 0;
 }
 

@@ -36,7 +36,7 @@ WHERE e.id IN (
   ORDER BY due_at, id LIMIT $2::int
   FOR UPDATE SKIP LOCKED)
 RETURNING e.id, e.kind::text, e.conversation_id, e.to_address, e.attempts, e.idempotency_key,
-  e.subject, e.html, e.text_body, e.first_message_id, e.covers_through_message_id)SQL"};
+  e.subject, e.html, e.text_body, e.first_message_id, e.covers_through_message_id, e.unless_team_returns)SQL"};
 
 const store::Statement kRenderContext{"outbox_render_context", R"SQL(
 SELECT coalesce(c.page_url, ''), coalesce(v.name, ''), coalesce(v.email, ''), v.verified
@@ -56,10 +56,14 @@ ORDER BY m.id)SQL"};
 const store::Statement kVisitorRead{"outbox_visitor_read", R"SQL(
 SELECT coalesce((SELECT message_id FROM visitor_read WHERE conversation_id = $1), 0))SQL"};
 
-// Every reply was read in the chat before the email was due: nothing to send.
+// Nothing to send after all: every reply was read in the chat, or the team came back, before
+// the email was due. `last_error` says which (the inbox shows it).
 const store::Statement kSkip{"outbox_skip", R"SQL(
-UPDATE email_outbox SET status = 'skipped', claimed_until = NULL, covers_through_message_id = $2,
-  last_error = 'read in the chat before it was due' WHERE id = $1)SQL"};
+UPDATE email_outbox SET status = 'skipped', claimed_until = NULL,
+  covers_through_message_id = CASE WHEN $2::bigint < 0 THEN covers_through_message_id ELSE $2::bigint END,
+  last_error = $3 WHERE id = $1)SQL"};
+const std::string kReadInChat = "read in the chat before it was due";
+const std::string kTeamReturned = "an agent was available again before it was due";
 
 const store::Statement kStoreRendered{"outbox_store_rendered", R"SQL(
 UPDATE email_outbox SET subject = $2, html = $3, text_body = $4, covers_through_message_id = $5 WHERE id = $1)SQL"};
@@ -92,6 +96,7 @@ struct OutboxWorker::Impl {
   std::string from;
   std::string api_key;
   std::string public_origin;
+  std::function<bool()> team_available;  // across processes (the hub hears the others)
   std::optional<ResendClient> client;
   std::mt19937_64 rng{std::random_device{}()};
   std::chrono::steady_clock::time_point quiet_until{};  // rate-limits "database unavailable" warnings
@@ -116,8 +121,9 @@ OutboxWorker::OutboxWorker(const Config& config) : impl_(std::make_unique<Impl>(
   }
 }
 
-void OutboxWorker::start(std::string public_origin) {
+void OutboxWorker::start(std::string public_origin, std::function<bool()> team_available) {
   impl_->public_origin = std::move(public_origin);
+  impl_->team_available = std::move(team_available);
   thread_ = std::thread([this] { thread_main(); });
 }
 
@@ -176,7 +182,7 @@ bool render(store::DbConn& conn, pqxx::work& txn, Claimed& c, std::int64_t first
     ctx.more_messages = total > ctx.messages.size() ? total - ctx.messages.size() : 0;
   }
   if (ctx.messages.empty() && c.kind == EmailKind::visitor_reply) {
-    conn.exec(txn, kSkip, c.id, first_message - 1);
+    conn.exec(txn, kSkip, c.id, first_message - 1, kReadInChat);
     spdlog::info("email {} not sent: the visitor read the replies in the chat (conversation {})", c.id,
                  c.conversation_id);
     return false;
@@ -259,6 +265,12 @@ void OutboxWorker::thread_main() {
         c.to = row[3].c_str();
         c.attempts = row[4].as<int>();
         c.idempotency_key = row[5].c_str();
+        if (row[6].is_null() && row[11].as<bool>() && im.team_available && im.team_available()) {
+          // Written in the grace after a start while nobody was back yet; somebody is now.
+          conn.exec(txn, kSkip, c.id, std::int64_t{-1}, kTeamReturned);  // -1: covers what it did
+          spdlog::info("email {} not sent: an agent is available again (conversation {})", c.id, c.conversation_id);
+          continue;
+        }
         if (row[6].is_null()) {
           // First claim: render now, once; every retry sends these same bytes.
           if (!render(conn, txn, c, row[9].as<std::int64_t>(), row[10].is_null() ? 0 : row[10].as<std::int64_t>(),

@@ -200,6 +200,58 @@ describe('offline mode: emails when nobody is available', TEST, () => {
   });
 });
 
+describe('right after a start: agents have not reconnected yet', TEST, () => {
+  // The grace is long enough for an agent to connect in between, short enough to wait out.
+  const GRACE = 10;
+
+  it('a visitor writes in the grace, an agent connects before it ends → the emails are skipped, not sent', TEST, async () => {
+    const { server, standin, databaseUrl } = await setup({
+      agents: [{ email: 'bo@acme.test', name: 'Bo' }],
+      env: { PARLEY_PRESENCE_GRACE_SECONDS: GRACE },
+    });
+    const v = await visitor(server, { email: 'ann@acme.test' });
+    assert.equal(v.ready.teamAvailable, false, 'nobody is connected yet');
+    const m = await send(v.ws, 'Are you back?');
+    const written = rows(databaseUrl, `SELECT kind, unless_team_returns, due_at > now() FROM email_outbox
+                                       WHERE conversation_id = ${m.conversationId} ORDER BY kind`);
+    assert.deepEqual(written, [['support_new', 't', 't'], ['visitor_ack', 't', 't']], 'not held for the grace');
+
+    const cookie = await login(server, 'bo@acme.test');
+    const agent = await connectWs(server.wsUrl, { headers: { Cookie: cookie }, origin: server.url });
+    await agent.nextMessage('ready');
+    for (const row of outbox(databaseUrl, m.conversationId)) await waitStatus(databaseUrl, row.id, 'skipped', 30000);
+    assert.deepEqual(outbox(databaseUrl, m.conversationId).map((r) => r.lastError), [
+      'an agent was available again before it was due',
+      'an agent was available again before it was due',
+    ]);
+    assert.equal(standin.requests.length, 0, 'an email reached Resend although an agent came back');
+    v.ws.terminate();
+    agent.terminate();
+  });
+
+  it('nobody comes back within the grace → the emails go out when it ends', TEST, async () => {
+    const { server, standin, databaseUrl } = await setup({ env: { PARLEY_PRESENCE_GRACE_SECONDS: GRACE } });
+    const v = await visitor(server, { email: 'ann@acme.test' });
+    const m = await send(v.ws, 'Anyone?');
+    await standin.waitForAccepted(2, { deadline: 60000 });
+    assert.deepEqual(outbox(databaseUrl, m.conversationId).map((r) => r.status), ['sent', 'sent']);
+    const [due] = rows(databaseUrl, `SELECT bool_and(sent_at >= created_at + interval '${GRACE - 1} seconds')
+                                     FROM email_outbox WHERE conversation_id = ${m.conversationId}`);
+    assert.equal(due[0], 't', 'sent before the grace ended');
+    v.ws.terminate();
+  });
+
+  it('after the grace, "nobody available" is decided at once again', TEST, async () => {
+    const { server, databaseUrl } = await setup({ env: { PARLEY_PRESENCE_GRACE_SECONDS: 1 } });
+    await sleep(1500);
+    const v = await visitor(server);
+    const m = await send(v.ws, 'Later');
+    const [row] = rows(databaseUrl, `SELECT unless_team_returns FROM email_outbox WHERE conversation_id = ${m.conversationId}`);
+    assert.equal(row[0], 'f');
+    v.ws.terminate();
+  });
+});
+
 describe('the Resend client: retries, time-outs and failures', TEST, () => {
   it('429 with retry-after, then 200 → sent once, after the wait', TEST, async () => {
     const { server, standin, databaseUrl } = await setup();

@@ -12,12 +12,17 @@ const PARLEY_VARS = new Set([
   'PARLEY_ALLOWED_ORIGINS', 'RESEND_API_KEY', 'RESEND_API_URL', 'PARLEY_MAIL_FROM',
   'PARLEY_SUPPORT_EMAIL', 'PARLEY_THREADS', 'PARLEY_LOG_FORMAT', 'PARLEY_METRICS_ALLOW',
   'PARLEY_TRUSTED_PROXIES', 'PARLEY_EMAIL_BATCH_SECONDS', 'PARLEY_CONTEXT_URL', 'PARLEY_CONTEXT_SECRET',
-  'PARLEY_TEXT_SEARCH_CONFIG',
+  'PARLEY_TEXT_SEARCH_CONFIG', 'PARLEY_BOT', 'PARLEY_BOT_THRESHOLD', 'PARLEY_PRESENCE_GRACE_SECONDS',
 ]);
+
+// Test servers start without the grace after a start (PARLEY_PRESENCE_GRACE_SECONDS, default 60
+// in production): most tests assert that a "nobody available" email is due at once. The tests of
+// the grace itself set it (tests/integration/email.test.mjs).
+const TEST_DEFAULTS = { PARLEY_PRESENCE_GRACE_SECONDS: '0' };
 
 /** process.env without Parley's own variables, plus `extra` (undefined values remove a variable). */
 export function cleanEnv(extra = {}) {
-  const env = {};
+  const env = { ...TEST_DEFAULTS };
   for (const [k, v] of Object.entries(process.env)) if (!PARLEY_VARS.has(k)) env[k] = v;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined || v === null) delete env[k];

@@ -36,6 +36,15 @@ TEST(Config, BadValuesAreErrors) {
   EXPECT_THROW(parse_config({"--threads"}, {}), ConfigError);
 }
 
+TEST(Config, SecondsSettings) {
+  EXPECT_EQ(parse_config({}, {}).presence_grace_seconds, 60);
+  EXPECT_EQ(parse_config({"--presence-grace-seconds", "0"}, {}).presence_grace_seconds, 0);
+  EXPECT_EQ(parse_config({}, {{"PARLEY_EMAIL_BATCH_SECONDS", "30"}}).email_batch_seconds, 30);
+  EXPECT_THROW(parse_config({"--presence-grace-seconds", "3601"}, {}), ConfigError);
+  EXPECT_THROW(parse_config({}, {{"PARLEY_PRESENCE_GRACE_SECONDS", "-1"}}), ConfigError);
+  EXPECT_THROW(parse_config({}, {{"PARLEY_EMAIL_BATCH_SECONDS", "2m"}}), ConfigError);
+}
+
 TEST(Config, AllowedOriginsAreNormalised) {
   Config c = parse_config({"--allowed-origins", "https://Shop.Example.com/path, http://localhost:3000"}, {});
   ASSERT_EQ(c.allowed_origins.size(), 2u);

@@ -385,7 +385,8 @@ function renderEmails(emails) {
   for (const e of emails) {
     const item = h('li', { 'data-testid': 'conversation-email', 'data-status': String(e.status) });
     item.appendChild(h('div', {}, EMAIL_KINDS[e.kind] || String(e.kind)));
-    const status = e.status === 'skipped' ? 'not sent: read in the chat' : e.status;
+    // Skipped: the server says why (read in the chat, or an agent was back in time).
+    const status = e.status === 'skipped' ? `not sent: ${e.lastError || 'no longer needed'}` : e.status;
     item.appendChild(h('div', { class: 'muted' }, `${e.to} · ${status}${e.attempts > 1 ? ` after ${e.attempts} tries` : ''}`));
     if (e.lastError && e.status !== 'sent' && e.status !== 'skipped') item.appendChild(h('div', { class: 'email-error' }, String(e.lastError)));
     list.appendChild(item);

@@ -30,6 +30,9 @@ struct Config {
   std::string mail_from = "Parley <support@localhost>";
   std::string support_email;
   int email_batch_seconds = 120;  // later messages of a conversation are batched this long
+  // After a start, agents' inboxes need a moment to reconnect: a "nobody available" email
+  // written meanwhile waits this long and is not sent if an agent is available by then.
+  int presence_grace_seconds = 60;
   unsigned threads = 0;
   std::string log_format = "text";  // text | json
   std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};

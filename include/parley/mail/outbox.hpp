@@ -24,13 +24,19 @@ struct MessageEvent {
 struct EnqueueSettings {
   std::string support_email;  // empty: no support emails
   int batch_seconds = 120;
+  // > 0 in the grace period after a start (PARLEY_PRESENCE_GRACE_SECONDS), while agents'
+  // inboxes reconnect: "nobody available" emails (to support, and the visitor's
+  // acknowledgement) are due only this many seconds from now, and are skipped by the worker if
+  // an agent is available by then.
+  int team_may_return_seconds = 0;
 };
 
 // Writes the emails a batch of stored messages causes, in `txn` (one statement for the
 // whole batch). Returns true when at least one email row was written.
 //  - visitor message, nobody available: the conversation's first "new conversation" email
 //    to the support address (due now), else the pending follow-up (due first + window);
-//    and one acknowledgement to the visitor if their email is known.
+//    and one acknowledgement to the visitor if their email is known (all of them due no
+//    sooner than `team_may_return_seconds`, and marked to be skipped if the team returns).
 //  - agent message, visitor not connected, visitor email known: the pending reply email.
 bool enqueue_emails(store::DbConn& conn, pqxx::transaction_base& txn, const std::vector<MessageEvent>& events,
                     const EnqueueSettings& settings);

@@ -5,6 +5,7 @@
 // run one each against the same database.
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,8 +23,10 @@ class OutboxWorker {
   OutboxWorker& operator=(const OutboxWorker&) = delete;
 
   // Starts sending. `public_origin`: where agents reach Parley (links in support emails).
+  // `team_available`: whether an agent is available now, in any process — an email written in
+  // the grace after a start ("unless the team returns") is skipped when one is by its due time.
   // Wakes before it are kept: the first round runs at once.
-  void start(std::string public_origin);
+  void start(std::string public_origin, std::function<bool()> team_available = {});
   // Something was enqueued (and committed): look now instead of at the next poll.
   void wake();
   // Ends an in-flight request early (it is retried by the next claim) and joins the thread.
