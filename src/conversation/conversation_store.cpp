@@ -1,5 +1,6 @@
 #include "parley/conversation/conversation_store.hpp"
 
+#include "parley/conversation/csat.hpp"
 #include "parley/store/array_literal.hpp"
 
 namespace parley::conversation {
@@ -44,10 +45,15 @@ SELECT doc::text FROM message_doc WHERE conversation_id = $1 AND id > $2 ORDER B
 const store::Statement kVisitorMessagesAfter{"visitor_messages_after", R"SQL(
 SELECT md.doc::text FROM message_doc md JOIN conversation c ON c.id = md.conversation_id
 WHERE md.conversation_id = $1 AND c.visitor_id = $2 AND md.id > $3 ORDER BY md.id LIMIT $4)SQL"};
+// `csat`: the conversation's latest survey while it may still be answered or changed, so a
+// reloaded widget asks again (null otherwise).
 const store::Statement kHistory{"visitor_history", R"SQL(
 SELECT json_build_object('id', c.id, 'status', c.status, 'createdAt', parley_time(c.created_at),
   'messages', (SELECT coalesce(json_agg(m.doc ORDER BY m.id), '[]'::json)
-               FROM (SELECT * FROM message_doc WHERE conversation_id = c.id ORDER BY id DESC LIMIT 200) m))::text
+               FROM (SELECT * FROM message_doc WHERE conversation_id = c.id ORDER BY id DESC LIMIT 200) m),
+  'csat', (SELECT d FROM (SELECT csat_visitor_doc(s.id, $2::int) AS d FROM csat_survey s
+                          WHERE s.conversation_id = c.id ORDER BY s.cycle DESC LIMIT 1) latest
+           WHERE (d->>'editable')::boolean))::text
 FROM conversation c WHERE c.visitor_id = $1 AND c.status = 'RESOLVED'
 ORDER BY c.created_at DESC LIMIT 10)SQL"};
 const store::Statement kOpenConversation{"visitor_open_conversation",
@@ -131,7 +137,7 @@ MessagePage visitor_messages_after(store::DbConn& conn, pqxx::transaction_base& 
 
 std::vector<std::string> visitor_history(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t visitor_id) {
   std::vector<std::string> out;
-  for (const auto& row : conn.exec(txn, kHistory, visitor_id)) out.emplace_back(row[0].c_str());
+  for (const auto& row : conn.exec(txn, kHistory, visitor_id, kCsatEditHours)) out.emplace_back(row[0].c_str());
   return out;
 }
 

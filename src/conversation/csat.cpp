@@ -27,10 +27,7 @@ SELECT cr.id, cr.conversation_id, c.visitor_id, cr.cycle FROM created cr, c)SQL"
 const store::Statement kAppendEvent{"csat_append_event", R"SQL(
 INSERT INTO event_log (visitor_id, frame, to_agents, visitor_frame)
 SELECT c.visitor_id, json_build_object('type', 'csat', 'csat', d.doc)::text, true,
-       json_build_object('type', 'csat', 'csat', json_build_object(
-         'conversationId', s.conversation_id, 'rating', s.rating, 'comment', s.comment,
-         'editableUntil', parley_time(s.asked_at + $2::int * interval '1 hour'),
-         'editable', s.asked_at > now() - $2::int * interval '1 hour'))::text
+       json_build_object('type', 'csat', 'csat', csat_visitor_doc(s.id, $2::int))::text
 FROM csat_survey s JOIN csat_doc d ON d.id = s.id JOIN conversation c ON c.id = s.conversation_id
 WHERE s.id = $1)SQL"};
 

@@ -111,6 +111,17 @@ describe('CSAT: resolve → the widget asks → the rating shows in the inbox', 
       await page.setViewportSize(PHONE);
       await screenshot(page, 'csat-widget-rated-375');
 
+      // A reload within the 24 hours: the thread comes back from history with the question, the
+      // rating given and the comment, still changeable.
+      await page.setViewportSize(VIEWPORT);
+      await page.reload();
+      const again = (await openChat(page, parley)).locator('.csat');
+      await again.waitFor({ timeout: LONG });
+      await again.locator('button[aria-pressed="true"]').filter({ hasText: '😊' }).waitFor({ timeout: LONG });
+      assert.equal(await again.getByRole('textbox', { name: 'Comment' }).inputValue(), comment);
+      assert.equal(await again.getByRole('button', { name: 'Very good (5 of 5)' }).isEnabled(), true);
+      await screenshot(page, 'csat-widget-after-reload');
+
       assert.deepEqual(w.errors, [], 'no page errors in the customer page');
       assert.deepEqual(A.watch.errors, [], 'no page errors in the inbox');
     } finally {

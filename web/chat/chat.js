@@ -746,10 +746,12 @@ function renderHistory(list) {
   const convs = (Array.isArray(list) ? list : []).filter(c => c && typeof c.id === 'number');
   for (const c of convs.reverse()) { // oldest first, above the current conversation
     const messages = Array.isArray(c.messages) ? c.messages : [];
-    if (sections.has(c.id) || (conv && conv.id === c.id)) { // shown live: fill in what we missed
+    // Shown live, or its survey may still be answered (the page was reloaded): in the thread.
+    if (sections.has(c.id) || (conv && conv.id === c.id) || c.csat) {
       for (const m of messages) addMsg(m);
       markResolved(c.id);
       if (conv && conv.id === c.id) conv = null;
+      onCsat(c.csat);
       continue;
     }
     if (!messages.length) continue;
