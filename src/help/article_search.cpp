@@ -34,19 +34,37 @@ const store::Statement kSettings{"help_search_settings",
 // similarity (of two titles holding the same word, the shorter, more about it, comes first). A
 // fallback rather than a blend: a title merely resembling a query of several words must not
 // outrank the articles that hold every word.
+// Some of the words: when no article holds every word of a plain question (no quotes, no
+// -exclusions) — "how can I get a refund", where "get" is in no refund article — the articles
+// holding any of its words (at most 100), scored by their rank for any of the words times the
+// share of the question's words they hold: a partial match never outscores a whole one, and
+// the bot's threshold keeps its meaning. Typos still reach the title fallback, and the best of
+// either tier wins.
 // Snippets: ts_headline over the first 3,000 characters of the body's plain text (it parses
 // all it is given: ~0.1 ms a KB), its best passage, the matches between \x02 and \x03,
 // escaped and marked up in C++ (snippet_html).
 const store::Statement kSearch{"help_search", R"SQL(
 WITH q AS (
   SELECT websearch_to_tsquery($1::regconfig, $2) AS query,
-         CASE WHEN $5 = '' THEN NULL ELSE websearch_to_tsquery($1::regconfig, $5) END AS excluded
+         CASE WHEN $5 = '' THEN NULL ELSE websearch_to_tsquery($1::regconfig, $5) END AS excluded,
+         CASE WHEN $6 THEN replace(plainto_tsquery($1::regconfig, $4)::text, ' & ', ' | ')::tsquery END AS any_word,
+         tsvector_to_array(to_tsvector($1::regconfig, $4)) AS words
 ), matches AS (
   SELECT a.id, a.search_vector FROM article a, q
   WHERE a.status = 'published' AND a.search_vector @@ q.query
   LIMIT 100
 ), text_hits AS (
   SELECT m.id, ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_vector, q.query, 32) AS score FROM matches m, q
+), some_words AS (
+  SELECT a.id, a.search_vector FROM article a, q
+  WHERE NOT EXISTS (SELECT 1 FROM matches) AND q.any_word IS NOT NULL AND cardinality(q.words) > 1
+    AND a.status = 'published' AND a.search_vector @@ q.any_word
+  LIMIT 100
+), some_hits AS (
+  SELECT m.id, ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_vector, q.any_word, 32)
+         * (SELECT count(*) FROM unnest(q.words) w WHERE m.search_vector @@ quote_literal(w)::tsquery)::float8
+         / cardinality(q.words) AS score
+  FROM some_words m, q
 ), similar_titles AS (
   SELECT a.id, a.title FROM article a, q
   WHERE NOT EXISTS (SELECT 1 FROM matches)
@@ -56,11 +74,12 @@ WITH q AS (
 ), title_hits AS (
   SELECT id, 0.9 * (word_similarity($4, title) - 0.5) / 0.5 + 0.1 * similarity($4, title) AS score FROM similar_titles
 ), top AS (
-  SELECT id, score FROM (SELECT * FROM text_hits UNION ALL SELECT * FROM title_hits) hits
-  WHERE score > 0 ORDER BY score DESC, id LIMIT $3
+  SELECT id, max(score) AS score
+  FROM (SELECT * FROM text_hits UNION ALL SELECT * FROM some_hits UNION ALL SELECT * FROM title_hits) hits
+  WHERE score > 0 GROUP BY id ORDER BY score DESC, id LIMIT $3
 )
 SELECT a.id, a.slug, a.title, a.collection, top.score,
-       ts_headline($1::regconfig, left(a.body_text, 3000), q.query,
+       ts_headline($1::regconfig, left(a.body_text, 3000), coalesce(q.any_word, q.query),
                    'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
 FROM top JOIN article a USING (id), q
 ORDER BY top.score DESC, a.id
@@ -137,7 +156,9 @@ std::vector<ArticleHit> ArticleSearch::answer(store::DbConn& conn, std::string_v
   conn.exec(txn, kSettings, std::to_string(timeout_.count()));
   pqxx::result rows;
   try {
-    rows = conn.exec(txn, kSearch, config_, q, limit, parts.similar_text, parts.excluded);
+    // Quotes and -exclusions are search syntax: such a query means every word it names.
+    bool plain_question = parts.excluded.empty() && q.find('"') == std::string::npos;
+    rows = conn.exec(txn, kSearch, config_, q, limit, parts.similar_text, parts.excluded, plain_question);
   } catch (const pqxx::sql_error& e) {
     // 57014: cancelled by statement_timeout (libpqxx 6.4 has no class of its own for it).
     if (e.sqlstate() == "57014") throw ApiError(503, "search_timeout", "The search took too long; try fewer words");
