@@ -79,7 +79,9 @@ std::string unique_slug(store::DbConn& conn, pqxx::transaction_base& txn, const 
   auto is_taken = [&](const std::string& s) { return std::find(taken.begin(), taken.end(), s) != taken.end(); };
   if (!is_taken(base)) return base;
   for (int n = 2;; ++n) {
-    std::string suffix = "-" + std::to_string(n);
+    // Appended, not `"-" + std::to_string(n)`: gcc 12's -O3 reports a false -Wstringop-overflow there.
+    std::string suffix(1, '-');
+    suffix += std::to_string(n);
     std::string stem = base.substr(0, kMaxSlugChars - suffix.size());
     while (!stem.empty() && stem.back() == '-') stem.pop_back();
     std::string candidate = stem + suffix;
