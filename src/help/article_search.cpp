@@ -79,7 +79,7 @@ WITH q AS (
   WHERE score > 0 GROUP BY id ORDER BY score DESC, id LIMIT $3
 )
 SELECT a.id, a.slug, a.title, a.collection, top.score,
-       ts_headline($1::regconfig, left(a.body_text, 3000), coalesce(q.any_word, q.query),
+       ts_headline($1::regconfig, left(a.body_text, 3000), q.query,
                    'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
 FROM top JOIN article a USING (id), q
 ORDER BY top.score DESC, a.id
