@@ -25,7 +25,7 @@ function(parley_layer name)
     target_compile_options(${target} PUBLIC -fsanitize=address,undefined -fno-omit-frame-pointer)
     target_link_options(${target} PUBLIC -fsanitize=address,undefined)
   endif()
-  if(NOT name STREQUAL "core")
+  if(PARLEY_PCH AND NOT name STREQUAL "core")
     # One precompiled header for every layer (nlohmann/json and spdlog dominate parse time).
     target_precompile_headers(${target} REUSE_FROM parley_core)
   endif()

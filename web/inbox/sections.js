@@ -1,24 +1,31 @@
-// The inbox's other sections, beside the conversations: #/articles (the help center's articles)
-// and #/reports (the bot's deflection). Each takes the list and pane columns while shown.
+// The inbox's other sections, beside the conversations: each takes the list and pane columns
+// while shown. A section is one entry below (its name is the hash: #/name or #/name/sub) and
+// one `.section-link` with data-section="name" in index.html; show(view, sub) fills the view.
 
 import { $ } from './dom.js';
 import { showArticles } from './articles.js';
 import { showDeflection } from './deflection.js';
 
+const SECTIONS = {
+  // the help center's articles (#/articles, #/articles/new, #/articles/7)
+  articles: (view, sub) => showArticles(view, sub === null || sub === 'new' || /^\d+$/.test(sub) ? sub : null),
+  reports: (view) => showDeflection(view), // the bot's deflection
+};
+
 // True when `hash` is a section's: it is shown, and the conversation views are hidden.
 export function routeSection(hash) {
-  const m = /^#\/(articles|reports)(?:\/(new|\d+))?$/.exec(hash);
-  document.body.classList.toggle('in-section', !!m);
+  const m = /^#\/([a-z-]+)(?:\/([\w-]+))?$/.exec(hash);
+  const show = m && Object.hasOwn(SECTIONS, m[1]) ? SECTIONS[m[1]] : null;
+  document.body.classList.toggle('in-section', !!show);
   for (const a of document.querySelectorAll('.section-link')) {
-    if (m && a.dataset.section === m[1]) a.setAttribute('aria-current', 'page');
+    if (show && a.dataset.section === m[1]) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   // The conversation views are not current while a section is (inbox.js marks them again).
-  if (m) for (const a of document.querySelectorAll('.view-link[data-view]')) a.removeAttribute('aria-current');
+  if (show) for (const a of document.querySelectorAll('.view-link[data-view]')) a.removeAttribute('aria-current');
   const view = $('#section-view');
-  view.hidden = !m;
-  if (!m) return false;
-  if (m[1] === 'articles') showArticles(view, m[2] || null);
-  else showDeflection(view);
+  view.hidden = !show;
+  if (!show) return false;
+  show(view, m[2] || null);
   return true;
 }
