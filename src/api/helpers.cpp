@@ -73,6 +73,10 @@ void with_agent(ApiContext& ctx, const http::Request& request, http::Responder r
       });
 }
 
+void require_admin(const auth::AgentRecord& agent) {
+  if (agent.doc.value("role", std::string()) != "admin") throw ApiError::forbidden("Only an admin can do this");
+}
+
 std::int64_t path_id(const http::Request& request, const char* name) {
   auto it = request.params.find(name);
   if (it == request.params.end()) throw ApiError::not_found();

@@ -37,6 +37,10 @@ void respond_with(ApiContext& ctx, http::Responder respond, std::function<nlohma
 void with_agent(ApiContext& ctx, const http::Request& request, http::Responder respond,
                 std::function<void(const auth::AgentRecord&, http::Responder)> then);
 
+// Admin-only work: throws 403 unless the agent's role is admin. The role comes with the session
+// lookup on every request, so a changed role applies to the next call.
+void require_admin(const auth::AgentRecord& agent);
+
 std::int64_t path_id(const http::Request& request, const char* name = "id");
 
 // A route served by a named handler function.
