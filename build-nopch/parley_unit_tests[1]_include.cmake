@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build-nopch/parley_unit_tests[1]_tests.cmake")
-  include("/work/main/build-nopch/parley_unit_tests[1]_tests.cmake")
-else()
-  add_test(parley_unit_tests_NOT_BUILT parley_unit_tests_NOT_BUILT)
-endif()
