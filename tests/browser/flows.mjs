@@ -14,23 +14,35 @@ import { LONG, exactText, conversationWith as item, conversationById as byId } f
  * runs before they start (to add agents). Returns { servers, nginx, front }; stop() ends all.
  */
 export async function startBehindNginx({ processes = 1, prepare = async () => {} } = {}) {
-  const port = await freePort();
-  const redirectPort = await freePort();
-  const front = `http://127.0.0.1:${port}`;
   const db = createDatabase();
   await prepare(db);
-  const env = { DATABASE_URL: db, PARLEY_PUBLIC_URL: front };
-  const servers = await Promise.all(Array.from({ length: processes }, () => startParley({ env })));
-  const nginx = await startNginx(renderSite({ upstream: servers.map((s) => `127.0.0.1:${s.port}`), httpPort: port, redirectPort }), port);
-  return {
-    servers,
-    nginx,
-    front,
-    async stop() {
-      await nginx.stop();
+  // The servers must know nginx's address before they start, so its ports are picked first; a
+  // server (or anything else) may take one of them in between, and then nginx cannot bind it:
+  // try again on fresh ports rather than fail the test on a port race.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const redirectPort = await freePort();
+    const front = `http://127.0.0.1:${port}`;
+    const env = { DATABASE_URL: db, PARLEY_PUBLIC_URL: front };
+    const servers = await Promise.all(Array.from({ length: processes }, () => startParley({ env })));
+    let nginx;
+    try {
+      nginx = await startNginx(renderSite({ upstream: servers.map((s) => `127.0.0.1:${s.port}`), httpPort: port, redirectPort }), port);
+    } catch (err) {
       for (const s of servers) await s.stop();
-    },
-  };
+      if (attempt >= 3) throw err;
+      continue;
+    }
+    return {
+      servers,
+      nginx,
+      front,
+      async stop() {
+        await nginx.stop();
+        for (const s of servers) await s.stop();
+      },
+    };
+  }
 }
 
 /** The agent's reply as the visitor's chat frame shows it. */

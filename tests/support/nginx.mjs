@@ -151,7 +151,9 @@ export async function startNginx(site, port, { timeout = 15000 } = {}) {
       await handle.stop();
       throw new Error(`nginx exited before listening:\n${output}\n${log}`);
     }
-    if (await connectable(port)) return handle;
+    // The pid file is written after nginx has bound its sockets: without it, whatever accepts
+    // on `port` may be another process that took the port first (nginx then exits on bind()).
+    if (existsSync(path.join(dir, 'nginx.pid')) && (await connectable(port))) return handle;
     if (Date.now() > until) {
       const log = handle.errorLog();
       await handle.stop();
