@@ -207,23 +207,27 @@ void check_search_rate(HelpServices& help, const http::Request& request) {
 }
 
 void add_help_route(http::Router& router, ApiContext& ctx, HelpServices& help, const char* method, const char* path,
-                    HelpHandler handler) {
+                    HelpHandler handler, std::size_t body_limit) {
   router.add(method, path, [&ctx, &help, handler = std::move(handler)](const http::Request& request, http::Responder respond) {
     try {
       handler(ctx, help, request, respond);  // a copy: the catch below may still need it
     } catch (const ApiError& e) {
       respond(http::Response::error(e));
     }
-  });
+  }, body_limit);
 }
 
 void register_help_routes(http::Router& router, ApiContext& ctx, HelpServices& help) {
+  // An article's Markdown may be 100 KB, and JSON escaping (quotes, newlines, backslashes)
+  // can double it: these routes take bodies of up to 256 KiB; every other route keeps 64 KiB.
+  constexpr std::size_t kArticleBodyLimit = 256 * 1024;
+  static_assert(kArticleBodyLimit >= 2 * help::kMaxBodyBytes + 16 * 1024);
   // The literal path before the :id pattern: the router takes the first match.
-  add_help_route(router, ctx, help, "POST", "/api/articles/preview", preview_article);
+  add_help_route(router, ctx, help, "POST", "/api/articles/preview", preview_article, kArticleBodyLimit);
   add_help_route(router, ctx, help, "GET", "/api/articles", list_articles);
-  add_help_route(router, ctx, help, "POST", "/api/articles", create_article);
+  add_help_route(router, ctx, help, "POST", "/api/articles", create_article, kArticleBodyLimit);
   add_help_route(router, ctx, help, "GET", "/api/articles/:id", get_article);
-  add_help_route(router, ctx, help, "PUT", "/api/articles/:id", update_article);
+  add_help_route(router, ctx, help, "PUT", "/api/articles/:id", update_article, kArticleBodyLimit);
   add_help_route(router, ctx, help, "DELETE", "/api/articles/:id", delete_article);
   add_help_route(router, ctx, help, "GET", "/api/help/search", search_articles);
   add_help_route(router, ctx, help, "GET", "/api/help/articles/:slug", public_article);

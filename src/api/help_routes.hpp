@@ -8,7 +8,7 @@ using HelpHandler = std::function<void(ApiContext&, HelpServices&, const http::R
 // A route served by a named handler that needs the help center's parts; an ApiError thrown
 // by the handler itself is answered as such.
 void add_help_route(http::Router& router, ApiContext& ctx, HelpServices& help, const char* method, const char* path,
-                    HelpHandler handler);
+                    HelpHandler handler, std::size_t body_limit = http::kDefaultBodyLimit);
 
 // The search text of ?q=: valid single-line text of at most 200 characters, trimmed
 // (ApiError invalid_field otherwise).

@@ -87,10 +87,11 @@ std::int64_t path_id(const http::Request& request, const char* name) {
   return std::stoll(s);
 }
 
-void add_route(http::Router& router, ApiContext& ctx, const char* method, const char* path, ApiHandler handler) {
+void add_route(http::Router& router, ApiContext& ctx, const char* method, const char* path, ApiHandler handler,
+               std::size_t body_limit) {
   router.add(method, path, [&ctx, handler = std::move(handler)](const http::Request& request, http::Responder respond) {
     handler(ctx, request, std::move(respond));
-  });
+  }, body_limit);
 }
 
 }  // namespace parley::api

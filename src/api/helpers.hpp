@@ -45,6 +45,7 @@ std::int64_t path_id(const http::Request& request, const char* name = "id");
 
 // A route served by a named handler function.
 using ApiHandler = std::function<void(ApiContext&, const http::Request&, http::Responder)>;
-void add_route(http::Router& router, ApiContext& ctx, const char* method, const char* path, ApiHandler handler);
+void add_route(http::Router& router, ApiContext& ctx, const char* method, const char* path, ApiHandler handler,
+               std::size_t body_limit = http::kDefaultBodyLimit);
 
 }  // namespace parley::api

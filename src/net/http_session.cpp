@@ -99,10 +99,26 @@ void HttpSession::do_read() {
   if (state_->stopping) return close_socket();
   parser_.emplace();
   parser_->header_limit(kHeaderLimit);
-  parser_->body_limit(kBodyLimit);
+  // The parser refuses an announced Content-Length over this as it reads the header; the
+  // request's own route then decides (on_header).
+  parser_->body_limit(state_->router.max_body_limit());
   // One deadline for the whole request, idle wait included: a client trickling bytes
   // cannot hold the connection past it.
   set_deadline(std::chrono::steady_clock::now() + kHttpReadTimeout);
+  // The header first: the route it names decides how large a body may follow.
+  bhttp::async_read_header(stream_.socket(), buffer_, *parser_,
+                           beast::bind_front_handler(&HttpSession::on_header, shared_from_this()));
+}
+
+void HttpSession::on_header(beast::error_code ec, std::size_t bytes) {
+  if (ec) return on_read(ec, bytes);
+  const auto& header = parser_->get();
+  std::string_view target = header.target();
+  body_limit_ = state_->router.body_limit(header.method_string(), target.substr(0, target.find('?')));
+  // A Content-Length over the route's limit is refused now, its body unread; a chunked body
+  // is counted against the limit as it arrives.
+  if (auto length = parser_->content_length(); length && *length > body_limit_) return on_read(bhttp::error::body_limit, 0);
+  parser_->body_limit(body_limit_);
   bhttp::async_read(stream_.socket(), buffer_, *parser_,
                     beast::bind_front_handler(&HttpSession::on_read, shared_from_this()));
 }
@@ -125,9 +141,12 @@ void HttpSession::on_read(beast::error_code ec, std::size_t) {
   if (ec == bhttp::error::body_limit) {
     log_method_ = std::string(parser_->get().method_string());
     log_path_ = std::string(parser_->get().target().substr(0, parser_->get().target().find('?')));
+    // Also when the parser refused the length before on_header ran: name the route's limit.
+    body_limit_ = state_->router.body_limit(log_method_, log_path_);
     keep_alive_ = false;
     busy_ = true;
-    return respond(http::Response::error(ApiError(413, "body_too_large", "Request body exceeds 64 KiB")));
+    return respond(http::Response::error(
+        ApiError(413, "body_too_large", "Request body exceeds " + std::to_string(body_limit_ / 1024) + " KiB")));
   }
   if (ec) {
     // Malformed HTTP: answer 400 once, then close.

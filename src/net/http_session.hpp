@@ -14,6 +14,7 @@ class HttpSession : public Stoppable, public std::enable_shared_from_this<HttpSe
 
  private:
   void do_read();
+  void on_header(beast::error_code ec, std::size_t);
   void on_read(beast::error_code ec, std::size_t);
   bool serve_static(const bhttp::request<bhttp::string_body>& req);
   void dispatch(bhttp::request<bhttp::string_body>&& req);
@@ -38,6 +39,7 @@ class HttpSession : public Stoppable, public std::enable_shared_from_this<HttpSe
   std::string peer_;  // the peer's address, normalized
   bool peer_trusted_ = false;  // a trusted proxy: X-Forwarded-* are honoured
   bool busy_ = false;        // a request is being handled
+  std::size_t body_limit_ = http::kDefaultBodyLimit;  // of the request being read (its route's)
   bool keep_alive_ = true;
   bool head_ = false;
   unsigned version_ = 11;

@@ -1,4 +1,5 @@
 #include "parley/net/router.hpp"
+#include <algorithm>
 
 namespace parley::http {
 namespace {
@@ -53,9 +54,10 @@ bool segments_match(const std::vector<std::string>& pattern, std::string_view pa
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
+void Router::add(std::string method, std::string pattern, Handler handler, std::size_t body_limit) {
   auto segments = split_path(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  max_body_limit_ = std::max(max_body_limit_, body_limit);
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler), body_limit});
 }
 
 Router::Match Router::match(Request& request, const Handler** out, const std::string** pattern) const {
@@ -77,6 +79,14 @@ Router::Match Router::match(Request& request, const Handler** out, const std::st
     return Match::found;
   }
   return path_matched ? Match::wrong_method : Match::none;
+}
+
+std::size_t Router::body_limit(std::string_view method, std::string_view path) const {
+  for (const auto& route : routes_) {
+    // The first route matching path and method is the one match() will pick.
+    if (route.method == method && segments_match(route.segments, path)) return route.body_limit;
+  }
+  return kDefaultBodyLimit;
 }
 
 bool Router::matches_path(std::string_view path) const {

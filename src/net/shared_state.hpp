@@ -21,7 +21,6 @@ namespace websocket = boost::beast::websocket;
 using tcp = asio::ip::tcp;
 
 inline constexpr std::size_t kHeaderLimit = 8 * 1024;
-inline constexpr std::size_t kBodyLimit = 64 * 1024;
 inline constexpr std::size_t kWsMessageLimit = 64 * 1024;
 inline constexpr auto kHttpReadTimeout = std::chrono::seconds(20);
 // A WebSocket with no traffic is pinged at half this and dropped at the full interval.
