@@ -36,13 +36,13 @@ WITH msg AS (
   SELECT m.id, m.conversation_id, m.created_at AS at
   FROM message m
   WHERE m.search_vector @@ websearch_to_tsquery($1::regconfig, $2)
-    AND m.id < coalesce(NULLIF($4, '')::bigint, 9223372036854775807)
-    AND (NULLIF($8, '') IS NULL OR m.created_at >= $8::date::timestamptz)
-    AND (NULLIF($9, '') IS NULL OR m.created_at < ($9::date + 1)::timestamptz)
+    AND m.id < coalesce(NULLIF($4::text, '')::bigint, 9223372036854775807)
+    AND (NULLIF($8::text, '') IS NULL OR m.created_at >= NULLIF($8::text, '')::date::timestamptz)
+    AND (NULLIF($9::text, '') IS NULL OR m.created_at < (NULLIF($9::text, '')::date + 1)::timestamptz)
     AND ($10 OR EXISTS (
       SELECT 1 FROM conversation c WHERE c.id = m.conversation_id
-        AND (NULLIF($5, '') IS NULL OR c.status = ANY ($5::conversation_status[]))
-        AND (NULLIF($6, '') IS NULL OR c.assigned_agent_id = $6::bigint)
+        AND (NULLIF($5::text, '') IS NULL OR c.status = ANY (NULLIF($5::text, '')::conversation_status[]))
+        AND (NULLIF($6::text, '') IS NULL OR c.assigned_agent_id = NULLIF($6::text, '')::bigint)
         AND (NOT $7 OR c.assigned_agent_id IS NULL)))
   ORDER BY m.id DESC
   LIMIT $3
@@ -55,20 +55,20 @@ WITH msg AS (
     AND (visitor_search_text(v.name, v.email, v.user_id) LIKE $13
          OR $12 <% visitor_search_text(v.name, v.email, v.user_id))
 ), conv_ids AS (
-  SELECT id FROM conversation WHERE id = NULLIF($11, '')::bigint
+  SELECT id FROM conversation WHERE id = NULLIF($11::text, '')::bigint
   UNION
   SELECT c.id FROM matching_visitors mv JOIN conversation c ON c.visitor_id = mv.id
 ), conv AS (
   SELECT c.id, c.updated_at AS at
   FROM conversation c
   WHERE c.id IN (SELECT id FROM conv_ids)
-    AND (NULLIF($14, '') IS NULL
-         OR (c.updated_at, c.id) < ('epoch'::timestamptz + $14::bigint * interval '1 microsecond', $15::bigint))
-    AND (NULLIF($5, '') IS NULL OR c.status = ANY ($5::conversation_status[]))
-    AND (NULLIF($6, '') IS NULL OR c.assigned_agent_id = $6::bigint)
+    AND (NULLIF($14::text, '') IS NULL
+         OR (c.updated_at, c.id) < ('epoch'::timestamptz + NULLIF($14::text, '')::bigint * interval '1 microsecond', NULLIF($15::text, '')::bigint))
+    AND (NULLIF($5::text, '') IS NULL OR c.status = ANY (NULLIF($5::text, '')::conversation_status[]))
+    AND (NULLIF($6::text, '') IS NULL OR c.assigned_agent_id = NULLIF($6::text, '')::bigint)
     AND (NOT $7 OR c.assigned_agent_id IS NULL)
-    AND (NULLIF($8, '') IS NULL OR c.updated_at >= $8::date::timestamptz)
-    AND (NULLIF($9, '') IS NULL OR c.updated_at < ($9::date + 1)::timestamptz)
+    AND (NULLIF($8::text, '') IS NULL OR c.updated_at >= NULLIF($8::text, '')::date::timestamptz)
+    AND (NULLIF($9::text, '') IS NULL OR c.updated_at < (NULLIF($9::text, '')::date + 1)::timestamptz)
   ORDER BY c.updated_at DESC, c.id DESC
   LIMIT $3
 ), hits AS (

@@ -1,6 +1,6 @@
 // The inbox's search box (web/inbox/search.js) in headless Chromium against the real binary and
 // PostgreSQL: an old, resolved conversation — not in the Open list — is found by a word from it,
-// its match is marked (as a <mark> element, not as markup from the server), clicking the result
+// its match is marked (a <mark> element built by the page; the message's own markup stays text), clicking the result
 // opens it; Esc brings the list back; the empty and error states; 375 px. Screenshots: /tmp/shots.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,7 +37,7 @@ describe('inbox: search', TEST_OPTS, () => {
     const db = server.databaseUrl;
     await addAgent(db, 'sam@support.test', 'Sam Search');
     old = seedConversation(db, 'Winifred Oldcastle', 'RESOLVED', 200, [
-      'My tandem bicycle arrived with a bent wheel <b>not bold</b>',
+      'My tandem bicycle arrived with a bent wheel <img src=x onerror=alert(1)>',
       'Sorry to hear that! A replacement wheel is on its way under the warranty, no need to send the bicycle back. ' +
         'It should arrive within five working days; if it does not, just answer this message and we will look into it again.',
     ]);
@@ -62,10 +62,10 @@ describe('inbox: search', TEST_OPTS, () => {
     assert.equal(await page.getByTestId('conversation-list').isVisible(), false, 'results replace the list');
     const marks = await result.locator('mark').allTextContents();
     assert.ok(marks.includes('bicycle'), `marked: ${marks}`);
-    // The visitor's "<b>" is text in the snippet, never an element.
+    // The visitor's "<img …>" is text in the snippet, never an element.
     const first = page.locator(`[data-testid="search-result"][data-conversation-id="${old}"]`).last();
-    assert.equal(await first.locator('b').count(), 0);
-    assert.match(await first.getByTestId('search-snippet').innerText(), /<b>not bold<\/b>/);
+    assert.equal(await first.locator('img').count(), 0);
+    assert.match(await first.getByTestId('search-snippet').innerText(), /<img src=x onerror/);
     await screenshot(page, 'search-results-desktop');
 
     await result.click();
@@ -78,6 +78,7 @@ describe('inbox: search', TEST_OPTS, () => {
     assert.equal(await page.locator('#search-input').inputValue(), '');
     assert.equal(await page.getByTestId('search-results').isVisible(), false);
     assert.deepEqual(watch.errors, []);
+    assert.deepEqual(watch.dialogs, []);
   });
 
   it('says when nothing matches, and when the search failed (with a retry)', async () => {

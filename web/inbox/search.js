@@ -21,6 +21,7 @@ const search = {
   nextCursor: null,
   loading: false,
   timer: null,
+  shown: 0, // results on screen
 };
 
 export function initSearch() {
@@ -47,6 +48,10 @@ export function initSearch() {
     $('#search-filters-toggle').setAttribute('aria-expanded', String(!panel.hidden));
   });
   $('#search-more').addEventListener('click', () => loadPage({ append: true }));
+  // Choosing a view in the sidebar means the list again.
+  window.addEventListener('hashchange', () => {
+    if (search.active && /^#\/(open|mine|unassigned|resolved)$/.test(location.hash)) clearSearch();
+  });
   $('#search-retry').addEventListener('click', () => loadPage({ append: search.nextCursor !== null && search.shown > 0 }));
 }
 
@@ -99,7 +104,9 @@ function setState(name, text = '') {
 }
 
 async function loadPage({ append }) {
-  if (!search.params || search.loading) return;
+  // A new search replaces one in flight (its answer is dropped by the generation check);
+  // "Load more" waits for the page it asked for.
+  if (!search.params || (append && search.loading)) return;
   const gen = ++search.gen;
   search.loading = true;
   const more = $('#search-more');
