@@ -33,6 +33,12 @@ const store::Statement kSettings{"search_settings",
 // free); a conversation filter is an EXISTS so that without one no join is planned at all.
 const store::Statement kSearch{"inbox_search", R"SQL(
 WITH msg AS (
+  -- The planner walks the messages newest first when the words are common (it stops at the
+  -- limit) and reads the GIN index, then sorts, when they are rare: by the words' frequencies.
+  -- A phrase ("reset password") is planned as if every message holding both words held it: on
+  -- generated text, where two common words are rarely next to each other, walking found 21
+  -- matches only after seconds (docs/BENCHMARKS.md#inbox-search). Checking the index's
+  -- candidates instead was tried: fast for two rare words, 7.7 s for two common ones.
   SELECT m.id, m.conversation_id, m.created_at AS at
   FROM message m
   WHERE m.search_vector @@ websearch_to_tsquery($1::regconfig, $2)
@@ -46,14 +52,24 @@ WITH msg AS (
         AND (NOT $7 OR c.assigned_agent_id IS NULL)))
   ORDER BY m.id DESC
   LIMIT $3
-), matching_visitors AS MATERIALIZED (
+), like_visitors AS MATERIALIZED (
   -- Visitors first, through the trigram index, then their conversations through
-  -- conversation_by_visitor: the planner cannot estimate `<%`, and a guess of "many" would
-  -- have it read every conversation in activity order instead.
+  -- conversation_by_visitor (the planner cannot estimate these operators, and a guess of
+  -- "many" would have it read every conversation in activity order instead). Names, emails or
+  -- user ids holding the words as typed; at most 500 ("son" is in every Johnson): a search
+  -- costs a few milliseconds whatever it is.
   SELECT v.id FROM visitor v
-  WHERE $12 <> ''
-    AND (visitor_search_text(v.name, v.email, v.user_id) LIKE $13
-         OR $12 <% visitor_search_text(v.name, v.email, v.user_id))
+  WHERE $12 <> '' AND visitor_search_text(v.name, v.email, v.user_id) LIKE $13
+  LIMIT 500
+), fuzzy_visitors AS MATERIALIZED (
+  -- Similar spellings ("Margeret"), only when few hold the words as typed: "card" resembles
+  -- 5,000 of a million generated names ("Carter", "Ricardo"), which cost 1.6 s to fetch.
+  SELECT v.id FROM visitor v
+  WHERE $12 <> '' AND (SELECT count(*) FROM like_visitors) < 20
+    AND $12 <% visitor_search_text(v.name, v.email, v.user_id)
+  LIMIT 100
+), matching_visitors AS (
+  SELECT id FROM like_visitors UNION SELECT id FROM fuzzy_visitors
 ), conv_ids AS (
   SELECT id FROM conversation WHERE id = NULLIF($11::text, '')::bigint
   UNION
