@@ -38,9 +38,9 @@ function lit(s) {
   return s === null || s === undefined ? 'NULL' : `'${String(s).replace(/'/g, "''")}'`;
 }
 
-async function find(q, params = {}, headers = { Cookie: cookie }) {
+async function find(q, params = {}, headers = { Cookie: cookie }, timeout = 15000) {
   const qs = new URLSearchParams({ q, ...params });
-  return request(`${server.url}/api/search?${qs}`, { headers });
+  return request(`${server.url}/api/search?${qs}`, { headers, timeout });
 }
 
 async function hits(q, params) {
@@ -216,6 +216,23 @@ describe('inbox search: its own statement timeout', () => {
     try {
       await lock.run('BEGIN; LOCK TABLE message IN ACCESS EXCLUSIVE MODE;');
       assertError(await find('refund'), 503, 'search_timeout');
+      await lock.run('COMMIT;');
+      assert.deepEqual(convIds(await hits('refund')), [ids.refund]);
+    } finally {
+      await lock.end();
+    }
+  });
+
+  it('more searches at once than its connections and queue take → 503 search_busy at once, not a wait', async () => {
+    // 2 run (held up by the lock), 8 wait; of 14 sent together the rest are turned away. The
+    // waiting ones time out in turn, two every 3 s: up to 15 s for the last.
+    const lock = await psqlSession(server.databaseUrl);
+    try {
+      await lock.run('BEGIN; LOCK TABLE message IN ACCESS EXCLUSIVE MODE;');
+      const answers = await Promise.all(Array.from({ length: 14 }, () => find('refund', {}, { Cookie: cookie }, 60000)));
+      const codes = answers.map((r) => `${r.status} ${r.json().error?.code}`);
+      assert.ok(codes.includes('503 search_busy'), codes.join(', '));
+      for (const c of codes) assert.match(c, /^503 (search_busy|search_timeout)$/);
       await lock.run('COMMIT;');
       assert.deepEqual(convIds(await hits('refund')), [ids.refund]);
     } finally {
