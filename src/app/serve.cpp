@@ -20,6 +20,8 @@
 #include "parley/help/page_cache.hpp"
 #include "parley/help/text_search_config.hpp"
 #include "parley/mail/outbox.hpp"
+#include "parley/search/message_search.hpp"
+#include "parley/search/message_vectors.hpp"
 #include "parley/mail/outbox_worker.hpp"
 #include "parley/store/migrations.hpp"
 #include "housekeeping.hpp"
@@ -40,6 +42,11 @@ constexpr int kIdentifiesPerMinute = 120;
 // Public help-center searches per client address (the widget searches as a visitor types,
 // debounced; an office behind one address has many visitors).
 constexpr int kSearchesPerMinute = 120;
+// The inbox search's own budget (docs/INBOX.md#search): two connections, a few waiting, each
+// statement cancelled after 3 s — a slow search never takes a chat connection or a core for long.
+constexpr unsigned kSearchThreads = 2;
+constexpr std::size_t kSearchQueueLimit = 8;
+constexpr auto kSearchTimeout = std::chrono::milliseconds(3000);
 constexpr auto kHousekeepingInterval = std::chrono::seconds(10);
 
 // Every socket is a file: take all the process is allowed.
@@ -167,6 +174,8 @@ int serve(const Config& config) {
     store::DbConn conn(config.database_url);
     int rebuilt = help::prepare_text_search(conn, config.text_search_config);
     if (rebuilt > 0) spdlog::info("rebuilt the search vectors of {} articles for '{}'", rebuilt, config.text_search_config);
+    auto left = search::prepare_message_vectors(conn, config.text_search_config);
+    if (left > 0) spdlog::info("message search vectors: rebuilding up to {} messages in the background", left);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;
@@ -221,6 +230,11 @@ int serve(const Config& config) {
   help::PageCache help_pages;
   SlidingWindowLimit search_by_address(kSearchesPerMinute, std::chrono::minutes(1));
   api::HelpServices help{articles, article_search, search_by_address, help_pages};
+  store::DbPool search_pool(config.database_url, kSearchThreads, kSearchQueueLimit);
+  search::MessageSearch message_search(config.text_search_config, kSearchTimeout);
+  api::SearchServices inbox_search{message_search, search_pool};
+  search::MessageVectorRebuild vector_rebuild(config.database_url);
+  vector_rebuild.start();
 
   http::Router router;
   api::register_health_routes(router, ctx);
@@ -231,6 +245,7 @@ int serve(const Config& config) {
   api::register_csat_routes(router, ctx);
   api::register_help_routes(router, ctx, help);
   api::register_bot_routes(router, ctx);
+  api::register_search_routes(router, ctx, inbox_search);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);
@@ -264,6 +279,8 @@ int serve(const Config& config) {
   product_context.stop();  // aborts lookups in flight while their sockets' executor still exists
   mailer.stop();  // after the writer: it may still enqueue; what is unsent waits in the outbox
   housekeeping.stop();
+  vector_rebuild.stop();
+  search_pool.stop();
   bot.stop();  // its sweep posts to the pool: stopped before the pool
   cluster.stop();
   feed.stop();

@@ -96,6 +96,7 @@ export const api = {
   setStatus: (status) => request('POST', '/api/me/status', { status }),
   agents: () => request('GET', '/api/agents'),
   inbox: (params) => request('GET', `/api/inbox${query(params)}`),
+  search: (params) => request('GET', `/api/search${query(params)}`),
   conversation: (id, after) => request('GET', `${conv(id)}${query({ after: after || null })}`),
   // Only an unassigned conversation is assigned, unless takeOver (for the version seen).
   assign: (id, agentId, { takeOver = false, version = null } = {}) =>

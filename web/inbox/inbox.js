@@ -15,6 +15,7 @@ import { state, VIEWS, isId } from './state.js';
 import { botHolds } from './bot.js';
 import { routeSection } from './sections.js';
 import { initList, loadList, renderList, resetList } from './list.js';
+import { initSearch } from './search.js';
 import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
   initConversation, openConversation, closeConversation, forgetEverything, applyConversation,
@@ -580,6 +581,7 @@ function wireStatic() {
   $('#conn-retry').addEventListener('click', () => state.socket?.reconnectNow());
 
   initList();
+  initSearch();
   initConversation();
   initCsatView();
 

@@ -31,6 +31,10 @@ class ArticleSearch;
 class PageCache;
 }
 
+namespace parley::search {
+class MessageSearch;
+}
+
 namespace parley::api {
 
 struct ApiContext {
@@ -64,6 +68,15 @@ struct HelpServices {
 };
 // /api/articles (agents), /api/help/* (public) and the /help pages.
 void register_help_routes(http::Router& router, ApiContext& ctx, HelpServices& help);
+
+// The inbox's search (docs/INBOX.md#search), owned by serve(): its own small pool of database
+// connections, so searches queue behind each other and never in front of chat work.
+struct SearchServices {
+  search::MessageSearch& search;
+  store::DbPool& pool;
+};
+// GET /api/search.
+void register_search_routes(http::Router& router, ApiContext& ctx, SearchServices& search);
 
 // GET /metrics (Prometheus text), for PARLEY_METRICS_ALLOW only; also installs the counting
 // hooks on the server and the writer. Call before the server runs; keep the returned handle
