@@ -21,6 +21,8 @@ import {
   ensureConversation, receiveMessage, handleMessagesFrame, handleSendError, onSocketReady,
   renderHeader, renderAgentSelect, presenceOf, showTyping, markSelectedSeen, renderSeen, refreshRead,
 } from './conversation.js';
+import { initNotes, receiveNote } from './notes.js';
+import { noteForMe } from './mentions.js';
 
 let relTimer = null;
 let hadConnection = false;
@@ -364,6 +366,10 @@ function onFrame(f) {
     case 'read':
       onRead(f);
       break;
+    case 'note': // a private note: agents only (docs/PROTOCOL.md)
+      receiveNote(f.note);
+      noteForMe(f.note);
+      break;
     case 'error':
       if (!(f.clientId && handleSendError(f))) toast(f.message || f.code || 'Server error');
       break;
@@ -581,6 +587,7 @@ function wireStatic() {
 
   initList();
   initConversation();
+  initNotes();
   initCsatView();
 
   window.addEventListener('hashchange', route);
