@@ -1,5 +1,7 @@
 // Private notes and @mentions over REST (docs/PROTOCOL.md, "Notes and mentions"). Agents only:
 // every route needs a session; there is no visitor route and no visitor socket frame for notes.
+#include <algorithm>
+
 #include "helpers.hpp"
 #include "parley/notes/notes.hpp"
 

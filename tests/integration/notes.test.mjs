@@ -198,6 +198,31 @@ describe('a private note never reaches the visitor', TEST, () => {
     await bobWs.close();
   });
 
+  it('a note reaches agent sockets of another process (through the event log), and no visitor there', TEST, async () => {
+    const other = await startParley({ env: { DATABASE_URL: databaseUrl } });
+    try {
+      const bobThere = await connectWs(other.wsUrl, { headers: { Cookie: bob.cookie }, origin: other.url });
+      await bobThere.nextMessage('ready');
+      const token = (await request(other.url + '/api/visitors/identify', { method: 'POST', body: {} })).json().visitorToken;
+      const vThere = await connectWs(other.wsUrl + '?role=visitor');
+      vThere.send({ type: 'auth', visitorToken: token });
+      await vThere.nextMessage('ready');
+      const clientId = `v-${hex()}`;
+      vThere.send({ type: 'send', clientId, body: 'Written on the other process' });
+      const { conversationId } = (await vThere.nextMessage({ type: 'ack', clientId })).message;
+      const note = await addNote(ann, conversationId, 'Written on the first process @Bob Mentioned', [bob.id]);
+      const pushed = await bobThere.nextMessage((m) => m.type === 'note' && m.note.id === note.id);
+      assert.deepEqual(pushed.note.mentions, [{ id: bob.id, name: 'Bob Mentioned' }]);
+      const after = await reply(ann, conversationId, 'A reply after the note');
+      await vThere.nextMessage((m) => m.type === 'message' && m.message.id === after.id); // later in the log than the note
+      assert.ok(!vThere.all.some((f) => f.type === 'note' || JSON.stringify(f).includes('first process')));
+      await vThere.close();
+      await bobThere.close();
+    } finally {
+      await other.kill();
+    }
+  });
+
   it('the event log refuses a note row that names a visitor', TEST, () => {
     assert.throws(() => psql(databaseUrl, `INSERT INTO event_log (visitor_id, frame, to_agents)
       VALUES (1, '{"type":"note","note":{}}', true)`), /event_log_note_agents_only/);

@@ -102,7 +102,8 @@ export function noteForMe(note) {
 
 function setUnseen(n) {
   unseen = n;
-  const badge = document.querySelector('[data-count="mentions"]');
+  // Not a [data-count]: list.js rewrites those from the inbox counts.
+  const badge = document.querySelector('[data-mentions-count]');
   if (badge) badge.textContent = n ? String(n > 99 ? '99+' : n) : '';
 }
 
