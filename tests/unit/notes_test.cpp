@@ -21,8 +21,9 @@ TEST(Notes, MentionsAreCapped) {
   EXPECT_EQ(distinct_mentions(ten).size(), parley::notes::kMaxMentions);
   EXPECT_THROW(distinct_mentions(eleven), ApiError);
   // Repeats do not count against the cap.
-  ten.insert(ten.end(), ten.begin(), ten.end());
-  EXPECT_EQ(distinct_mentions(ten).size(), 10u);
+  std::vector<std::int64_t> repeated = ten;
+  repeated.insert(repeated.end(), ten.begin(), ten.end());
+  EXPECT_EQ(distinct_mentions(repeated).size(), 10u);
 }
 
 TEST(Notes, MentionsMustBeIds) {
