@@ -82,6 +82,7 @@ before(async () => {
     env: {
       DATABASE_URL: databaseUrl, RESEND_API_KEY: standin.apiKey, RESEND_API_URL: standin.url,
       PARLEY_SUPPORT_EMAIL: 'support@acme.test', PARLEY_EMAIL_BATCH_SECONDS: '1',
+      PARLEY_BOT: 'off', // the first message's emails at once (no bot turn holding them)
     },
   });
   ann = await addAgent('ann@acme.test', 'Ann Author');
