@@ -124,6 +124,9 @@ describe('inbox: private notes and @mentions', TEST_OPTS, () => {
     assert.equal(notified.length, 1, JSON.stringify(notified));
     assert.equal(notified[0].title, 'Ann Author mentioned you');
     await screenshot(page, 'notes-mention-alert-desktop');
+    await page.setViewportSize({ width: 375, height: 740 });
+    await screenshot(page, 'notes-mention-alert-375');
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     await page.getByTestId('mention-alert-dismiss').click();
     await card.waitFor({ state: 'hidden', timeout: LONG });
