@@ -15,6 +15,7 @@
 #include "parley/context/context_service.hpp"
 #include "parley/context/webhook_signature.hpp"
 #include "parley/mail/csat_email.hpp"
+#include "parley/notes/notes.hpp"
 #include "parley/help/article_search.hpp"
 #include "parley/help/article_store.hpp"
 #include "parley/help/page_cache.hpp"
@@ -217,6 +218,7 @@ int serve(const Config& config) {
   conversation::Conversations conversations(feed, config.bot,
                                             {csat_email_hook(hub, api_context), [&mailer] { mailer.wake(); }});
   conversation::ReadPositions reads(feed);  // read receipts: also through the event log
+  notes::Notes notes(feed);                  // private notes: their events reach agent sockets only
   auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations, reads);
   feed.start();
   cluster.start();
@@ -246,6 +248,7 @@ int serve(const Config& config) {
   api::register_help_routes(router, ctx, help);
   api::register_bot_routes(router, ctx);
   api::register_search_routes(router, ctx, inbox_search);
+  api::register_notes_routes(router, ctx, notes);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);

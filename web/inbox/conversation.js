@@ -15,6 +15,7 @@ import { askTakeOver } from './takeover.js';
 import { showContext, hideContext } from './context_panel.js';
 import { renderThreadCsat } from './csat.js';
 import { readOf, sendRead } from './reads.js';
+import { isNoteMode, submitNote, loadNotes, renderMode, timeOf } from './notes.js';
 
 const MAX_BODY = 8000;
 const PAGE_MESSAGES = 500;
@@ -99,6 +100,7 @@ export async function openConversation(id, { force = false } = {}) {
   const input = $('#reply-input');
   input.value = drafts.get(id) || '';
   updateReplyHint();
+  renderMode(); // reply or private note, as this conversation's box was left
   for (const item of state.outbox.forConversation(id)) renderPending(item);
   renderHeader();
   renderTyping();
@@ -121,6 +123,8 @@ export async function openConversation(id, { force = false } = {}) {
       if (list.length < PAGE_MESSAGES) break;
       after = Math.max(...list.map((m) => m.id));
     }
+    await loadNotes(id); // private notes, among the messages by time
+    if (gen !== paneGen) return;
     loaded = true;
     renderHeader();
     markSelectedSeen();
@@ -323,6 +327,8 @@ function renderReplyBox(resolved) {
   input.placeholder = resolved
     ? 'This conversation is resolved. Reopen it to reply.'
     : 'Write a reply… (Enter to send, Shift+Enter for a new line)';
+  $('#reply-note-toggle').disabled = resolved;
+  renderMode();
 }
 
 function renderVisitor(c) {
@@ -469,7 +475,7 @@ function addMessages(list, { fromAck = false } = {}) {
       el = h('li', { 'data-testid': 'message' });
       fillMessage(el, m, null);
     }
-    insertSorted(el, m.id);
+    insertSorted(el, m.id, Date.parse(m.createdAt) || Date.now());
     if (m.id > lastMsgId) lastMsgId = m.id;
     if (m.id > lastOtherId && !(m.sender === 'AGENT' && m.agentId === state.me?.id)) lastOtherId = m.id;
   }
@@ -478,12 +484,14 @@ function addMessages(list, { fromAck = false } = {}) {
 }
 
 // Messages in id order, then replies still waiting for their acknowledgement.
-function insertSorted(el, id) {
+function insertSorted(el, id, at = Date.now()) {
   const ol = $('#messages');
   let before = null;
   let node = ol.lastElementChild;
   while (node) {
     if (node !== el) {
+      // A private note (notes.js) has no message id: it is placed by time.
+      if (node.dataset.noteId && timeOf(node) <= at) break;
       const mid = node.dataset.messageId ? Number(node.dataset.messageId) : null;
       if (mid !== null && mid < id) break;
       before = node;
@@ -580,6 +588,7 @@ function discard(clientId) {
 function sendReply() {
   const id = state.selectedId;
   if (!id) return;
+  if (isNoteMode()) return submitNote(); // a private note goes over REST, never as a message
   const input = $('#reply-input');
   if (input.disabled) return; // resolved
   const body = input.value.trim();
@@ -650,6 +659,7 @@ export function handleSendError(f) {
 export function onSocketReady() {
   if (state.selectedId) {
     state.socket.send({ type: 'sync', conversationId: state.selectedId, after: syncCursor });
+    loadNotes(state.selectedId); // notes added while disconnected
   }
   for (const item of state.outbox.resendable()) transmit(item);
   markSelectedSeen(); // a read that could not be sent while disconnected
@@ -665,7 +675,7 @@ function updateReplyHint() {
 
 function maybeSendTyping() {
   const id = state.selectedId;
-  if (!id || !$('#reply-input').value.trim()) return;
+  if (!id || isNoteMode() || !$('#reply-input').value.trim()) return; // a note shows the visitor nothing
   const now = Date.now();
   if (now - lastTypingSent < TYPING_SEND_EVERY_MS) return;
   if (state.socket && state.socket.send({ type: 'typing', conversationId: id })) lastTypingSent = now;

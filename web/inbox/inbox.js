@@ -22,6 +22,8 @@ import {
   ensureConversation, receiveMessage, handleMessagesFrame, handleSendError, onSocketReady,
   renderHeader, renderAgentSelect, presenceOf, showTyping, markSelectedSeen, renderSeen, refreshRead,
 } from './conversation.js';
+import { initNotes, receiveNote } from './notes.js';
+import { noteForMe } from './mentions.js';
 
 let relTimer = null;
 let hadConnection = false;
@@ -365,6 +367,10 @@ function onFrame(f) {
     case 'read':
       onRead(f);
       break;
+    case 'note': // a private note: agents only (docs/PROTOCOL.md)
+      receiveNote(f.note);
+      noteForMe(f.note);
+      break;
     case 'error':
       if (!(f.clientId && handleSendError(f))) toast(f.message || f.code || 'Server error');
       break;
@@ -583,6 +589,7 @@ function wireStatic() {
   initList();
   initSearch();
   initConversation();
+  initNotes();
   initCsatView();
 
   window.addEventListener('hashchange', route);

@@ -25,6 +25,10 @@ namespace parley::bot {
 class Bot;
 }
 
+namespace parley::notes {
+class Notes;
+}
+
 namespace parley::help {
 class ArticleStore;
 class ArticleSearch;
@@ -58,6 +62,8 @@ void register_context_routes(http::Router& router, ApiContext& ctx, context::Con
 // The emailed CSAT survey page (/csat/<token>) and GET /api/reports/csat (docs/CSAT.md).
 void register_csat_routes(http::Router& router, ApiContext& ctx);
 void register_bot_routes(http::Router& router, ApiContext& ctx);
+// Private notes and @mentions, agents only (docs/PROTOCOL.md, "Notes and mentions").
+void register_notes_routes(http::Router& router, ApiContext& ctx, notes::Notes& notes);
 
 // The help center's parts (docs/HELP_CENTER.md), owned by serve().
 struct HelpServices {
