@@ -14,6 +14,7 @@ import {
 import { state, VIEWS, isId } from './state.js';
 import { botHolds } from './bot.js';
 import { routeSection } from './sections.js';
+import { initCanned } from './canned.js';
 import { initList, loadList, renderList, resetList } from './list.js';
 import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
@@ -581,6 +582,7 @@ function wireStatic() {
 
   initList();
   initConversation();
+  initCanned(); // the `/` menu of canned replies in the reply box
   initCsatView();
 
   window.addEventListener('hashchange', route);
