@@ -156,7 +156,8 @@ function render(input) {
       menu.append(stateRow('No canned replies yet.', 'canned-empty',
         h('a', { href: '#/replies/new', class: 'btn-link' }, 'Add one')));
     } else if (!matches.length) {
-      menu.append(stateRow(`No canned reply matches /${token.query}`, 'canned-none'));
+      menu.append(stateRow(`No canned reply matches /${token.query}`, 'canned-none',
+        h('span', { class: 'canned-esc' }, 'Esc to close')));
     }
   }
   if (active >= matches.length) active = Math.max(0, matches.length - 1);
@@ -219,6 +220,8 @@ function pick(input, i) {
   input.value = before + text + after;
   const caret = before.length + text.length;
   input.setSelectionRange(caret, caret);
+  // A long reply: show where the caret is (its end), not the box's top.
+  if (caret === input.value.length) input.scrollTop = input.scrollHeight;
   token = null;
   closeMenu();
   input.focus();

@@ -26,9 +26,14 @@ function stateLine(text, kind = 'muted', retry = null, testid = null) {
     h('p', null, text), retry ? h('button', { type: 'button', class: 'btn btn-sm', onclick: retry }, 'Retry') : null);
 }
 
+function times(n) {
+  return n === 1 ? 'once' : `${n} times`;
+}
+
 function uses(r) {
-  const mine = r.myUses === 1 ? 'used once by you' : `used ${r.myUses} times by you`;
-  return r.scope === 'team' ? `${mine} · ${r.totalUses} by the team` : mine;
+  if (r.scope === 'personal') return r.myUses ? `used ${times(r.myUses)}` : 'not used yet';
+  if (!r.totalUses) return 'not used yet';
+  return `used ${times(r.totalUses)} by the team${r.myUses ? `, ${times(r.myUses)} by you` : ''}`;
 }
 
 function replyItem(r) {
