@@ -249,6 +249,7 @@ int serve(const Config& config) {
   api::register_bot_routes(router, ctx);
   api::register_search_routes(router, ctx, inbox_search);
   api::register_notes_routes(router, ctx, notes);
+  api::register_canned_reply_routes(router, ctx);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);

@@ -14,6 +14,7 @@ import {
 import { state, VIEWS, isId } from './state.js';
 import { botHolds } from './bot.js';
 import { routeSection } from './sections.js';
+import { initCanned } from './canned.js';
 import { initList, loadList, renderList, resetList } from './list.js';
 import { initSearch } from './search.js';
 import { applyCsat, initCsatView, loadCsatView } from './csat.js';
@@ -590,6 +591,7 @@ function wireStatic() {
   initSearch();
   initConversation();
   initNotes();
+  initCanned(); // the `/` menu of canned replies in the reply box
   initCsatView();
 
   window.addEventListener('hashchange', route);

@@ -6,12 +6,15 @@ import { $ } from './dom.js';
 import { showArticles } from './articles.js';
 import { showDeflection } from './deflection.js';
 import { showMentions } from './mentions.js';
+import { showReplies } from './replies_section.js';
 
 const SECTIONS = {
   // the help center's articles (#/articles, #/articles/new, #/articles/7)
   articles: (view, sub) => showArticles(view, sub === null || sub === 'new' || /^\d+$/.test(sub) ? sub : null),
   reports: (view) => showDeflection(view), // the bot's deflection
   mentions: (view) => showMentions(view), // notes that @mention me, newest first
+  // canned replies (#/replies, #/replies/new, #/replies/7)
+  replies: (view, sub) => showReplies(view, sub === null || sub === 'new' || /^\d+$/.test(sub) ? sub : null),
 };
 
 // True when `hash` is a section's: it is shown, and the conversation views are hidden.

@@ -64,6 +64,8 @@ void register_csat_routes(http::Router& router, ApiContext& ctx);
 void register_bot_routes(http::Router& router, ApiContext& ctx);
 // Private notes and @mentions, agents only (docs/PROTOCOL.md, "Notes and mentions").
 void register_notes_routes(http::Router& router, ApiContext& ctx, notes::Notes& notes);
+// /api/canned-replies (docs/INBOX.md).
+void register_canned_reply_routes(http::Router& router, ApiContext& ctx);
 
 // The help center's parts (docs/HELP_CENTER.md), owned by serve().
 struct HelpServices {
