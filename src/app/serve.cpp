@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "parley/api/api.hpp"
+#include "parley/api/labels_routes.hpp"
 #include "parley/app/commands.hpp"
 #include "parley/auth/crypto.hpp"
 #include "parley/bot/bot.hpp"
@@ -208,6 +209,7 @@ int serve(const Config& config) {
   conversation::Conversations conversations(feed, config.bot,
                                             {csat_email_hook(hub, api_context), [&mailer] { mailer.wake(); }});
   conversation::ReadPositions reads(feed);  // read receipts: also through the event log
+  conversation::Labels labels(feed);        // labels: their changes are events too
   auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations, reads);
   feed.start();
   cluster.start();
@@ -231,6 +233,7 @@ int serve(const Config& config) {
   api::register_csat_routes(router, ctx);
   api::register_help_routes(router, ctx, help);
   api::register_bot_routes(router, ctx);
+  api::register_label_routes(router, ctx, labels);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);

@@ -15,6 +15,7 @@ import { askTakeOver } from './takeover.js';
 import { showContext, hideContext } from './context_panel.js';
 import { renderThreadCsat } from './csat.js';
 import { readOf, sendRead } from './reads.js';
+import { renderConversationLabels } from './labels.js';
 
 const MAX_BODY = 8000;
 const PAGE_MESSAGES = 500;
@@ -277,6 +278,7 @@ export function renderHeader() {
     for (const b of ['#assign-me', '#assign-select', '#unassign', '#resolve', '#reopen']) $(b).disabled = true;
     renderVisitor(null);
     renderThreadCsat(null);
+    renderConversationLabels(null);
     return;
   }
 
@@ -308,6 +310,7 @@ export function renderHeader() {
   $('#pane-conv').setAttribute('aria-busy', busy ? 'true' : 'false');
   renderReplyBox(resolved);
   renderThreadCsat(c);
+  renderConversationLabels(c);
 
   renderVisitor(c);
 }

@@ -14,7 +14,8 @@ import {
 import { state, VIEWS, isId } from './state.js';
 import { botHolds } from './bot.js';
 import { routeSection } from './sections.js';
-import { initList, loadList, renderList, resetList } from './list.js';
+import { applyLabelFrame, filterIsGone, initLabelFilter, labels, loadLabels, onConversationLabels } from './labels.js';
+import { initList, loadList, placeInList, renderList, resetList, scheduleCountsRefresh } from './list.js';
 import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
   initConversation, openConversation, closeConversation, forgetEverything, applyConversation,
@@ -85,6 +86,7 @@ function startApp(agent) {
   state.socket = new AgentSocket({ onFrame, onState: renderConnection, beforeReconnect });
   state.socket.start();
   loadAgents();
+  loadLabels();
   state.view = null; // force route() to load the list
   route();
   clearInterval(relTimer);
@@ -336,6 +338,7 @@ function onFrame(f) {
       if (Array.isArray(f.agents)) setAgents(f.agents);
       renderPresence();
       loadList({ keepShown: true }); // whatever happened while we were away, as far down as was shown
+      loadLabels(); // label changes missed meanwhile
       onSocketReady(); // sync the open conversation, re-send unacknowledged replies
       break;
     case 'message':
@@ -364,6 +367,11 @@ function onFrame(f) {
     case 'read':
       onRead(f);
       break;
+    case 'label':
+    case 'labelDeleted':
+    case 'conversationLabels':
+      onLabelFrame(f);
+      break;
     case 'error':
       if (!(f.clientId && handleSendError(f))) toast(f.message || f.code || 'Server error');
       break;
@@ -384,6 +392,26 @@ function onRead(f) {
   if (changed === 'visitor' && f.conversationId === state.selectedId) renderSeen();
   if (changed === 'me') renderList();
   if (changed === 'recount') refreshRead(f.conversationId);
+}
+
+// Labels (labels.js): a conversation's labels changed, or the team's labels did (a rename or
+// a delete shows on every row and in the header).
+function onLabelFrame(f) {
+  const changed = applyLabelFrame(f);
+  if (!changed) return;
+  if (f.type === 'labelDeleted' && filterIsGone()) {
+    resetList();
+    loadList();
+  }
+  if (changed === true) renderList();
+  else showLabelsOf(changed);
+  if (state.selectedId) renderHeader();
+}
+
+function showLabelsOf(c) {
+  placeInList(c); // with a label filter, a conversation may join or leave the list
+  if (labels.filter !== null) scheduleCountsRefresh();
+  if (c.id === state.selectedId) renderHeader();
 }
 
 // While the FAQ bot holds a conversation (docs/BOT.md) nobody is alerted; when it gives the
@@ -582,6 +610,11 @@ function wireStatic() {
   initList();
   initConversation();
   initCsatView();
+  initLabelFilter(() => { // another label in the list's filter: the list (and counts) again
+    resetList();
+    loadList();
+  });
+  onConversationLabels(showLabelsOf);
 
   window.addEventListener('hashchange', route);
   window.addEventListener('online', () => state.socket?.reconnectNow());
