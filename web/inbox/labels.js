@@ -3,7 +3,7 @@
 // label filter, and the live frames that keep all of it current in every tab.
 
 import { request } from './api.js';
-import { $, h, clear, setText, toast } from './dom.js';
+import { $, h, clear, toast } from './dom.js';
 import { state } from './state.js';
 
 export const labels = {
@@ -317,15 +317,4 @@ function onMenuKey(e) {
     e.stopPropagation();
     closeMenu({ focusButton: true });
   }
-}
-
-// The text of the filter for the list's title ("Open · Billing").
-export function filterTitle() {
-  const l = labels.filter !== null ? labels.byId.get(labels.filter) : null;
-  return l ? l.name : '';
-}
-
-export function setListTitleSuffix(el) {
-  const name = filterTitle();
-  setText(el, name ? ` · ${name}` : '');
 }
