@@ -143,7 +143,8 @@ describe('labels', TEST, () => {
     // The conversation event agents get carries the labels; the visitor's brief does not.
     const assign = await call(A, 'bo', 'POST', `/api/inbox/${conversationId}/assign`, { agentId: agents.bo.agent.id });
     assert.equal(assign.status, 200, assign.text);
-    const pushed = await cyOnB.nextMessage((m) => m?.type === 'conversation' && m.conversation.id === conversationId, LIVE);
+    const pushed = await cyOnB.nextMessage((m) => m?.type === 'conversation' && m.conversation.id === conversationId &&
+      m.conversation.status === 'ASSIGNED', LIVE);
     assert.deepEqual(pushed.conversation.labels.map((l) => l.id), [bug.id]);
 
     const off = await call(A, 'bo', 'DELETE', `/api/inbox/${conversationId}/labels/${bug.id}`);
