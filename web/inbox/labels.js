@@ -146,7 +146,7 @@ function renderLabelFilter() {
   }
   const sorted = [...labels.byId.values()].sort(byName);
   clear(select);
-  select.append(h('option', { value: '' }, 'All labels'), sorted.map((l) => h('option', { value: String(l.id) }, l.name)));
+  select.append(h('option', { value: '' }, 'All labels'), ...sorted.map((l) => h('option', { value: String(l.id) }, l.name)));
   select.value = labels.filter !== null ? String(labels.filter) : '';
   root.hidden = !labels.loaded || (sorted.length === 0 && labels.filter === null);
   root.classList.toggle('is-filtering', labels.filter !== null);

@@ -113,10 +113,11 @@ function createForm() {
     try {
       const data = await labelApi.create(name, picker.value());
       if (data?.label) labels.byId.set(data.label.id, { conversations: 0, ...data.label });
-      input.value = '';
+      // Typed on meanwhile (the next label already): kept.
+      if (input.value.trim() === name) input.value = '';
       error.hidden = true;
       renderRows();
-      input.focus();
+      if (!form.contains(document.activeElement)) input.focus();
     } catch (err) {
       showError(error, err.message);
     } finally {
