@@ -134,6 +134,15 @@ describe('labels in the inbox', TEST_OPTS, () => {
     await bo.page.setViewportSize({ width: 1280, height: 800 });
     await item(bo.page, billingQuestion).click();
 
+    // Ada labels the other conversation (a mouse this time): it joins Bo's filtered list live.
+    await item(ada.page, otherQuestion).click();
+    await ada.page.getByTestId('label-add').click();
+    await ada.page.getByTestId('label-option').filter({ hasText: 'Billing' }).click();
+    await ada.page.getByTestId('conversation-labels').getByTestId('label-chip').filter({ hasText: 'Billing' })
+      .waitFor({ timeout: LONG });
+    await ada.page.keyboard.press('Escape');
+    await item(bo.page, otherQuestion).getByTestId('label-chip').filter({ hasText: 'Billing' }).waitFor({ timeout: LONG });
+
     // Ada renames it: Bo's header and row follow at once.
     await ada.page.getByTestId('view-labels').click();
     const row = ada.page.getByTestId('label-row').filter({ hasText: 'Billing' });

@@ -398,7 +398,15 @@ function onRead(f) {
 // a delete shows on every row and in the header).
 function onLabelFrame(f) {
   const changed = applyLabelFrame(f);
-  if (!changed) return;
+  if (!changed) {
+    // A conversation this tab has not seen got the label the list is filtered by: fetch it
+    // (without its messages) so that it joins the list.
+    if (f.type === 'conversationLabels' && labels.filter !== null && Array.isArray(f.labels) &&
+        f.labels.some((l) => l.id === labels.filter) && isId(f.conversationId)) {
+      ensureConversation(f.conversationId, Number.MAX_SAFE_INTEGER);
+    }
+    return;
+  }
   if (f.type === 'labelDeleted' && filterIsGone()) {
     resetList();
     loadList();
