@@ -45,6 +45,7 @@ InboxQuery parse_inbox_query(const http::Request& request, std::int64_t me) {
   if (assigned == "me") q.assignee_kind = InboxQuery::Assignee::Agent, q.assignee = me;
   else if (assigned == "none") q.assignee_kind = InboxQuery::Assignee::Nobody;
   else if (!assigned.empty()) q.assignee_kind = InboxQuery::Assignee::Agent, q.assignee = parse_number(assigned, "assignedTo");
+  if (auto label = request.query_param("label"); !label.empty()) q.label = parse_number(label, "label");  // labels
   q.limit = kDefaultPage;
   if (auto limit = request.query_param("limit"); !limit.empty()) {
     q.limit = static_cast<int>(std::clamp<std::int64_t>(parse_number(limit, "limit"), 1, kMaxPage));

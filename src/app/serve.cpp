@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "parley/api/api.hpp"
+#include "parley/api/labels_routes.hpp"
 #include "parley/app/commands.hpp"
 #include "parley/auth/crypto.hpp"
 #include "parley/bot/bot.hpp"
@@ -219,6 +220,7 @@ int serve(const Config& config) {
                                             {csat_email_hook(hub, api_context), [&mailer] { mailer.wake(); }});
   conversation::ReadPositions reads(feed);  // read receipts: also through the event log
   notes::Notes notes(feed);                  // private notes: their events reach agent sockets only
+  conversation::Labels labels(feed);        // labels: their changes are events too
   auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations, reads);
   feed.start();
   cluster.start();
@@ -250,6 +252,7 @@ int serve(const Config& config) {
   api::register_search_routes(router, ctx, inbox_search);
   api::register_notes_routes(router, ctx, notes);
   api::register_canned_reply_routes(router, ctx);
+  api::register_label_routes(router, ctx, labels);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);

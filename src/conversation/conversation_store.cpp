@@ -11,7 +11,7 @@ namespace {
 // and the visitor's read positions, and the agent's unread visitor messages, counted up to
 // kUnreadCap along message_by_conversation.
 const store::Statement kInboxPage{"inbox_page", R"SQL(
-SELECT (d.doc::jsonb || jsonb_build_object('csat', csat_brief(p.id)))::text, (extract(epoch FROM p.updated_at) * 1000000)::bigint AS cursor_time, p.id,
+SELECT (d.doc::jsonb || jsonb_build_object('csat', csat_brief(p.id), 'labels', conversation_labels(p.id)))::text, (extract(epoch FROM p.updated_at) * 1000000)::bigint AS cursor_time, p.id,
   r.me, coalesce((SELECT message_id FROM visitor_read WHERE conversation_id = p.id), 0),
   (SELECT count(*) FROM (SELECT 1 FROM message m WHERE m.conversation_id = p.id AND m.sender = 'VISITOR'
                          AND m.id > r.me LIMIT $8) u)
@@ -20,6 +20,8 @@ FROM (
   WHERE status = ANY($1::conversation_status[])
     AND ($2 = 'any' OR ($2 = 'none' AND assigned_agent_id IS NULL) OR ($2 = 'agent' AND assigned_agent_id = $3::bigint))
     AND ($4::bigint = 0 OR (updated_at, id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
+    AND ($9::bigint = 0 OR EXISTS (SELECT 1 FROM conversation_label cl WHERE cl.conversation_id = conversation.id
+                                                                      AND cl.label_id = $9::bigint))
   ORDER BY updated_at DESC, id DESC
   LIMIT $6) p
 JOIN conversation_doc d ON d.id = p.id
@@ -36,10 +38,14 @@ SELECT count(*) FILTER (WHERE status <> 'RESOLVED'),
        count(*) FILTER (WHERE status <> 'RESOLVED' AND assigned_agent_id = $1),
        count(*) FILTER (WHERE status = 'OPEN' AND assigned_agent_id IS NULL),
        count(*) FILTER (WHERE status = 'RESOLVED')
-FROM conversation)SQL"};
-// `csat`: the latest CSAT survey (migrations/0009_csat.sql), for the inbox's thread and badge.
+FROM conversation
+WHERE $2::bigint = 0 OR id IN (SELECT conversation_id FROM conversation_label WHERE label_id = $2::bigint))SQL"};
+// `csat`: the latest CSAT survey (migrations/0009_csat.sql), for the inbox's thread and badge;
+// `labels`: the conversation's labels (migrations/0016_labels.sql), for agents only (the
+// visitor's `conversation` event is a brief without them, event_writer.cpp).
 const store::Statement kConversationDoc{"conversation_doc", R"SQL(
-SELECT (doc::jsonb || jsonb_build_object('csat', csat_brief(id)))::text FROM conversation_doc WHERE id = $1)SQL"};
+SELECT (doc::jsonb || jsonb_build_object('csat', csat_brief(id), 'labels', conversation_labels(id)))::text
+FROM conversation_doc WHERE id = $1)SQL"};
 const store::Statement kMessagesAfter{"messages_after", R"SQL(
 SELECT doc::text FROM message_doc WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3)SQL"};
 const store::Statement kVisitorMessagesAfter{"visitor_messages_after", R"SQL(
@@ -90,7 +96,7 @@ MessagePage page_of(const pqxx::result& rows) {
 InboxPage inbox_page(store::DbConn& conn, const InboxQuery& q, std::int64_t me) {
   pqxx::read_transaction txn(conn.raw());
   auto rows = conn.exec(txn, kInboxPage, status_array(q.statuses), assignee_kind(q.assignee_kind), q.assignee,
-                        q.cursor_time, q.cursor_id, q.limit + 1, me, kUnreadCap);
+                        q.cursor_time, q.cursor_id, q.limit + 1, me, kUnreadCap, q.label);
   InboxPage page;
   auto limit = static_cast<std::size_t>(q.limit);
   for (std::size_t i = 0; i < rows.size() && i < limit; ++i) {
@@ -99,7 +105,7 @@ InboxPage inbox_page(store::DbConn& conn, const InboxQuery& q, std::int64_t me) 
   if (rows.size() > limit) {
     page.next_cursor = std::string(rows[limit - 1][1].c_str()) + "." + rows[limit - 1][2].c_str();
   }
-  auto c = conn.exec(txn, kInboxCounts, me)[0];
+  auto c = conn.exec(txn, kInboxCounts, me, q.label)[0];
   page.counts = {c[0].as<std::int64_t>(), c[1].as<std::int64_t>(), c[2].as<std::int64_t>(), c[3].as<std::int64_t>()};
   return page;
 }

@@ -16,6 +16,7 @@ import { showContext, hideContext } from './context_panel.js';
 import { renderThreadCsat } from './csat.js';
 import { readOf, sendRead } from './reads.js';
 import { isNoteMode, submitNote, loadNotes, renderMode, timeOf } from './notes.js';
+import { renderConversationLabels } from './labels.js';
 
 const MAX_BODY = 8000;
 const PAGE_MESSAGES = 500;
@@ -281,6 +282,7 @@ export function renderHeader() {
     for (const b of ['#assign-me', '#assign-select', '#unassign', '#resolve', '#reopen']) $(b).disabled = true;
     renderVisitor(null);
     renderThreadCsat(null);
+    renderConversationLabels(null);
     return;
   }
 
@@ -312,6 +314,7 @@ export function renderHeader() {
   $('#pane-conv').setAttribute('aria-busy', busy ? 'true' : 'false');
   renderReplyBox(resolved);
   renderThreadCsat(c);
+  renderConversationLabels(c);
 
   renderVisitor(c);
 }

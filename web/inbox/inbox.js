@@ -15,8 +15,9 @@ import { state, VIEWS, isId } from './state.js';
 import { botHolds } from './bot.js';
 import { routeSection } from './sections.js';
 import { initCanned } from './canned.js';
-import { initList, loadList, renderList, resetList } from './list.js';
 import { initSearch } from './search.js';
+import { applyLabelFrame, filterIsGone, initLabelFilter, labels, loadLabels, onConversationLabels } from './labels.js';
+import { initList, loadList, placeInList, renderList, resetList, scheduleCountsRefresh } from './list.js';
 import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
   initConversation, openConversation, closeConversation, forgetEverything, applyConversation,
@@ -89,6 +90,7 @@ function startApp(agent) {
   state.socket = new AgentSocket({ onFrame, onState: renderConnection, beforeReconnect });
   state.socket.start();
   loadAgents();
+  loadLabels();
   state.view = null; // force route() to load the list
   route();
   clearInterval(relTimer);
@@ -340,6 +342,7 @@ function onFrame(f) {
       if (Array.isArray(f.agents)) setAgents(f.agents);
       renderPresence();
       loadList({ keepShown: true }); // whatever happened while we were away, as far down as was shown
+      loadLabels(); // label changes missed meanwhile
       onSocketReady(); // sync the open conversation, re-send unacknowledged replies
       break;
     case 'message':
@@ -372,6 +375,11 @@ function onFrame(f) {
       receiveNote(f.note);
       noteForMe(f.note);
       break;
+    case 'label':
+    case 'labelDeleted':
+    case 'conversationLabels':
+      onLabelFrame(f);
+      break;
     case 'error':
       if (!(f.clientId && handleSendError(f))) toast(f.message || f.code || 'Server error');
       break;
@@ -392,6 +400,34 @@ function onRead(f) {
   if (changed === 'visitor' && f.conversationId === state.selectedId) renderSeen();
   if (changed === 'me') renderList();
   if (changed === 'recount') refreshRead(f.conversationId);
+}
+
+// Labels (labels.js): a conversation's labels changed, or the team's labels did (a rename or
+// a delete shows on every row and in the header).
+function onLabelFrame(f) {
+  const changed = applyLabelFrame(f);
+  if (!changed) {
+    // A conversation this tab has not seen got the label the list is filtered by: fetch it
+    // (without its messages) so that it joins the list.
+    if (f.type === 'conversationLabels' && labels.filter !== null && Array.isArray(f.labels) &&
+        f.labels.some((l) => l.id === labels.filter) && isId(f.conversationId)) {
+      ensureConversation(f.conversationId, Number.MAX_SAFE_INTEGER);
+    }
+    return;
+  }
+  if (f.type === 'labelDeleted' && filterIsGone()) {
+    resetList();
+    loadList();
+  }
+  if (changed === true) renderList();
+  else showLabelsOf(changed);
+  if (state.selectedId) renderHeader();
+}
+
+function showLabelsOf(c) {
+  placeInList(c); // with a label filter, a conversation may join or leave the list
+  if (labels.filter !== null) scheduleCountsRefresh();
+  if (c.id === state.selectedId) renderHeader();
 }
 
 // While the FAQ bot holds a conversation (docs/BOT.md) nobody is alerted; when it gives the
@@ -593,6 +629,11 @@ function wireStatic() {
   initNotes();
   initCanned(); // the `/` menu of canned replies in the reply box
   initCsatView();
+  initLabelFilter(() => { // another label in the list's filter: the list (and counts) again
+    resetList();
+    loadList();
+  });
+  onConversationLabels(showLabelsOf);
 
   window.addEventListener('hashchange', route);
   window.addEventListener('online', () => state.socket?.reconnectNow());

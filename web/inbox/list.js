@@ -6,6 +6,7 @@ import { state, VIEWS, cacheConversation, compareConversations, statusLabel } fr
 import { csatBadge } from './csat.js';
 import { unreadCount } from './reads.js';
 import { botStatusLabel } from './bot.js';
+import { labelQuery, matchesLabelFilter, renderRowLabels } from './labels.js';
 
 const PAGE_SIZE = 25;
 const MAX_PAGE = 100; // the largest page GET /api/inbox gives
@@ -44,7 +45,7 @@ export async function loadList({ append = false, keepShown = false } = {}) {
   const gen = state.listGen;
   const shown = keepShown ? Math.min(state.list.length, MAX_KEPT) : 0;
   // A reload of what was shown asks for it in pages as large as the API gives: fewer round trips.
-  const params = { ...VIEWS[state.view].query, limit: Math.min(Math.max(shown, PAGE_SIZE), MAX_PAGE) };
+  const params = { ...VIEWS[state.view].query, ...labelQuery(), limit: Math.min(Math.max(shown, PAGE_SIZE), MAX_PAGE) };
   if (append) params.cursor = state.nextCursor;
   state.listLoading = true;
   updateFooter();
@@ -120,7 +121,7 @@ export function scheduleCountsRefresh() {
   countsTimer = setTimeout(async () => {
     countsTimer = null;
     try {
-      const data = await api.inbox({ ...VIEWS[state.view].query, limit: 1 });
+      const data = await api.inbox({ ...VIEWS[state.view].query, ...labelQuery(), limit: 1 });
       if (data?.counts) renderCounts(data.counts);
     } catch {
       /* the next change tries again */
@@ -132,7 +133,7 @@ export function scheduleCountsRefresh() {
 export function placeInList(c) {
   if (!c) return;
   const inList = state.list.includes(c.id);
-  const matches = VIEWS[state.view].match(c);
+  const matches = VIEWS[state.view].match(c) && matchesLabelFilter(c);
   if (matches && !inList) {
     if (!state.listLoaded) return;
     if (state.nextCursor && state.list.length) {
@@ -179,6 +180,7 @@ function buildItem(id) {
   const assignee = h('span', { class: 'conv-assignee', 'data-testid': 'conversation-assignee' });
   const status = h('span', { class: 'chip' });
   const csat = h('span', { class: 'chip chip-csat', 'data-testid': 'csat-badge', hidden: true });
+  const labels = h('div', { class: 'conv-labels-row', 'data-testid': 'conversation-labels-row', hidden: true });
   const a = h('a', {
     class: 'conv-item',
     'data-testid': 'conversation-item',
@@ -186,9 +188,10 @@ function buildItem(id) {
   },
   h('div', { class: 'conv-row' }, dot, name, time),
   preview,
+  labels,
   h('div', { class: 'conv-row conv-meta' }, assignee, csat, status));
   const li = h('li', { class: 'conv-li', 'data-key': id }, a);
-  li.refs = { a, dot, name, time, preview, assignee, status, csat };
+  li.refs = { a, dot, name, time, preview, assignee, status, csat, labels };
   return li;
 }
 
@@ -227,6 +230,7 @@ function updateItem(li, c) {
   r.status.dataset.bot = c.bot || '';
   r.status.className = `chip chip-${String(c.status || '').toLowerCase()}`;
   csatBadge(r.csat, c);
+  renderRowLabels(r.labels, c);
   return unread;
 }
 

@@ -7,6 +7,7 @@ import { showArticles } from './articles.js';
 import { showDeflection } from './deflection.js';
 import { showMentions } from './mentions.js';
 import { showReplies } from './replies_section.js';
+import { showLabelsSection } from './labels_section.js';
 
 const SECTIONS = {
   // the help center's articles (#/articles, #/articles/new, #/articles/7)
@@ -15,6 +16,7 @@ const SECTIONS = {
   mentions: (view) => showMentions(view), // notes that @mention me, newest first
   // canned replies (#/replies, #/replies/new, #/replies/7)
   replies: (view, sub) => showReplies(view, sub === null || sub === 'new' || /^\d+$/.test(sub) ? sub : null),
+  labels: (view) => showLabelsSection(view), // the team's labels (admins edit them)
 };
 
 // True when `hash` is a section's: it is shown, and the conversation views are hidden.

@@ -29,9 +29,11 @@ struct InboxQuery {
   std::int64_t assignee = 0;
   std::int64_t cursor_time = 0;  // microseconds since the epoch; 0: first page
   std::int64_t cursor_id = 0;
+  std::int64_t label = 0;  // only conversations carrying this label (labels.hpp); 0: any
   int limit = 25;
 };
 
+// The views' counts; with a label filter they count only conversations carrying that label.
 struct InboxCounts {
   std::int64_t open = 0, mine = 0, unassigned = 0, resolved = 0;
 };
