@@ -15,8 +15,9 @@ namespace {
 const store::Statement kInsertAgent{"agent_insert", R"SQL(
 INSERT INTO agent (email, name, role, password_hash) VALUES ($1, $2, $3::agent_role, $4)
 RETURNING id)SQL"};
+// Disabled agents too: the right password for a disabled account gets a clear refusal.
 const store::Statement kAgentByEmail{"agent_by_email",
-                                     "SELECT id, password_hash FROM agent WHERE lower(email) = lower($1) AND NOT disabled"};
+                                     "SELECT id, password_hash, disabled FROM agent WHERE lower(email) = lower($1)"};
 const store::Statement kActiveAgentDocs{"agent_docs", "SELECT doc::text FROM agent_doc ORDER BY lower(doc->>'name'), id"};
 const store::Statement kAgentDoc{"agent_doc_by_id", "SELECT id, doc->>'name', doc::text FROM agent_doc WHERE id = $1"};
 const store::Statement kInsertSession{"session_insert", R"SQL(
@@ -46,6 +47,8 @@ void check_password_rules(const std::string& password) {
   if (password.size() > 256) throw ApiError::invalid_field("password must be at most 256 characters");
 }
 
+}  // namespace
+
 // The display name as stored — what visitors and colleagues see: surrounding white space
 // trimmed, then 1-80 characters (code points) of text a person can see (validated_text: valid
 // UTF-8, no control characters, no bidi overrides).
@@ -59,8 +62,6 @@ std::string valid_display_name(const std::string& raw) {
   if (code_points > 80) throw ApiError::invalid_field("name must be at most 80 characters");
   return name;
 }
-
-}  // namespace
 
 AgentRecord add_agent(store::DbConn& conn, const std::string& email, const std::string& name, const std::string& role,
                       const std::string& password) {
@@ -90,6 +91,9 @@ std::optional<LoginResult> login(store::DbConn& conn, const std::string& email, 
   auto r = conn.exec(txn, kAgentByEmail, email);
   bool ok = verify_password(r.empty() ? kDummyHash : std::string(r[0][1].c_str()), password) && !r.empty();
   if (!ok) return std::nullopt;
+  if (r[0][2].as<bool>()) {
+    throw ApiError(403, "account_disabled", "This account is disabled. Ask an administrator to enable it.");
+  }
   std::int64_t id = r[0][0].as<std::int64_t>();
   LoginResult result;
   result.session_token = random_token();

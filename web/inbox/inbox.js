@@ -14,6 +14,7 @@ import {
 import { state, VIEWS, isId } from './state.js';
 import { botHolds } from './bot.js';
 import { routeSection } from './sections.js';
+import { initProfile } from './profile.js';
 import { initList, loadList, renderList, resetList } from './list.js';
 import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
@@ -76,6 +77,7 @@ function startApp(agent) {
   hadConnection = false;
 
   renderMe();
+  initProfile(agent); // notification preferences, admin-only links
   renderPresence();
   renderNotificationButton();
   renderTeam();
@@ -419,6 +421,7 @@ function alertForNewConversation(c, fromBot = false) {
   if (!fromBot && created && updated && Math.abs(updated - created) > 10000) return; // an old one that changed
   const who = visitorName(c.visitor);
   alertOnce(`conv:${c.id}`, {
+    event: 'newConversation',
     title: 'New conversation',
     body: c.lastMessage ? `${who}: ${truncate(oneLine(c.lastMessage.body), 140)}` : `${who} started a conversation`,
     tag: `parley-conv-${c.id}`,
@@ -432,6 +435,8 @@ async function alertForMessage(m) {
   if (!c || !state.me || botHolds(c)) return;
   if (c.assignedTo && c.assignedTo.id !== state.me.id) return;
   alertOnce(`msg:${m.id}`, {
+    // Preferences: a message in my conversation, or one in the unassigned queue (new work).
+    event: c.assignedTo ? 'newMessageOnMine' : 'newConversation',
     title: `${visitorName(c.visitor)} wrote`,
     body: truncate(oneLine(m.body), 140),
     tag: `parley-conv-${c.id}`,

@@ -5,11 +5,15 @@
 import { $ } from './dom.js';
 import { showArticles } from './articles.js';
 import { showDeflection } from './deflection.js';
+import { showTeam } from './team.js';
+import { showProfile } from './profile.js';
 
 const SECTIONS = {
   // the help center's articles (#/articles, #/articles/new, #/articles/7)
   articles: (view, sub) => showArticles(view, sub === null || sub === 'new' || /^\d+$/.test(sub) ? sub : null),
   reports: (view) => showDeflection(view), // the bot's deflection
+  team: (view) => showTeam(view), // admins: invite, disable/enable, roles, password resets
+  profile: (view) => showProfile(view), // everyone: display name, notification preferences
 };
 
 // True when `hash` is a section's: it is shown, and the conversation views are hidden.
