@@ -3,7 +3,11 @@
 // accepts a one-time link. Thin: parse, call team/auth, render.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "helpers.hpp"
+#include "parley/api/team_routes.hpp"
 #include "parley/auth/agent_preferences.hpp"
 #include "parley/team/team_admin.hpp"
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "parley/api/api.hpp"
+#include "parley/api/team_routes.hpp"
 #include "parley/app/commands.hpp"
 #include "parley/auth/crypto.hpp"
 #include "parley/bot/bot.hpp"

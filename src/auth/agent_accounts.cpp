@@ -1,4 +1,5 @@
 #include "parley/auth/agent_accounts.hpp"
+#include "parley/auth/display_name.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -84,6 +85,8 @@ AgentRecord add_agent(store::DbConn& conn, const std::string& email, const std::
   }
 }
 
+// The right password of a disabled agent throws ApiError 403 account_disabled: a clear refusal
+// (an invited agent has no password yet, so never gets that far).
 std::optional<LoginResult> login(store::DbConn& conn, const std::string& email, const std::string& password) {
   // Hashed once at start so an unknown email costs the same as a wrong password.
   static const std::string kDummyHash = hash_password("not a real password");

@@ -3,7 +3,6 @@
 #include "parley/auth/crypto.hpp"
 #include "parley/core/error.hpp"
 #include "parley/mail/agent_link_email.hpp"
-#include "parley/team/team_admin.hpp"
 
 namespace parley::team {
 namespace {
@@ -13,7 +12,7 @@ UPDATE agent_link SET voided_at = now() WHERE agent_id = $1 AND used_at IS NULL 
 
 const store::Statement kInsertLink{"agent_link_insert", R"SQL(
 INSERT INTO agent_link (agent_id, purpose, token_hash, created_by, expires_at)
-VALUES ($1, $2, $3, NULLIF($4, 0), now() + make_interval(hours => $5))
+VALUES ($1, $2, $3, NULLIF($4::bigint, 0), now() + make_interval(hours => $5))
 RETURNING id, parley_time(expires_at), (SELECT email FROM agent WHERE id = $1), (SELECT name FROM agent WHERE id = $1))SQL"};
 
 // The link with its agent, locked so two pages submitting the same token are one after the other.

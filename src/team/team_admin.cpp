@@ -1,6 +1,6 @@
 #include "parley/team/team_admin.hpp"
 
-#include "parley/auth/agent_accounts.hpp"
+#include "parley/auth/display_name.hpp"
 #include "parley/core/error.hpp"
 #include "parley/core/text_validation.hpp"
 
@@ -97,9 +97,7 @@ IssuedLink invite_agent(store::DbConn& conn, const Admin& by, const std::string&
   pqxx::work txn(conn.raw());
   std::int64_t id = 0;
   try {
-    pqxx::subtransaction insert(txn, "invite");
-    id = conn.exec(insert, kInsertInvited, address, display_name, role)[0][0].as<std::int64_t>();
-    insert.commit();
+    id = conn.exec(txn, kInsertInvited, address, display_name, role)[0][0].as<std::int64_t>();
   } catch (const pqxx::unique_violation&) {
     throw ApiError::conflict("An agent with that email already exists");
   }

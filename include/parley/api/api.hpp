@@ -54,8 +54,6 @@ void register_context_routes(http::Router& router, ApiContext& ctx, context::Con
 // The emailed CSAT survey page (/csat/<token>) and GET /api/reports/csat (docs/CSAT.md).
 void register_csat_routes(http::Router& router, ApiContext& ctx);
 void register_bot_routes(http::Router& router, ApiContext& ctx);
-// /api/team/* (admins), /api/invitations/* (the one-time link page), /api/me/preferences.
-void register_team_routes(http::Router& router, ApiContext& ctx);
 
 // The help center's parts (docs/HELP_CENTER.md), owned by serve().
 struct HelpServices {

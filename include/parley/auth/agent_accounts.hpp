@@ -29,13 +29,7 @@ struct LoginResult {
 AgentRecord add_agent(store::DbConn& conn, const std::string& email, const std::string& name,
                       const std::string& role, const std::string& password);
 
-// The display name as stored: surrounding white space trimmed, then 1-80 visible characters
-// (no control characters or bidi overrides); throws ApiError 400 otherwise.
-std::string valid_display_name(const std::string& raw);
-
-// The agent when the password is right; nullopt otherwise (same work either way). The right
-// password of a disabled agent throws ApiError 403 account_disabled (an invited agent has no
-// password yet, so never gets this far).
+// The agent when the password is right; nullopt otherwise (same work either way).
 std::optional<LoginResult> login(store::DbConn& conn, const std::string& email, const std::string& password);
 
 std::optional<AgentRecord> agent_for_session(store::DbConn& conn, const std::string& session_token);
