@@ -72,7 +72,7 @@ describe('Team and profile in the inbox', TEST_OPTS, () => {
     await e.getByTestId('invite-password-form').waitFor({ timeout: LONG });
     assert.ok(!e.url().includes('#t='), `the token left the address bar: ${e.url()}`);
     await e.getByTestId('invite-who').filter({ hasText: 'erin@acme.test' }).waitFor({ timeout: LONG });
-    await screenshot(e, 'invite-page-375');
+    await screenshot(e, 'team-invite-page-375');
     await e.getByTestId('invite-password').fill('erin-password-1');
     await e.getByTestId('invite-confirm').fill('erin-password-2');
     await e.getByTestId('invite-submit').click();
@@ -80,7 +80,7 @@ describe('Team and profile in the inbox', TEST_OPTS, () => {
     await e.getByTestId('invite-confirm').fill('erin-password-1');
     await e.keyboard.press('Enter');
     await e.getByTestId('invite-done').waitFor({ timeout: LONG });
-    await screenshot(e, 'invite-done-375');
+    await screenshot(e, 'team-invite-done-375');
     await e.getByTestId('invite-signin').click();
     await e.getByTestId('login-email').fill('erin@acme.test');
     await e.getByTestId('login-password').fill('erin-password-1');
@@ -93,7 +93,7 @@ describe('Team and profile in the inbox', TEST_OPTS, () => {
     await again.setViewportSize(VIEWPORT);
     await again.goto(base + path);
     await again.locator('[data-testid="invite-problem"][data-code="link_used"]').waitFor({ timeout: LONG });
-    await screenshot(again, 'invite-used');
+    await screenshot(again, 'team-invite-used');
     await again.close();
 
     // An agent opening #/team gets the server's refusal, not a broken page.
@@ -103,6 +103,8 @@ describe('Team and profile in the inbox', TEST_OPTS, () => {
     await e.evaluate(() => { location.hash = '#/open'; });
 
     // Disabled by the admin: Erin's tab shows the login screen, and signing in says why not.
+    await p.getByTestId('view-open').click(); // back to the team page: the list is read afresh
+    await p.getByTestId('view-team').click();
     await p.locator('[data-testid="team-row"][data-email="erin@acme.test"][data-status="active"]').waitFor({ timeout: LONG });
     const disable = p.locator('[data-testid="team-row"][data-email="erin@acme.test"] [data-testid="team-disable"]');
     await disable.click();
@@ -113,7 +115,7 @@ describe('Team and profile in the inbox', TEST_OPTS, () => {
     await e.getByTestId('login-password').fill('erin-password-1');
     await e.getByTestId('login-submit').click();
     await e.getByTestId('login-error').filter({ hasText: 'disabled' }).waitFor({ timeout: LONG });
-    await screenshot(e, 'login-disabled-375');
+    await screenshot(e, 'team-login-disabled-375');
     await screenshot(p, 'team-after-disable');
     assert.deepEqual(erinWatch.errors, []);
     assert.deepEqual(admin.watch.errors, []);
@@ -129,14 +131,14 @@ describe('Team and profile in the inbox', TEST_OPTS, () => {
     await p.getByTestId('pref-mentions').uncheck();
     await p.getByTestId('prefs-save').click();
     await p.getByTestId('prefs-status').filter({ hasText: 'Saved' }).waitFor({ timeout: LONG });
-    await screenshot(p, 'profile');
+    await screenshot(p, 'team-profile');
     await p.reload();
     await p.getByTestId('prefs-form').waitFor({ timeout: LONG });
     assert.equal(await p.getByTestId('pref-sound').isChecked(), false);
     assert.equal(await p.getByTestId('pref-mentions').isChecked(), false);
     assert.equal(await p.getByTestId('pref-desktop').isChecked(), true);
     await p.setViewportSize(PHONE);
-    await screenshot(p, 'profile-375');
+    await screenshot(p, 'team-profile-375');
     await p.setViewportSize(VIEWPORT);
     assert.deepEqual(admin.watch.errors, []);
   });
