@@ -298,7 +298,14 @@ function route() {
     loadCsatView();
     return;
   }
-  if (inSection) return;
+  if (inSection) {
+    if (!state.view) { // opened at a section (a reload at #/profile): the hidden list still follows live frames
+      state.view = 'open';
+      resetList();
+      loadList();
+    }
+    return;
+  }
   const { view, id } = parseHash();
   if (view !== state.view) {
     state.view = view;
