@@ -9,6 +9,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startParley } from '../support/parley.mjs';
+import { waitFor } from '../support/http.mjs';
 import { launchBrowser } from '../support/browser.mjs';
 import { LONG, VIEWPORT, watchPage, agentHelpers, screenshot } from './lib.mjs';
 
@@ -49,6 +50,9 @@ describe('Team and profile in the inbox', TEST_OPTS, () => {
     await linkField.waitFor({ timeout: LONG });
     const link = await linkField.inputValue();
     assert.match(link, /\/inbox\/invite\.html#t=[A-Za-z0-9_-]{43}$/);
+    // A "logged" email: the log says it was not sent, and never holds the link's token.
+    await waitFor(() => /kind=agent_invite[^\n]*\n\(body withheld/.test(server.logs() + server.stdout()), { what: 'the "email not sent" line' });
+    assert.ok(!(server.logs() + server.stdout()).includes(link.split('#t=')[1]), 'the token is not in the log');
     await p.locator('[data-testid="team-row"][data-email="erin@acme.test"][data-status="invited"]').waitFor({ timeout: LONG });
     await invite(p, LONG_NAME.toLowerCase().replace(/[^a-z]+/g, '.').slice(0, 60) + '@acme.test', LONG_NAME, 'admin');
     await p.locator('[data-testid="team-row"]').filter({ hasText: 'Featherstonehaugh' }).waitFor({ timeout: LONG });
