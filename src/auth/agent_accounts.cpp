@@ -35,7 +35,11 @@ const store::Statement kWithoutSession{"agents_without_session", R"SQL(
 SELECT a.id FROM agent a WHERE a.id = ANY($1::bigint[]) AND (a.disabled OR NOT EXISTS (
   SELECT 1 FROM agent_session s WHERE s.agent_id = a.id AND s.expires_at > now())))SQL"};
 const store::Statement kSetPresence{"agent_set_presence", "UPDATE agent SET presence = $2::agent_presence WHERE id = $1"};
-const store::Statement kSetPassword{"agent_set_password", "UPDATE agent SET password_hash = $2 WHERE id = $1"};
+// An invited agent (migration 0017) who is given a password (the CLI's reset) is active from then on.
+const store::Statement kSetPassword{"agent_set_password", R"SQL(
+UPDATE agent SET password_hash = $2, disabled = disabled AND NOT invited, invited = false WHERE id = $1)SQL"};
+const store::Statement kNeverActivated{"agent_never_activated",
+                                       "SELECT password_hash = '' FROM agent WHERE lower(email) = lower($1)"};
 const store::Statement kRename{"agent_rename",
                                "UPDATE agent SET name = $2 WHERE id = $1 AND NOT disabled RETURNING id"};
 
@@ -129,6 +133,13 @@ void end_sessions(store::DbConn& conn, std::int64_t agent_id) {
 
 std::int64_t set_disabled(store::DbConn& conn, const std::string& email, bool disabled) {
   pqxx::work txn(conn.raw());
+  if (!disabled) {
+    auto never = conn.exec(txn, kNeverActivated, email);
+    if (!never.empty() && never[0][0].as<bool>()) {
+      throw ApiError::conflict("This agent never set a password: invite them again from the inbox, or set one with "
+                               "`parley agent password`");
+    }
+  }
   auto r = conn.exec(txn, kSetDisabled, email, disabled);
   if (r.empty()) throw ApiError::not_found("No agent with that email");
   std::int64_t id = r[0][0].as<std::int64_t>();

@@ -254,4 +254,14 @@ describe('team administration and profile', TEST, () => {
     assert.ok(limited, 'the 61st write within a minute is refused');
     assertError(limited, 429, 'too_many_requests');
   });
+  it('the CLI keeps an invited agent consistent: no enable without a password; a password activates them', TEST, async () => {
+    assert.equal((await call(a, admin, 'POST', '/api/team/invitations', { email: 'eve@team.test', name: 'Eve' })).status, 201);
+    const cli = (args, input = '') => runParley(['agent', ...args], { env: { DATABASE_URL: db }, input });
+    const enable = await cli(['enable', '--email', 'eve@team.test']);
+    assert.equal(enable.code, 1);
+    assert.match(enable.stderr, /never set a password/);
+    assert.equal((await cli(['password', '--email', 'eve@team.test'], 'eve-password-1\n')).code, 0);
+    await login(a, 'eve@team.test', 'eve-password-1');
+    assert.equal((await call(a, admin, 'GET', '/api/team')).json().agents.find((x) => x.email === 'eve@team.test').status, 'active');
+  });
 });
