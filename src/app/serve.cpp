@@ -7,6 +7,7 @@
 
 #include "parley/api/api.hpp"
 #include "parley/api/labels_routes.hpp"
+#include "parley/api/team_routes.hpp"
 #include "parley/app/commands.hpp"
 #include "parley/auth/crypto.hpp"
 #include "parley/bot/bot.hpp"
@@ -253,6 +254,7 @@ int serve(const Config& config) {
   api::register_notes_routes(router, ctx, notes);
   api::register_canned_reply_routes(router, ctx);
   api::register_label_routes(router, ctx, labels);
+  api::register_team_routes(router, ctx);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);

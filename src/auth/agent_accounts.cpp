@@ -1,4 +1,5 @@
 #include "parley/auth/agent_accounts.hpp"
+#include "parley/auth/display_name.hpp"
 
 #include <algorithm>
 #include <string_view>
@@ -15,8 +16,9 @@ namespace {
 const store::Statement kInsertAgent{"agent_insert", R"SQL(
 INSERT INTO agent (email, name, role, password_hash) VALUES ($1, $2, $3::agent_role, $4)
 RETURNING id)SQL"};
+// Disabled agents too: the right password for a disabled account gets a clear refusal.
 const store::Statement kAgentByEmail{"agent_by_email",
-                                     "SELECT id, password_hash FROM agent WHERE lower(email) = lower($1) AND NOT disabled"};
+                                     "SELECT id, password_hash, disabled FROM agent WHERE lower(email) = lower($1)"};
 const store::Statement kActiveAgentDocs{"agent_docs", "SELECT doc::text FROM agent_doc ORDER BY lower(doc->>'name'), id"};
 const store::Statement kAgentDoc{"agent_doc_by_id", "SELECT id, doc->>'name', doc::text FROM agent_doc WHERE id = $1"};
 const store::Statement kInsertSession{"session_insert", R"SQL(
@@ -33,7 +35,11 @@ const store::Statement kWithoutSession{"agents_without_session", R"SQL(
 SELECT a.id FROM agent a WHERE a.id = ANY($1::bigint[]) AND (a.disabled OR NOT EXISTS (
   SELECT 1 FROM agent_session s WHERE s.agent_id = a.id AND s.expires_at > now())))SQL"};
 const store::Statement kSetPresence{"agent_set_presence", "UPDATE agent SET presence = $2::agent_presence WHERE id = $1"};
-const store::Statement kSetPassword{"agent_set_password", "UPDATE agent SET password_hash = $2 WHERE id = $1"};
+// An invited agent (migration 0017) who is given a password (the CLI's reset) is active from then on.
+const store::Statement kSetPassword{"agent_set_password", R"SQL(
+UPDATE agent SET password_hash = $2, disabled = disabled AND NOT invited, invited = false WHERE id = $1)SQL"};
+const store::Statement kNeverActivated{"agent_never_activated",
+                                       "SELECT password_hash = '' FROM agent WHERE lower(email) = lower($1)"};
 const store::Statement kRename{"agent_rename",
                                "UPDATE agent SET name = $2 WHERE id = $1 AND NOT disabled RETURNING id"};
 
@@ -45,6 +51,8 @@ void check_password_rules(const std::string& password) {
   if (password.size() < kMinPasswordLength) throw ApiError::invalid_field("password must be at least 8 characters");
   if (password.size() > 256) throw ApiError::invalid_field("password must be at most 256 characters");
 }
+
+}  // namespace
 
 // The display name as stored — what visitors and colleagues see: surrounding white space
 // trimmed, then 1-80 characters (code points) of text a person can see (validated_text: valid
@@ -59,8 +67,6 @@ std::string valid_display_name(const std::string& raw) {
   if (code_points > 80) throw ApiError::invalid_field("name must be at most 80 characters");
   return name;
 }
-
-}  // namespace
 
 AgentRecord add_agent(store::DbConn& conn, const std::string& email, const std::string& name, const std::string& role,
                       const std::string& password) {
@@ -83,6 +89,8 @@ AgentRecord add_agent(store::DbConn& conn, const std::string& email, const std::
   }
 }
 
+// The right password of a disabled agent throws ApiError 403 account_disabled: a clear refusal
+// (an invited agent has no password yet, so never gets that far).
 std::optional<LoginResult> login(store::DbConn& conn, const std::string& email, const std::string& password) {
   // Hashed once at start so an unknown email costs the same as a wrong password.
   static const std::string kDummyHash = hash_password("not a real password");
@@ -90,6 +98,9 @@ std::optional<LoginResult> login(store::DbConn& conn, const std::string& email, 
   auto r = conn.exec(txn, kAgentByEmail, email);
   bool ok = verify_password(r.empty() ? kDummyHash : std::string(r[0][1].c_str()), password) && !r.empty();
   if (!ok) return std::nullopt;
+  if (r[0][2].as<bool>()) {
+    throw ApiError(403, "account_disabled", "This account is disabled. Ask an administrator to enable it.");
+  }
   std::int64_t id = r[0][0].as<std::int64_t>();
   LoginResult result;
   result.session_token = random_token();
@@ -122,6 +133,13 @@ void end_sessions(store::DbConn& conn, std::int64_t agent_id) {
 
 std::int64_t set_disabled(store::DbConn& conn, const std::string& email, bool disabled) {
   pqxx::work txn(conn.raw());
+  if (!disabled) {
+    auto never = conn.exec(txn, kNeverActivated, email);
+    if (!never.empty() && never[0][0].as<bool>()) {
+      throw ApiError::conflict("This agent never set a password: invite them again from the inbox, or set one with "
+                               "`parley agent password`");
+    }
+  }
   auto r = conn.exec(txn, kSetDisabled, email, disabled);
   if (r.empty()) throw ApiError::not_found("No agent with that email");
   std::int64_t id = r[0][0].as<std::int64_t>();

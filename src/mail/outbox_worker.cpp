@@ -24,7 +24,12 @@ constexpr auto kPollInterval = std::chrono::seconds(1);
 // 5xx and time-outs: give up after this many attempts (about an hour of backoff).
 constexpr int kMaxAttempts = 12;
 constexpr std::size_t kShownMessages = 20;
-const std::string kWithheld = "(body withheld: it holds a survey link)";
+const std::string kWithheld = "(body withheld: it holds a one-time link)";
+
+// Emails whose body holds a link's token (a CSAT survey, an agent's invitation or reset).
+bool holds_token(EmailKind kind) {
+  return kind == EmailKind::visitor_csat || kind == EmailKind::agent_invite || kind == EmailKind::agent_reset;
+}
 
 const store::Statement kClaim{"outbox_claim", R"SQL(
 UPDATE email_outbox e
@@ -214,8 +219,8 @@ void OutboxWorker::thread_main() {
   auto deliver = [&](const Claimed& c) {
     const char* kind = to_string(c.kind);
     if (!im.client) {
-      // The survey email's body holds its link's token: never in the log.
-      const std::string& body = c.kind == EmailKind::visitor_csat ? kWithheld : c.email.text;
+      // A body holding a link's token is never written to the log.
+      const std::string& body = holds_token(c.kind) ? kWithheld : c.email.text;
       spdlog::info("email not sent (no RESEND_API_KEY): id={} kind={} to={} subject={}\n{}", c.id, kind, c.to,
                    c.email.subject, body);
       return record(c, "logged", -1, "", "");
@@ -261,7 +266,7 @@ void OutboxWorker::thread_main() {
         Claimed c;
         c.id = row[0].as<std::int64_t>();
         c.kind = parse_email_kind(row[1].c_str());
-        c.conversation_id = row[2].as<std::int64_t>();
+        c.conversation_id = row[2].is_null() ? 0 : row[2].as<std::int64_t>();  // agent emails have none
         c.to = row[3].c_str();
         c.attempts = row[4].as<int>();
         c.idempotency_key = row[5].c_str();
@@ -273,7 +278,7 @@ void OutboxWorker::thread_main() {
         }
         if (row[6].is_null()) {
           // First claim: render now, once; every retry sends these same bytes.
-          if (!render(conn, txn, c, row[9].as<std::int64_t>(), row[10].is_null() ? 0 : row[10].as<std::int64_t>(),
+          if (!render(conn, txn, c, row[9].is_null() ? 0 : row[9].as<std::int64_t>(), row[10].is_null() ? 0 : row[10].as<std::int64_t>(),
                       im.public_origin)) {
             continue;  // skipped: the visitor read it all
           }

@@ -157,6 +157,10 @@ const char* to_string(EmailKind kind) {
       return "visitor_reply";
     case EmailKind::visitor_csat:
       return "visitor_csat";
+    case EmailKind::agent_invite:
+      return "agent_invite";
+    case EmailKind::agent_reset:
+      return "agent_reset";
   }
   return "support_new";
 }
@@ -164,7 +168,7 @@ const char* to_string(EmailKind kind) {
 EmailKind parse_email_kind(std::string_view text) {
   for (auto k :
        {EmailKind::support_new, EmailKind::support_followup, EmailKind::visitor_ack, EmailKind::visitor_reply,
-        EmailKind::visitor_csat}) {
+        EmailKind::visitor_csat, EmailKind::agent_invite, EmailKind::agent_reset}) {
     if (text == to_string(k)) return k;
   }
   throw std::invalid_argument("unknown email kind: " + std::string(text));
@@ -235,6 +239,10 @@ RenderedEmail render_email(const EmailContext& context) {
     case EmailKind::visitor_csat:
       // Rendered when enqueued (csat_email.hpp): its link's token is known only then.
       throw std::logic_error("the CSAT email is rendered when it is enqueued");
+    case EmailKind::agent_invite:
+    case EmailKind::agent_reset:
+      // Rendered when enqueued (agent_link_email.hpp), for the same reason.
+      throw std::logic_error("agent link emails are rendered when they are enqueued");
   }
   return render_support(context);
 }

@@ -59,7 +59,9 @@ describe('agent administration from the command line', () => {
       method: 'POST',
       body: { email: 'ann@team.io', password: 'password-1' },
     });
-    assert.equal(refused.status, 401);
+    // The right password of a disabled account: refused with a clear reason (docs/PROTOCOL.md).
+    assert.equal(refused.status, 403);
+    assert.equal(refused.json().error.code, 'account_disabled');
     assert.equal((await agentCli(db, ['enable', '--email', 'ann@team.io'])).code, 0);
     await login(server, 'ann@team.io', 'password-1');
   });

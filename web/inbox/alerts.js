@@ -5,6 +5,28 @@
 const ALERTED_KEY = 'parley.inbox.alerted';
 let audioCtx = null;
 
+// The agent's notification preferences (GET /api/me/preferences; profile.js loads them and
+// sets them here): desktop notifications, sound, and which events alert at all.
+let prefs = { desktop: true, sound: true, events: { newConversation: true, newMessageOnMine: true, mentions: true } };
+
+export function setAlertPrefs(next) {
+  if (!next || typeof next !== 'object') return;
+  const events = next.events && typeof next.events === 'object' ? next.events : {};
+  prefs = {
+    desktop: next.desktop !== false,
+    sound: next.sound !== false,
+    events: {
+      newConversation: events.newConversation !== false,
+      newMessageOnMine: events.newMessageOnMine !== false,
+      mentions: events.mentions !== false,
+    },
+  };
+}
+
+export function alertPrefs() {
+  return prefs;
+}
+
 // Call from a user gesture: browsers only let audio start after one.
 export function primeAudio() {
   try {
@@ -70,8 +92,8 @@ const LOCK_PREFIX = 'parley-inbox-alert:';
 const HOLD_MS = 15000;
 
 function fire({ title, body, tag, onClick }) {
-  playChime();
-  if (notificationPermission() !== 'granted') return;
+  if (prefs.sound) playChime();
+  if (!prefs.desktop || notificationPermission() !== 'granted') return;
   try {
     const n = new Notification(title, { body, tag, renotify: true });
     n.addEventListener('click', () => {
@@ -105,9 +127,13 @@ function markAlerted(key, unlessRecent) {
  * @param {string} o.body
  * @param {string} o.tag  notification tag (same tag replaces the previous notification)
  * @param {string[]} [o.unlessRecent]  skip if one of these keys alerted moments ago
+ * @param {'newConversation'|'newMessageOnMine'|'mentions'} [o.event]  the preference that
+ *   decides whether this event alerts at all
  * @param {() => void} [o.onClick]
  */
-export async function alertOnce(key, { unlessRecent = [], ...what }) {
+export async function alertOnce(key, { unlessRecent = [], event = null, ...what }) {
+  if (event && prefs.events[event] === false) return;
+  if (!prefs.sound && !prefs.desktop) return;
   const locks = navigator.locks;
   if (!locks || typeof locks.request !== 'function' || typeof locks.query !== 'function') {
     if (markAlerted(key, unlessRecent)) fire(what);

@@ -18,6 +18,7 @@ import { initCanned } from './canned.js';
 import { initSearch } from './search.js';
 import { applyLabelFrame, filterIsGone, initLabelFilter, labels, loadLabels, onConversationLabels } from './labels.js';
 import { initList, loadList, placeInList, renderList, resetList, scheduleCountsRefresh } from './list.js';
+import { initProfile } from './profile.js';
 import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
   initConversation, openConversation, closeConversation, forgetEverything, applyConversation,
@@ -81,6 +82,7 @@ function startApp(agent) {
   hadConnection = false;
 
   renderMe();
+  initProfile(agent); // notification preferences, admin-only links
   renderPresence();
   renderNotificationButton();
   renderTeam();
@@ -302,7 +304,14 @@ function route() {
     loadCsatView();
     return;
   }
-  if (inSection) return;
+  if (inSection) {
+    if (!state.view) { // opened at a section (a reload at #/profile): the hidden list still follows live frames
+      state.view = 'open';
+      resetList();
+      loadList();
+    }
+    return;
+  }
   const { view, id } = parseHash();
   if (view !== state.view) {
     state.view = view;
@@ -463,6 +472,7 @@ function alertForNewConversation(c, fromBot = false) {
   if (!fromBot && created && updated && Math.abs(updated - created) > 10000) return; // an old one that changed
   const who = visitorName(c.visitor);
   alertOnce(`conv:${c.id}`, {
+    event: 'newConversation',
     title: 'New conversation',
     body: c.lastMessage ? `${who}: ${truncate(oneLine(c.lastMessage.body), 140)}` : `${who} started a conversation`,
     tag: `parley-conv-${c.id}`,
@@ -476,6 +486,8 @@ async function alertForMessage(m) {
   if (!c || !state.me || botHolds(c)) return;
   if (c.assignedTo && c.assignedTo.id !== state.me.id) return;
   alertOnce(`msg:${m.id}`, {
+    // Preferences: a message in my conversation, or one in the unassigned queue (new work).
+    event: c.assignedTo ? 'newMessageOnMine' : 'newConversation',
     title: `${visitorName(c.visitor)} wrote`,
     body: truncate(oneLine(m.body), 140),
     tag: `parley-conv-${c.id}`,

@@ -8,6 +8,8 @@ import { showDeflection } from './deflection.js';
 import { showMentions } from './mentions.js';
 import { showReplies } from './replies_section.js';
 import { showLabelsSection } from './labels_section.js';
+import { showTeam } from './team.js';
+import { showProfile } from './profile.js';
 
 const SECTIONS = {
   // the help center's articles (#/articles, #/articles/new, #/articles/7)
@@ -17,6 +19,8 @@ const SECTIONS = {
   // canned replies (#/replies, #/replies/new, #/replies/7)
   replies: (view, sub) => showReplies(view, sub === null || sub === 'new' || /^\d+$/.test(sub) ? sub : null),
   labels: (view) => showLabelsSection(view), // the team's labels (admins edit them)
+  team: (view) => showTeam(view), // admins: invite, disable/enable, roles, password resets
+  profile: (view) => showProfile(view), // everyone: display name, notification preferences
 };
 
 // True when `hash` is a section's: it is shown, and the conversation views are hidden.

@@ -9,7 +9,7 @@
 
 namespace parley::mail {
 
-enum class EmailKind { support_new, support_followup, visitor_ack, visitor_reply, visitor_csat };
+enum class EmailKind { support_new, support_followup, visitor_ack, visitor_reply, visitor_csat, agent_invite, agent_reset };
 
 // "support_new" ↔ EmailKind::support_new; parse throws std::invalid_argument on anything else.
 const char* to_string(EmailKind kind);
