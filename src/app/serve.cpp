@@ -231,6 +231,7 @@ int serve(const Config& config) {
   api::register_csat_routes(router, ctx);
   api::register_help_routes(router, ctx, help);
   api::register_bot_routes(router, ctx);
+  api::register_widget_settings_routes(router, ctx);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);

@@ -54,6 +54,8 @@ void register_context_routes(http::Router& router, ApiContext& ctx, context::Con
 // The emailed CSAT survey page (/csat/<token>) and GET /api/reports/csat (docs/CSAT.md).
 void register_csat_routes(http::Router& router, ApiContext& ctx);
 void register_bot_routes(http::Router& router, ApiContext& ctx);
+// The widget's stored settings: public read, admin write (docs/EMBED.md).
+void register_widget_settings_routes(http::Router& router, ApiContext& ctx);
 
 // The help center's parts (docs/HELP_CENTER.md), owned by serve().
 struct HelpServices {
