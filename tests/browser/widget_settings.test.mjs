@@ -162,7 +162,7 @@ describe('widget settings and keyboard shortcuts in the inbox', TEST_OPTS, () =>
     for (const q of questions) await conversationWith(p, q).waitFor({ timeout: LONG });
     const items = p.getByTestId('conversation-item');
     const current = () => p.locator('[data-testid="conversation-item"][aria-current="true"]');
-    await p.locator('body').click({ position: { x: 5, y: 300 } }); // focus on the page, not an input
+    await p.evaluate(() => document.activeElement?.blur()); // no input has the focus
 
     await p.keyboard.press('j');
     await current().waitFor({ timeout: LONG });

@@ -85,6 +85,14 @@ function buildHelp() {
         SHORTCUTS.map(([k, what]) => h('div', { class: 'shortcut' }, h('dt', null, keys(k)), h('dd', null, what)))),
       h('div', { class: 'dialog-actions' }, close)));
   close.addEventListener('click', () => d.close());
+  // Tab and Shift+Tab go round the dialog's own controls, never out to the browser's.
+  d.addEventListener('keydown', (e) => {
+    if (e.key !== 'Tab') return;
+    const stops = [...d.querySelectorAll('button, [href], input, [tabindex]:not([tabindex="-1"])')];
+    const at = stops.indexOf(document.activeElement);
+    e.preventDefault();
+    stops[(at + (e.shiftKey ? -1 : 1) + stops.length) % stops.length]?.focus();
+  });
   // Esc closes a modal dialog by itself; focus goes back to where it was.
   d.addEventListener('close', () => {
     if (returnFocus?.isConnected) returnFocus.focus();
@@ -98,7 +106,7 @@ function openHelp() {
   dialog ||= buildHelp();
   if (dialog.open) return;
   returnFocus = document.activeElement;
-  dialog.showModal(); // modal: the page behind is inert, so Tab stays inside
+  dialog.showModal(); // modal: the page behind is inert
   dialog.querySelector('[data-testid="shortcuts-close"]').focus();
 }
 

@@ -59,8 +59,9 @@ function renderForm(root, saved) {
     return { input, error, el: h('div', { class: 'field' }, h('label', { for: id }, label), control,
       h('p', { class: 'field-hint muted', id: `${id}-hint` }, hint), error) };
   };
-  const colorText = h('input', { id: 'wset-color', type: 'text', maxLength: 7, spellcheck: false, autocomplete: 'off',
+  const colorText = h('input', { id: 'wset-color', type: 'text', maxLength: 7, autocomplete: 'off',
     'data-testid': 'wset-color', disabled: !editable });
+  colorText.spellcheck = false; // h() skips false values
   const colorPick = h('input', { type: 'color', class: 'wset-swatch', 'aria-label': 'Pick the colour',
     'data-testid': 'wset-color-picker', disabled: !editable });
   const title = h('input', { id: 'wset-title', type: 'text', maxLength: LIMITS.title + 20, 'data-testid': 'wset-title', disabled: !editable });
