@@ -88,6 +88,15 @@ describe('widget settings and keyboard shortcuts in the inbox', TEST_OPTS, () =>
     assert.equal(await p.evaluate(() => document.activeElement?.id), 'wset-color', 'the first bad field has the focus');
     await screenshot(p, 'widget-settings-errors');
 
+    // Long texts: the greeting wraps in the preview; a 61st character is refused beside the field.
+    await p.getByTestId('wset-title').fill('Customer Success and Onboarding Team for Enterprise Accounts!');
+    await p.getByTestId('wset-greeting').fill('Welcome! '.repeat(22).trim());
+    await p.getByTestId('wset-title-error').filter({ hasText: 'at most 60' }).waitFor({ timeout: LONG });
+    await screenshot(p, 'widget-settings-long');
+    await p.setViewportSize({ width: 375, height: 740 });
+    await screenshot(p, 'widget-settings-long-375');
+    await p.setViewportSize(VIEWPORT);
+
     // The preview follows the values as typed.
     await p.getByTestId('wset-color').fill('#0A7E5C');
     await p.getByTestId('wset-title').fill('Acme Analytics');
