@@ -186,6 +186,10 @@ describe('widget settings and keyboard shortcuts in the inbox', TEST_OPTS, () =>
     const second = await items.nth(1).getAttribute('data-conversation-id');
     await p.waitForFunction((id) => location.hash.endsWith(`/${id}`), second, { timeout: LONG });
     await p.locator('#assign-me:not([disabled])').waitFor({ timeout: LONG });
+    // With a modifier the keys are not ours.
+    for (const key of ['Alt+j', 'Shift+ArrowDown', 'Alt+e']) await p.keyboard.press(key);
+    assert.ok((await p.evaluate(() => location.hash)).endsWith(`/${second}`), 'a key with a modifier moved the selection');
+    assert.ok(await p.locator('#resolve').isVisible(), 'Alt+e resolved');
 
     // a: assign to me — as the button does.
     await p.keyboard.press('a');

@@ -66,7 +66,8 @@ function move(step) {
 
 function onKeyDown(e) {
   if (!state.me || e.defaultPrevented || e.isComposing || e.ctrlKey || e.metaKey || e.altKey) return;
-  if (e.shiftKey && e.key !== '?') return; // `?` is Shift+/ on most layouts; other keys with Shift are not ours
+  // Shift makes letters capitals (not ours) and `?` out of `/`; on some layouts `/` needs it too.
+  if (e.shiftKey && e.key.startsWith('Arrow')) return; // Shift+arrows select text
   if (typingIn(e.target) || document.querySelector('dialog[open]')) return;
   const action = Object.hasOwn(ACTIONS, e.key) ? ACTIONS[e.key] : null;
   if (!action) return;
