@@ -143,10 +143,17 @@ describe('widget settings and keyboard shortcuts in the inbox', TEST_OPTS, () =>
     await own.close();
   });
 
-  it('an agent sees the settings read-only', TEST_OPTS, async () => {
+  it('an agent sees the settings read-only; a failed load offers Retry', TEST_OPTS, async () => {
     const agent = await agentInbox(browser, base, 'abe@acme.test');
     const p = agent.page;
+    // The first load answered as a database outage answers it.
+    await p.route('**/api/settings/widget', (route) => route.fulfill({ status: 503, contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'unavailable', message: 'The database is unavailable' } }) }));
     await p.getByTestId('view-widget').click();
+    await p.getByText('Could not load the widget settings: The database is unavailable').waitFor({ timeout: LONG });
+    await screenshot(p, 'widget-settings-error');
+    await p.unroute('**/api/settings/widget');
+    await p.getByRole('button', { name: 'Retry' }).click();
     await p.getByTestId('wset-readonly').waitFor({ timeout: LONG });
     assert.equal(await p.getByTestId('wset-title').inputValue(), 'Acme Analytics');
     assert.ok(await p.getByTestId('wset-title').isDisabled());
