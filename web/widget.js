@@ -2,8 +2,8 @@
 (() => {
 let w = window, d = document, S = w.SupportChat, H = {}, c, base, O, K, st, root, W, P, n, F, up, open, pv, unread = 0;
 if (S && !S.q) return;
-let me = d.currentScript || [...d.scripts].find(s => /\/widget\.js/.test(s.src));
-let emit = (e, v) => (H[e] || []).map(f => f(v));
+let me = d.currentScript;
+let emit = (e, v) => H[e]?.map(f => f(v));
 let load = () => { try { st = JSON.parse(localStorage[K]) } catch {} st ||= {} };
 let save = () => { try { localStorage[K] = JSON.stringify(st) } catch {} };
 let post = m => { try { up && F.contentWindow.postMessage(m, O) } catch {} };
@@ -20,7 +20,8 @@ F.onload = () => post({ ...c, ...st, type: 'init', open, page: page() }, up = 1)
 F.src = base + '/chat/';
 P.append(F);
 };
-let mount = () => {
+let mount = async () => {
+try { c = { ...await (await fetch(base + '/widget.json')).json(), ...c } } catch {}
 let R = c.position == 'left' ? 'left' : 'right';
 root = d.createElement('parley-chat');
 root.style.cssText = 'all:initial!important;position:fixed!important;z-index:2147483000!important';
@@ -39,10 +40,10 @@ iframe{width:100%;height:100%;border:0}
 </style><div id=w><div id=p></div><button id=b aria-label="Support chat"><svg viewBox="0 0 24 24"><path class=c d="M21 12a8 8 0 0 1-12 7l-5 1 1-5a8 8 0 1 1 16-3z"/><path class=x d="M6 6l12 12M18 6 6 18"/></svg><span id=n></span></button></div>`;
 [W, P, n] = ['w', 'p', 'n'].map(i => sh.getElementById(i));
 CSS.supports('color', c.color) && W.style.setProperty('--c', c.color);
-P.nextSibling.onclick = () => api.toggle();
+P.nextSibling.onclick = api.toggle;
 d.body.append(root);
 render();
-(st.token || (c.user || 0).id || open) && make();
+(st.token || c.user?.id || open) && make();
 emit('ready');
 };
 let show = o => {
@@ -64,7 +65,7 @@ if (t == 'open') show(1);
 let api = {
 init(x = {}) {
 if (c) return;
-base = (x.server || new URL(me ? me.src : location).origin).replace(/\/+$/, '');
+base = (x.server || new URL(me?.src || location).origin).replace(/\/+$/, '');
 K = 'parley.visitor@' + (O = new URL(base).origin);
 load();
 c = x;
@@ -74,7 +75,7 @@ identify(user, userHash) {
 if (!c) return;
 c.user = user; c.userHash = userHash;
 post({ type: 'identify', user, userHash });
-(user || 0).id && make();
+user?.id && make();
 },
 open: () => show(1),
 close: () => show(),
@@ -83,17 +84,17 @@ shutdown() {
 if (!c) return;
 show();
 st = {}; save();
-F && F.remove();
+F?.remove();
 F = up = c.user = c.userHash = pv = 0;
 unread && (unread = 0, emit('unread', 0));
 root && render();
 },
-on: (e, f) => (H[e] = H[e] || []).push(f)
+on: (e, f) => (H[e] ||= []).push(f)
 };
 for (let k in api) {
 let f = api[k];
 api[k] = (...a) => { try { return f(...a) } catch (e) { console.warn(e) } };
 }
 w.SupportChat = api;
-((S || 0).q || []).map(a => api[a[0]] && api[a[0]](...a[1]));
+(S?.q || []).map(a => api[a[0]]?.(...a[1]));
 })();

@@ -255,6 +255,7 @@ int serve(const Config& config) {
   api::register_canned_reply_routes(router, ctx);
   api::register_label_routes(router, ctx, labels);
   api::register_team_routes(router, ctx);
+  api::register_widget_settings_routes(router, ctx);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);

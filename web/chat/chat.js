@@ -917,10 +917,11 @@ function choose(choice) {
   }).catch(() => {}); // lost: writing again, or the server's sweep, still reaches a person
 }
 
-// Opened on its own (not in the loader's iframe): a full-page chat with its own storage.
+// Opened on its own (not in the loader's iframe): a full-page chat with its own storage and
+// the stored widget settings.
 if (STANDALONE) {
   document.documentElement.classList.add('standalone');
   let s = {};
   try { s = JSON.parse(localStorage[LOCAL_KEY] || '{}') || {}; } catch (e) { /* none */ }
-  onInit({ ...s, open: true });
+  fetch('../widget.json').then(r => r.json()).catch(() => 0).then(w => onInit({ ...w, ...s, open: true }));
 }

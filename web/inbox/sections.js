@@ -10,6 +10,7 @@ import { showReplies } from './replies_section.js';
 import { showLabelsSection } from './labels_section.js';
 import { showTeam } from './team.js';
 import { showProfile } from './profile.js';
+import { showWidgetSettings } from './widget_settings.js';
 
 const SECTIONS = {
   // the help center's articles (#/articles, #/articles/new, #/articles/7)
@@ -21,6 +22,7 @@ const SECTIONS = {
   labels: (view) => showLabelsSection(view), // the team's labels (admins edit them)
   team: (view) => showTeam(view), // admins: invite, disable/enable, roles, password resets
   profile: (view) => showProfile(view), // everyone: display name, notification preferences
+  widget: (view) => showWidgetSettings(view), // the chat widget's stored settings (admins edit)
 };
 
 // True when `hash` is a section's: it is shown, and the conversation views are hidden.

@@ -66,6 +66,8 @@ void register_bot_routes(http::Router& router, ApiContext& ctx);
 void register_notes_routes(http::Router& router, ApiContext& ctx, notes::Notes& notes);
 // /api/canned-replies (docs/INBOX.md).
 void register_canned_reply_routes(http::Router& router, ApiContext& ctx);
+// The widget's stored settings: public read, admin write (docs/EMBED.md).
+void register_widget_settings_routes(http::Router& router, ApiContext& ctx);
 
 // The help center's parts (docs/HELP_CENTER.md), owned by serve().
 struct HelpServices {
