@@ -14,6 +14,7 @@ import {
 import { state, VIEWS, isId } from './state.js';
 import { botHolds } from './bot.js';
 import { routeSection } from './sections.js';
+import { routingChanged } from './routing.js';
 import { initList, loadList, renderList, resetList } from './list.js';
 import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
@@ -336,6 +337,7 @@ function onFrame(f) {
       if (Array.isArray(f.agents)) setAgents(f.agents);
       renderPresence();
       loadList({ keepShown: true }); // whatever happened while we were away, as far down as was shown
+      routingChanged(); // the queue count
       onSocketReady(); // sync the open conversation, re-send unacknowledged replies
       break;
     case 'message':
@@ -349,6 +351,7 @@ function onFrame(f) {
       break;
     case 'conversation':
       if (f.conversation) onConversationFrame(f.conversation);
+      routingChanged(); // queued or assigned: the queue count
       break;
     case 'typing':
       onTyping(f);

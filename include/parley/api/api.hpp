@@ -25,6 +25,11 @@ namespace parley::bot {
 class Bot;
 }
 
+namespace parley::routing {
+class Router;
+class Wakeup;
+}
+
 namespace parley::help {
 class ArticleStore;
 class ArticleSearch;
@@ -43,6 +48,8 @@ struct ApiContext {
   std::string public_origin;  // the origin agents' browsers use (Origin checks)
   std::vector<std::string> agent_origins;  // accepted Origin values for agent requests
   bot::Bot* bot = nullptr;  // the FAQ bot (its choice and report routes, its metrics)
+  routing::Router* router = nullptr;  // automatic assignment (its metrics)
+  routing::Wakeup* routing_wakeup = nullptr;  // pulled when settings or capacity change
 };
 
 void register_health_routes(http::Router& router, ApiContext& ctx);
@@ -54,6 +61,8 @@ void register_context_routes(http::Router& router, ApiContext& ctx, context::Con
 // The emailed CSAT survey page (/csat/<token>) and GET /api/reports/csat (docs/CSAT.md).
 void register_csat_routes(http::Router& router, ApiContext& ctx);
 void register_bot_routes(http::Router& router, ApiContext& ctx);
+// GET/POST /api/routing and POST /api/routing/agents/:id (docs/PROTOCOL.md "Routing").
+void register_routing_routes(http::Router& router, ApiContext& ctx);
 
 // The help center's parts (docs/HELP_CENTER.md), owned by serve().
 struct HelpServices {
