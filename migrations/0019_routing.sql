@@ -36,7 +36,9 @@ CREATE INDEX agent_presence_process ON agent_presence (process_id);
 -- When the conversation began waiting for a person: its creation (the visitor's first message
 -- follows at once), or the moment it came back to the team — unassigned, reopened, or handed
 -- over by the FAQ bot. Kept by a trigger, so every writer of conversations keeps it right.
-ALTER TABLE conversation ADD COLUMN waiting_since timestamptz NOT NULL DEFAULT now();
+-- clock_timestamp(), not now(): the moment of the write, which comes after the event-order lock
+-- (conversation/event_writer.hpp), so the queue's order is the order the changes committed in.
+ALTER TABLE conversation ADD COLUMN waiting_since timestamptz NOT NULL DEFAULT clock_timestamp();
 
 CREATE FUNCTION conversation_mark_waiting() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -44,7 +46,7 @@ BEGIN
        OLD.status <> 'OPEN' OR OLD.assigned_agent_id IS NOT NULL
        OR (coalesce(OLD.bot_state, '') IN ('pending', 'waiting')
            AND coalesce(NEW.bot_state, '') NOT IN ('pending', 'waiting'))) THEN
-    NEW.waiting_since := now();
+    NEW.waiting_since := clock_timestamp();
   END IF;
   RETURN NEW;
 END $$;

@@ -106,10 +106,13 @@ function agentsTable(agents) {
     h('thead', null, h('tr', null, h('th', null, 'Agent'), h('th', null, 'Status'), h('th', null, 'Open'), h('th', null, 'Capacity'))),
     h('tbody', null, agents.map((a) => h('tr', { 'data-agent': a.id },
       h('td', { class: 'routing-name' }, a.name),
-      h('td', null, h('span', { class: `presence-dot ${a.online ? 'dot-online' : 'dot-offline'}`, 'aria-hidden': 'true' }), ' ', a.online ? 'Online' : 'Not online'),
+      presence(a),
       h('td', { 'data-testid': 'routing-open' }, String(a.open)),
       h('td', null, isAdmin() ? capacityInput(a) : String(a.capacity))))));
 }
+
+const presence = (a) => h('td', { class: 'routing-status' },
+  h('span', { class: `presence-dot ${a.online ? 'dot-online' : 'dot-offline'}`, 'aria-hidden': 'true' }), ' ', a.online ? 'Online' : 'Not online');
 
 // Saved when changed (Enter or leaving the field): no separate button per row.
 function capacityInput(agent) {
@@ -126,9 +129,8 @@ function capacityInput(agent) {
     try {
       const next = await request('POST', `/api/routing/agents/${agent.id}`, { capacity });
       agent.capacity = capacity;
-      toast(`${agent.name} can now have ${capacity} open conversations.`, 'info', 3000);
-      if (root && document.activeElement !== input) render(root.querySelector('.section-body'), next);
-      else showQueue(next.queue);
+      toast(`${agent.name} can now have ${capacity} open conversation${capacity === 1 ? '' : 's'}.`, 'info', 3000);
+      routingChanged(); // the figures, in place while the field keeps focus
     } catch (e) {
       input.value = agent.capacity;
       toast(e.message);
@@ -161,6 +163,20 @@ async function refresh() {
   }
   showQueue(data.queue);
   const body = root && !root.hidden && location.hash.startsWith('#/routing') ? root.querySelector('.section-body') : null;
-  // Not while an admin is typing in it.
-  if (body && !body.contains(document.activeElement)) render(body, data);
+  if (!body || !body.querySelector('[data-testid="routing-agents"]')) return;
+  // While an admin may be typing in it, the figures change in place: nothing typed is lost.
+  if (!body.contains(document.activeElement)) return render(body, data);
+  setStat(body, 'routing-queue', String(data.queue?.length ?? 0));
+  setStat(body, 'routing-oldest', waited(data.queue));
+  for (const a of data.agents || []) {
+    const row = body.querySelector(`tr[data-agent="${a.id}"]`);
+    if (!row) continue;
+    row.querySelector('[data-testid="routing-open"]').textContent = String(a.open);
+    row.querySelector('.routing-status').replaceWith(presence(a));
+  }
+}
+
+function setStat(body, testid, value) {
+  const el = body.querySelector(`[data-testid="${testid}"] .stat-value`);
+  if (el) el.textContent = value;
 }

@@ -40,7 +40,12 @@ class Wakeup {
     pulled_ = false;
     return was;
   }
-  void interrupt() { cv_.notify_all(); }
+  // After `stop` was set: taking the mutex first, so a waiter between its check and its sleep
+  // cannot miss it.
+  void interrupt() {
+    { std::lock_guard lock(mutex_); }
+    cv_.notify_all();
+  }
 
  private:
   std::mutex mutex_;
