@@ -219,8 +219,8 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
                               .get();
   state->routing_oldest =
       &r.gauge("parley_routing_queue_oldest_seconds", "How long the oldest queued conversation has waited.").get();
-  if (routing::Router* router = ctx.router) {
-    auto* rs = &router->stats();
+  if (routing::Router* assigner = ctx.router) {
+    auto* rs = &assigner->stats();
     r.callback("parley_routing_assignments_total", "Conversations assigned automatically by this process.",
                Type::counter, [rs] { return static_cast<double>(rs->assigned.load()); });
     r.callback("parley_routing_released_total",

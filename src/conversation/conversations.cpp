@@ -1,5 +1,7 @@
 #include "parley/conversation/conversations.hpp"
 
+#include <stdexcept>
+
 #include "parley/core/error.hpp"
 #include "parley/store/array_literal.hpp"
 

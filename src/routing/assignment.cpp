@@ -39,6 +39,9 @@ const store::Statement kAwayAssigned{
 
 std::optional<Assigned> assign_next(store::DbConn& conn, conversation::EventsCommitted& committed,
                                     conversation::Conversations& conversations) {
+  // Manual (the default): no look takes the event-order lock every writer shares. A switch to
+  // an automatic mode wakes the router itself, so nothing is missed by looking first.
+  if (read_settings(conn).mode == Mode::Manual) return std::nullopt;
   conversation::EventTransaction tx(conn, committed);
   auto mode_row = conn.exec(tx.txn(), kMode);
   std::string mode = mode_row.empty() ? "manual" : mode_row[0][0].c_str();
