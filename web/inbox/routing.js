@@ -120,21 +120,28 @@ function capacityInput(agent) {
     type: 'number', min: 0, max: 1000, value: agent.capacity, class: 'routing-capacity', inputMode: 'numeric',
     'aria-label': `Capacity of ${agent.name}`, 'data-testid': 'routing-capacity',
   });
-  input.addEventListener('change', async () => {
-    const capacity = Number(input.value);
+  let sent = agent.capacity;
+  const save = async () => {
+    const capacity = input.value.trim() === '' ? NaN : Number(input.value);
+    if (capacity === sent) return; // Enter, then leaving the field: saved once
     if (!Number.isInteger(capacity) || capacity < 0 || capacity > 1000) {
       input.value = agent.capacity;
       return toast('Capacity must be a whole number from 0 to 1000.');
     }
+    sent = capacity;
     try {
-      const next = await request('POST', `/api/routing/agents/${agent.id}`, { capacity });
+      await request('POST', `/api/routing/agents/${agent.id}`, { capacity });
       agent.capacity = capacity;
       toast(`${agent.name} can now have ${capacity} open conversation${capacity === 1 ? '' : 's'}.`, 'info', 3000);
       routingChanged(); // the figures, in place while the field keeps focus
     } catch (e) {
-      input.value = agent.capacity;
+      input.value = sent = agent.capacity;
       toast(e.message);
     }
+  };
+  input.addEventListener('change', save);
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') save();
   });
   return input;
 }
