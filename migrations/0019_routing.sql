@@ -24,14 +24,14 @@ ALTER TABLE agent ADD COLUMN last_online_at timestamptz;
 -- Who is connected to which process, and online (not away) there. Each process writes its own
 -- rows when its agents change and re-writes them every few seconds (seen_at); rows of a process
 -- that stopped re-writing (killed) are ignored after 20 s and deleted by housekeeping.
-CREATE TABLE agent_presence (
+CREATE TABLE presence_by_process (
   process_id  text NOT NULL,
   agent_id    bigint NOT NULL REFERENCES agent (id) ON DELETE CASCADE,
   online      boolean NOT NULL,
   seen_at     timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (agent_id, process_id)
 );
-CREATE INDEX agent_presence_process ON agent_presence (process_id);
+CREATE INDEX presence_by_process_process ON presence_by_process (process_id);
 
 -- When the conversation began waiting for a person: its creation (the visitor's first message
 -- follows at once), or the moment it came back to the team — unassigned, reopened, or handed

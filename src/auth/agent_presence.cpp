@@ -8,19 +8,19 @@ namespace {
 // In agent id order, like every other locker of agent rows (routing/assignment.cpp): no deadlock.
 const store::Statement kLockAgents{"presence_lock_agents", R"SQL(
 SELECT id FROM agent WHERE id = ANY($2::bigint[])
-  OR id IN (SELECT agent_id FROM agent_presence WHERE process_id = $1)
+  OR id IN (SELECT agent_id FROM presence_by_process WHERE process_id = $1)
 ORDER BY id FOR UPDATE)SQL"};
 const store::Statement kDropGone{"presence_drop_gone",
-                                 "DELETE FROM agent_presence WHERE process_id = $1 AND NOT (agent_id = ANY($2::bigint[]))"};
+                                 "DELETE FROM presence_by_process WHERE process_id = $1 AND NOT (agent_id = ANY($2::bigint[]))"};
 const store::Statement kUpsert{"presence_upsert", R"SQL(
-INSERT INTO agent_presence (process_id, agent_id, online, seen_at)
+INSERT INTO presence_by_process (process_id, agent_id, online, seen_at)
 SELECT $1, a, o, now() FROM unnest($2::bigint[], $3::boolean[]) AS t(a, o)
 WHERE EXISTS (SELECT 1 FROM agent WHERE id = a)
 ON CONFLICT (agent_id, process_id) DO UPDATE SET online = excluded.online, seen_at = excluded.seen_at)SQL"};
 const store::Statement kOnlineNow{"presence_online_now",
                                   "UPDATE agent SET last_online_at = now() WHERE id = ANY($1::bigint[])"};
 const store::Statement kPrune{"presence_prune",
-                              "DELETE FROM agent_presence WHERE seen_at < now() - interval '1 minute'"};
+                              "DELETE FROM presence_by_process WHERE seen_at < now() - interval '1 minute'"};
 
 }  // namespace
 

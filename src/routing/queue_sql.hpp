@@ -10,5 +10,5 @@
 // An agent online in some process that re-wrote its presence lately (auth/agent_presence.hpp),
 // and not away by preference.
 #define PARLEY_ROUTING_ONLINE(a)                                                                   \
-  "NOT " a ".disabled AND " a ".presence = 'online' AND EXISTS (SELECT 1 FROM agent_presence p "   \
+  "NOT " a ".disabled AND " a ".presence = 'online' AND EXISTS (SELECT 1 FROM presence_by_process p "   \
   "WHERE p.agent_id = " a ".id AND p.online AND p.seen_at > now() - interval '20 seconds')"

@@ -1,5 +1,5 @@
 #pragma once
-// Who of the agents is online, as every process sees it (table agent_presence,
+// Who of the agents is online, as every process sees it (table presence_by_process,
 // migrations/0019_routing.sql): automatic assignment decides in PostgreSQL, so a process must
 // know about agents connected to another. Each process writes the rows of its own connected
 // agents — at once when they change, and again every few seconds; rows a process stopped
