@@ -97,6 +97,8 @@ describe('routing: automatic assignment seen by the visitor and in the inbox', T
     await p.getByTestId('view-routing').click();
     await p.getByTestId('routing-agents').waitFor({ timeout: LONG });
     await screenshot(p, 'routing-page-phone');
+    await p.getByTestId('routing-agents').scrollIntoViewIfNeeded();
+    await screenshot(p, 'routing-page-phone-agents');
     await p.setViewportSize(VIEWPORT);
     await bo.page.getByTestId('view-routing').click();
     await bo.page.getByTestId('routing-agents').waitFor({ timeout: LONG });
