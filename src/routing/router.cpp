@@ -43,7 +43,8 @@ void Router::run() {
     if (!pulled && !away_due && !retry) continue;
     try {
       if (!conn_) conn_ = std::make_unique<store::DbConn>(database_url_);
-      if (away_due) {
+      // Timed (minutes pass with no event), and on every pull: a switch of the setting applies at once.
+      if (away_due || pulled) {
         last_away_check = now;
         int released = release_away(*conn_, conversations_, kReleasesPerRun);
         if (released > 0) {

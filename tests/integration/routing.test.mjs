@@ -233,6 +233,23 @@ describe('round robin and balanced order', () => {
       await waitFor(() => assignedTo(db, waiting.conversationId) !== 0, { deadline: LIVE, what: 'assigned when switched on' });
       assert.notEqual(assignedTo(db, waiting.conversationId), x.agent.id, 'Xena has the most open');
       waiting.ws.terminate();
+
+      // The away release: Dee never came online; what she was given by hand goes back to the
+      // queue once the release is on, and is assigned to someone online at once.
+      await addAgent(db, 'd@order.test', 'Dee');
+      const dee = Number(query(db, "SELECT id FROM agent WHERE email = 'd@order.test'")[0][0]);
+      assert.equal((await api(x, 'POST', '/api/routing', { mode: 'manual' })).status, 200);
+      const forDee = await visitorWrites(server);
+      await waitFor(async () => (await routing(x)).queue.length === 1, { deadline: LIVE, what: 'queued for Dee' });
+      assert.equal((await api(x, 'POST', `/api/inbox/${forDee.conversationId}/assign`, { agentId: dee })).status, 200);
+      assert.equal((await api(x, 'POST', '/api/routing', { mode: 'balanced', awayReleaseMinutes: 5 })).status, 200);
+      await waitFor(() => ![0, dee].includes(assignedTo(db, forDee.conversationId)), { deadline: LIVE, what: 'released and reassigned' });
+      const framesOf = () => forDee.ws.all.filter((m) => m?.type === 'conversation').map((m) => [m.conversation.status, m.conversation.agent ?? null]);
+      await waitFor(() => framesOf().filter(([st]) => st === 'ASSIGNED').length >= 2, { deadline: LIVE, what: 'the visitor heard both' });
+      const frames = framesOf();
+      assert.deepEqual(frames.slice(-3).map(([s]) => s), ['ASSIGNED', 'OPEN', 'ASSIGNED'], 'assigned to Dee, released, assigned again');
+      assert.equal(frames[frames.length - 3][1], 'Dee');
+      forDee.ws.terminate();
     } finally {
       for (const ws of sockets) ws.terminate();
     }
