@@ -358,6 +358,7 @@ function onFrame(f) {
       break;
     case 'agents':
       setAgents(f.agents);
+      routingChanged(); // someone came online or left: the Routing page's statuses
       break;
     case 'csat': {
       const c = applyCsat(f.csat);
