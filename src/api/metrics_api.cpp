@@ -21,6 +21,8 @@
 #include "parley/net/address_set.hpp"
 #include "parley/mail/outbox.hpp"
 #include "parley/net/server.hpp"
+#include "parley/routing/router.hpp"
+#include "parley/routing/settings.hpp"
 
 namespace parley::api {
 namespace {
@@ -106,6 +108,9 @@ struct MetricsState {
   metrics::Gauge* csat_asked = nullptr;
   metrics::Family<metrics::Gauge>* csat_ratings = nullptr;
   metrics::Gauge* csat_score = nullptr;
+  metrics::Gauge* routing_queue = nullptr;
+  metrics::Gauge* routing_oldest = nullptr;
+  metrics::Histogram* time_to_assignment = nullptr;
   std::shared_mutex cache_mutex;
   std::unordered_map<std::pair<const char*, int>, metrics::Counter*, PairHash> cache;
 };
@@ -207,6 +212,29 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
                [c] { return static_cast<double>(c->failed.load()); });
   }
 
+  // Automatic assignment (docs/OPERATIONS.md "Routing"): the queue is read from PostgreSQL at
+  // scrape time (every process agrees); assignments are counted by the process that made them.
+  state->routing_queue = &r.gauge("parley_routing_queue_length",
+                                  "Conversations waiting for a person: open, unassigned, not held by the bot.")
+                              .get();
+  state->routing_oldest =
+      &r.gauge("parley_routing_queue_oldest_seconds", "How long the oldest queued conversation has waited.").get();
+  if (routing::Router* assigner = ctx.router) {
+    auto* rs = &assigner->stats();
+    r.callback("parley_routing_assignments_total", "Conversations assigned automatically by this process.",
+               Type::counter, [rs] { return static_cast<double>(rs->assigned.load()); });
+    r.callback("parley_routing_released_total",
+               "Conversations given back to the queue because their agent was away too long (this process).",
+               Type::counter, [rs] { return static_cast<double>(rs->released.load()); });
+    r.callback("parley_routing_failures_total", "Assignment runs that failed and were retried.", Type::counter,
+               [rs] { return static_cast<double>(rs->failures.load()); });
+    state->time_to_assignment = &r.histogram("parley_routing_time_to_assignment_seconds",
+                                             "From waiting for a person to the automatic assignment.",
+                                             {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600})
+                                     .get();
+    rs->on_assigned = [state](double seconds) { state->time_to_assignment->observe(seconds); };
+  }
+
   auto started = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   r.callback("process_start_time_seconds", "Start time of the process since the Unix epoch.", Type::gauge,
              [started] { return started; });
@@ -227,9 +255,15 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
     if (!state->allow.contains(request.remote_address)) {
       return respond(http::Response::error(ApiError::forbidden("Metrics are not available from this address")));
     }
-    using Counts = std::pair<mail::OutboxCounts, conversation::CsatCounts>;
+    struct Counts {
+      mail::OutboxCounts first;
+      conversation::CsatCounts second;
+      routing::QueueStats queue;
+    };
     pool->run<Counts>(
-        [](store::DbConn& conn) { return Counts{mail::outbox_counts(conn), conversation::csat_counts(conn)}; },
+        [](store::DbConn& conn) {
+          return Counts{mail::outbox_counts(conn), conversation::csat_counts(conn), routing::queue_stats(conn)};
+        },
         [state, respond](Outcome<Counts> result) {
           state->database_up->set(result.ok() ? 1 : 0);
           if (result.ok()) {
@@ -244,6 +278,8 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
             for (std::size_t i = 0; i < csat.ratings.size(); ++i) {
               state->csat_ratings->with({std::to_string(i + 1)}).set(static_cast<double>(csat.ratings[i]));
             }
+            state->routing_queue->set(static_cast<double>(result.value().queue.length));
+            state->routing_oldest->set(result.value().queue.oldest_waiting_seconds);
             state->csat_score->set(
                 csat.rated_30d ? static_cast<double>(csat.good_30d) / static_cast<double>(csat.rated_30d) : 0);
           }

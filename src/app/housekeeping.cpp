@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "parley/auth/agent_accounts.hpp"
+#include "parley/auth/agent_presence.hpp"
 #include "parley/auth/login_attempts.hpp"
 #include "parley/auth/visitor_identity.hpp"
 #include "parley/conversation/event_writer.hpp"
@@ -55,6 +56,7 @@ void Housekeeping::prune_event_log() {
   pool_.run<Unit>(
       [](store::DbConn& conn) {
         conversation::prune_event_log(conn);
+        auth::prune_presence(conn);  // rows of processes that stopped (automatic assignment)
         return Unit{};
       },
       [](Outcome<Unit>) {});  // any process may prune; a failed round is retried next time

@@ -26,6 +26,7 @@
 #include "parley/search/message_search.hpp"
 #include "parley/search/message_vectors.hpp"
 #include "parley/mail/outbox_worker.hpp"
+#include "parley/routing/router.hpp"
 #include "parley/store/migrations.hpp"
 #include "housekeeping.hpp"
 #include "presence_grace.hpp"
@@ -195,9 +196,13 @@ int serve(const Config& config) {
   chat::Hub hub;
   chat::EventOrigins origins;  // which local socket sent each message: it gets an ack, no echo
   chat::AgentRoster roster(pool, hub);
+  // Automatic assignment (docs/OPERATIONS.md "Routing") looks again when pulled: by presence
+  // changes, conversations that become assignable, changes that free capacity, settings.
+  routing::Wakeup routing_wakeup;
+  auto route_again = [&routing_wakeup] { routing_wakeup.pull(); };
   // Several processes may share the database: events reach every process's sockets through
   // the event log (EventFeed), ephemeral signals through NOTIFY (Cluster).
-  chat::Cluster cluster(pool, hub, roster);
+  chat::Cluster cluster(pool, hub, roster, route_again);
   chat::EventFeed feed(config.database_url, hub, cluster, origins);
   // Offline mode: emails are enqueued in the message's own transaction and sent by the worker,
   // which starts once the public origin (for links in emails) is known.
@@ -210,15 +215,29 @@ int serve(const Config& config) {
   help::ArticleSearch article_search(config.text_search_config);
   bot::Bot bot(pool, article_search, feed,
                {config.bot, config.bot_threshold >= 0 ? config.bot_threshold : help::kDefaultBotThreshold},
-               bot_handoff(hub, email_settings, presence_grace), [&mailer] { mailer.wake(); });
+               // Handed to the team: assignable now. Pulled inside the bot's transaction, which holds
+               // the event-order lock: the assignment waits for its commit and then sees it.
+               [handoff = bot_handoff(hub, email_settings, presence_grace), route_again](
+                   store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
+                   const std::vector<std::int64_t>& visitor_message_ids) {
+                 route_again();
+                 return handoff(conn, txn, conversation_id, visitor_message_ids);
+               },
+               [&mailer] { mailer.wake(); });
   chat::MessageWriter writer(config.database_url, kWriterLimits, feed, origins,
                              {offline_email_hook(hub, email_settings, presence_grace), [&mailer] { mailer.wake(); },
-                              [&bot](std::int64_t conversation_id) { bot.first_message(conversation_id); }});
+                              [&bot, route_again](std::int64_t conversation_id) {
+                                bot.first_message(conversation_id);
+                                route_again();  // the visitor's first message: assignable (unless the bot holds it)
+                              }});
   // CSAT surveys are made by resolves (conversations), their emails need the public origin
   // (ctx), known once the server is bound — before any request, so the hook reads it late.
   api::ApiContext* api_context = nullptr;
+  // Every committed change may free capacity or bring a conversation back to the team.
   conversation::Conversations conversations(feed, config.bot,
-                                            {csat_email_hook(hub, api_context), [&mailer] { mailer.wake(); }});
+                                            {csat_email_hook(hub, api_context), [&mailer] { mailer.wake(); }},
+                                            [route_again](conversation::Action) { route_again(); });
+  routing::Router assigner(config.database_url, routing_wakeup, feed, conversations);
   conversation::ReadPositions reads(feed);  // read receipts: also through the event log
   notes::Notes notes(feed);                  // private notes: their events reach agent sockets only
   conversation::Labels labels(feed);        // labels: their changes are events too
@@ -227,7 +246,8 @@ int serve(const Config& config) {
   cluster.start();
   bot.start_sweeping();
   SlidingWindowLimit identify_by_address(kIdentifiesPerMinute, std::chrono::minutes(1));
-  api::ApiContext ctx{config, pool, chat, conversations, roster, identify_by_address, {}, {}, &bot};
+  api::ApiContext ctx{config, pool, chat, conversations, roster, identify_by_address, {}, {}, &bot, &assigner,
+                      &routing_wakeup};
   api_context = &ctx;
   Housekeeping housekeeping(pool, hub, kHousekeepingInterval);
   context::ContextService product_context(context_settings(config));
@@ -256,9 +276,11 @@ int serve(const Config& config) {
   api::register_label_routes(router, ctx, labels);
   api::register_team_routes(router, ctx);
   api::register_widget_settings_routes(router, ctx);
+  api::register_routing_routes(router, ctx);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);
+  assigner.start();  // after the metrics set its hook
   std::uint16_t port = 0;
   try {
     port = server.bind();
@@ -292,6 +314,7 @@ int serve(const Config& config) {
   vector_rebuild.stop();
   search_pool.stop();
   bot.stop();  // its sweep posts to the pool: stopped before the pool
+  assigner.stop();  // before the feed it wakes
   cluster.stop();
   feed.stop();
   pool.stop();

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "parley/auth/agent_presence.hpp"
 #include "parley/auth/crypto.hpp"
 #include "parley/chat/agent_roster.hpp"
 
@@ -21,8 +22,12 @@ std::string close_agent_signal(const std::string& from, std::int64_t agent_id, i
 
 }  // namespace
 
-Cluster::Cluster(store::DbPool& pool, Hub& hub, AgentRoster& roster)
-    : pool_(pool), hub_(hub), roster_(roster), process_id_(auth::random_token().substr(0, 16)) {}
+Cluster::Cluster(store::DbPool& pool, Hub& hub, AgentRoster& roster, std::function<void()> presence_stored)
+    : pool_(pool),
+      hub_(hub),
+      roster_(roster),
+      process_id_(auth::random_token().substr(0, 16)),
+      presence_stored_(std::move(presence_stored)) {}
 
 Cluster::~Cluster() { stop(); }
 
@@ -33,7 +38,7 @@ void Cluster::start() {
 void Cluster::stop() { heartbeat_.stop(); }
 
 void Cluster::heartbeat() {
-  announce_presence();
+  announce_presence(false);
   if (hub_.expire_remote(std::chrono::steady_clock::now())) roster_.publish(true);
 }
 
@@ -63,10 +68,26 @@ void Cluster::close_agent(std::int64_t agent_id, int code, const std::string& re
   notify(close_agent_signal(process_id_, agent_id, code, reason));
 }
 
-void Cluster::announce_presence() {
+void Cluster::announce_presence(bool changed) {
   nlohmann::json agents = nlohmann::json::object();
   for (const auto& [id, online] : hub_.local_agents()) agents[std::to_string(id)] = online;
   notify(nlohmann::json{{"p", process_id_}, {"t", "presence"}, {"agents", agents}}.dump());
+  store_presence(changed);
+}
+
+void Cluster::store_presence(bool changed) {
+  pool_.run<Unit>(
+      [this](store::DbConn& conn) {
+        // The hub is read under the mutex: whichever write commits last wrote the latest state.
+        std::lock_guard lock(presence_mutex_);
+        auth::store_presence(conn, process_id_, hub_.local_agents());
+        return Unit{};
+      },
+      [this, changed](Outcome<Unit> r) {
+        if (!r.ok()) spdlog::warn("agent presence not stored: {}", r.error().what());
+        // Capacity may have come online: automatic assignment looks (routing/router.hpp).
+        if (r.ok() && changed && presence_stored_) presence_stored_();
+      });
 }
 
 void Cluster::say_hello() { notify(nlohmann::json{{"p", process_id_}, {"t", "hello"}}.dump()); }
@@ -89,7 +110,7 @@ void Cluster::on_signal(const std::string& payload) {
                                            std::chrono::steady_clock::now() + kForgetAfter);
       if (change.agents_changed) roster_.publish(change.availability_changed);
     } else if (type == "hello") {
-      announce_presence();
+      announce_presence(false);
     }
   } catch (const std::exception& e) {
     spdlog::warn("ignoring a malformed cluster signal: {}", e.what());

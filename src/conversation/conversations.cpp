@@ -1,5 +1,7 @@
 #include "parley/conversation/conversations.hpp"
 
+#include <stdexcept>
+
 #include "parley/core/error.hpp"
 #include "parley/store/array_literal.hpp"
 
@@ -59,6 +61,23 @@ std::string text_array(const std::vector<std::string>& items) {
 
 ChangeResult Conversations::change(store::DbConn& conn, const ChangeRequest& request) {
   EventTransaction tx(conn, committed_);
+  bool wake = false;
+  ChangeResult result = apply(tx, request, wake);
+  if (result.kind != ChangeResult::Kind::Changed) return result;
+  tx.commit();
+  if (wake && survey_hooks_.after_commit) survey_hooks_.after_commit();
+  if (changed_) changed_(request.action);
+  return result;
+}
+
+ChangeResult Conversations::change_in(EventTransaction& tx, const ChangeRequest& request) {
+  if (request.action == Action::Resolve) throw std::logic_error("conversations: a resolve runs through change()");
+  bool wake = false;
+  return apply(tx, request, wake);
+}
+
+ChangeResult Conversations::apply(EventTransaction& tx, const ChangeRequest& request, bool& wake) {
+  store::DbConn& conn = tx.conn();
   const std::int64_t id = request.conversation_id;
   Current now = lock_current(tx, id);
   if (request.seen_version && *request.seen_version != now.version) {
@@ -85,7 +104,6 @@ ChangeResult Conversations::change(store::DbConn& conn, const ChangeRequest& req
   } catch (const pqxx::unique_violation&) {
     throw ApiError::conflict("The visitor already has another open conversation");
   }
-  bool wake = false;
   if (request.action == Action::Resolve) {
     // In the resolve's transaction: the survey (and its email) exist exactly when it commits,
     // and the document below (the event's and the answer's) already carries it.
@@ -95,8 +113,6 @@ ChangeResult Conversations::change(store::DbConn& conn, const ChangeRequest& req
   }
   std::string doc = conversation_doc(conn, tx.txn(), id).value_or("null");
   tx.append_conversation(doc);
-  tx.commit();
-  if (wake && survey_hooks_.after_commit) survey_hooks_.after_commit();
   return {ChangeResult::Kind::Changed, {}, {}, std::move(doc)};
 }
 

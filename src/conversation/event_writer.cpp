@@ -62,6 +62,10 @@ void EventTransaction::append_conversation(const std::string& conversation_doc) 
                           {"conversation", {{"id", doc["id"]}, {"status", doc["status"]}, {"version", doc["version"]}}}};
   // The FAQ bot's state, for the widget's choice buttons (docs/BOT.md); absent when none.
   if (doc.contains("bot") && !doc["bot"].is_null()) brief["conversation"]["bot"] = doc["bot"];
+  // Who has it, by name only: the widget says "Bo joined the conversation" (docs/PROTOCOL.md).
+  if (doc.contains("assignedTo") && doc["assignedTo"].is_object()) {
+    brief["conversation"]["agent"] = doc["assignedTo"].value("name", "");
+  }
   exec_appending(kAppend, doc["visitor"]["id"].get<std::int64_t>(),
                  R"({"type":"conversation","conversation":)" + conversation_doc + "}", brief.dump());
 }

@@ -325,7 +325,9 @@ function onFrame(f) {
         markResolved(c.id);
         if (conv && conv.id === c.id) conv = null;
       } else {
-        conv = { id: c.id, status: c.status, bot: c.bot };
+        // A person took it (automatically or by hand): say who, once per new assignee.
+        if (c.agent && (!conv || conv.id !== c.id || conv.agent !== c.agent)) section(c.id).append(el('p', 'sys', c.agent + ' joined the conversation'));
+        conv = { id: c.id, status: c.status, bot: c.bot, agent: c.agent };
         if (c.bot === 'handed') botDone();
         const sec = sections.get(c.id);
         if (sec) sec.classList.remove('done');

@@ -19,6 +19,7 @@ import { initSearch } from './search.js';
 import { applyLabelFrame, filterIsGone, initLabelFilter, labels, loadLabels, onConversationLabels } from './labels.js';
 import { initList, loadList, placeInList, renderList, resetList, scheduleCountsRefresh } from './list.js';
 import { initProfile } from './profile.js';
+import { routingChanged } from './routing.js';
 import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
   initConversation, openConversation, closeConversation, forgetEverything, applyConversation,
@@ -352,6 +353,7 @@ function onFrame(f) {
       renderPresence();
       loadList({ keepShown: true }); // whatever happened while we were away, as far down as was shown
       loadLabels(); // label changes missed meanwhile
+      routingChanged(); // the queue count
       onSocketReady(); // sync the open conversation, re-send unacknowledged replies
       break;
     case 'message':
@@ -365,12 +367,14 @@ function onFrame(f) {
       break;
     case 'conversation':
       if (f.conversation) onConversationFrame(f.conversation);
+      routingChanged(); // queued or assigned: the queue count
       break;
     case 'typing':
       onTyping(f);
       break;
     case 'agents':
       setAgents(f.agents);
+      routingChanged(); // someone came online or left: the Routing page's statuses
       break;
     case 'csat': {
       const c = applyCsat(f.csat);

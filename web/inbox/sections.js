@@ -11,6 +11,7 @@ import { showLabelsSection } from './labels_section.js';
 import { showTeam } from './team.js';
 import { showProfile } from './profile.js';
 import { showWidgetSettings } from './widget_settings.js';
+import { showRouting } from './routing.js';
 
 const SECTIONS = {
   // the help center's articles (#/articles, #/articles/new, #/articles/7)
@@ -23,6 +24,7 @@ const SECTIONS = {
   team: (view) => showTeam(view), // admins: invite, disable/enable, roles, password resets
   profile: (view) => showProfile(view), // everyone: display name, notification preferences
   widget: (view) => showWidgetSettings(view), // the chat widget's stored settings (admins edit)
+  routing: (view) => showRouting(view), // automatic assignment: mode, capacity, queue
 };
 
 // True when `hash` is a section's: it is shown, and the conversation views are hidden.

@@ -27,6 +27,9 @@ class Bot;
 
 namespace parley::notes {
 class Notes;
+namespace parley::routing {
+class Router;
+class Wakeup;
 }
 
 namespace parley::help {
@@ -51,6 +54,8 @@ struct ApiContext {
   std::string public_origin;  // the origin agents' browsers use (Origin checks)
   std::vector<std::string> agent_origins;  // accepted Origin values for agent requests
   bot::Bot* bot = nullptr;  // the FAQ bot (its choice and report routes, its metrics)
+  routing::Router* router = nullptr;  // automatic assignment (its metrics)
+  routing::Wakeup* routing_wakeup = nullptr;  // pulled when settings or capacity change
 };
 
 void register_health_routes(http::Router& router, ApiContext& ctx);
@@ -68,6 +73,8 @@ void register_notes_routes(http::Router& router, ApiContext& ctx, notes::Notes& 
 void register_canned_reply_routes(http::Router& router, ApiContext& ctx);
 // The widget's stored settings: public read, admin write (docs/EMBED.md).
 void register_widget_settings_routes(http::Router& router, ApiContext& ctx);
+// GET/POST /api/routing and POST /api/routing/agents/:id (docs/PROTOCOL.md "Routing").
+void register_routing_routes(http::Router& router, ApiContext& ctx);
 
 // The help center's parts (docs/HELP_CENTER.md), owned by serve().
 struct HelpServices {

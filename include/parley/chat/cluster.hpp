@@ -6,6 +6,7 @@
 // not re-announced expires (a process killed with SIGKILL simply stops announcing).
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include "parley/chat/hub.hpp"
@@ -21,7 +22,9 @@ class AgentRoster;
 class Cluster {
  public:
   // `roster` republishes the agents when another process's announcement changed them.
-  Cluster(store::DbPool& pool, Hub& hub, AgentRoster& roster);
+  // This process's agents are also written to PostgreSQL (auth/agent_presence.hpp) for
+  // automatic assignment; `presence_stored` is called after a change of them is committed.
+  Cluster(store::DbPool& pool, Hub& hub, AgentRoster& roster, std::function<void()> presence_stored = {});
   ~Cluster();
 
   void start();
@@ -31,8 +34,8 @@ class Cluster {
   // `to_agents`, to the visitor's tabs when `visitor_id` is not 0.
   void broadcast(const std::string& frame, std::int64_t visitor_id, bool to_agents);
   void close_agent(std::int64_t agent_id, int code, const std::string& reason);
-  // This process's connected agents changed.
-  void announce_presence();
+  // This process's connected agents changed (`changed` false: the periodic re-announcement).
+  void announce_presence(bool changed = true);
   // Asks every process to announce (after this one connected or reconnected).
   void say_hello();
 
@@ -41,11 +44,14 @@ class Cluster {
  private:
   void notify(const std::string& payload);
   void heartbeat();
+  void store_presence(bool changed);
 
   store::DbPool& pool_;
   Hub& hub_;
   AgentRoster& roster_;
   std::string process_id_;
+  std::function<void()> presence_stored_;
+  std::mutex presence_mutex_;  // one presence write at a time: the last one written is the latest
   PeriodicThread heartbeat_;
 };
 

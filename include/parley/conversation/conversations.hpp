@@ -56,11 +56,21 @@ class Conversations {
  public:
   // `bot_first`: new conversations begin in BotState::Pending (the FAQ bot looks at the first
   // message before the team is alerted; PARLEY_BOT).
-  explicit Conversations(EventsCommitted& committed, bool bot_first = false, SurveyHooks survey_hooks = {})
-      : committed_(committed), bot_first_(bot_first), survey_hooks_(std::move(survey_hooks)) {}
+  // `changed` is told after a change committed, with its action (automatic assignment looks
+  // again when a conversation came back to the team or an agent's capacity freed).
+  explicit Conversations(EventsCommitted& committed, bool bot_first = false, SurveyHooks survey_hooks = {},
+                         std::function<void(Action)> changed = {})
+      : committed_(committed),
+        bot_first_(bot_first),
+        survey_hooks_(std::move(survey_hooks)),
+        changed_(std::move(changed)) {}
 
   // Throws ApiError 404 (no such conversation) or 400 (assignee is not an active agent).
   ChangeResult change(store::DbConn& conn, const ChangeRequest& request);
+  // The same change inside the caller's transaction, which commits it (automatic assignment:
+  // routing/assignment.cpp picks and assigns in one transaction). Not for a resolve (its survey
+  // email is woken after the commit); `changed` is not told.
+  ChangeResult change_in(EventTransaction& tx, const ChangeRequest& request);
 
   VisitorOpening open_for_visitor(store::DbConn& conn, std::int64_t visitor_id, const std::string& page,
                                   const std::vector<std::string>& client_ids);
@@ -71,9 +81,12 @@ class Conversations {
   AnswerOutcome answer_csat_link(store::DbConn& conn, const std::string& token_hash, const CsatAnswer& answer);
 
  private:
+  ChangeResult apply(EventTransaction& tx, const ChangeRequest& request, bool& wake);
+
   EventsCommitted& committed_;
   const bool bot_first_;
   SurveyHooks survey_hooks_;
+  std::function<void(Action)> changed_;
 };
 
 }  // namespace parley::conversation
