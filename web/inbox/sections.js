@@ -5,11 +5,13 @@
 import { $ } from './dom.js';
 import { showArticles } from './articles.js';
 import { showDeflection } from './deflection.js';
+import { showHours } from './hours.js';
 
 const SECTIONS = {
   // the help center's articles (#/articles, #/articles/new, #/articles/7)
   articles: (view, sub) => showArticles(view, sub === null || sub === 'new' || /^\d+$/.test(sub) ? sub : null),
   reports: (view) => showDeflection(view), // the bot's deflection
+  hours: (view) => showHours(view), // business hours
 };
 
 // True when `hash` is a section's: it is shown, and the conversation views are hidden.

@@ -31,6 +31,10 @@ class ArticleSearch;
 class PageCache;
 }
 
+namespace parley::hours {
+class BusinessHours;
+}
+
 namespace parley::api {
 
 struct ApiContext {
@@ -54,6 +58,8 @@ void register_context_routes(http::Router& router, ApiContext& ctx, context::Con
 // The emailed CSAT survey page (/csat/<token>) and GET /api/reports/csat (docs/CSAT.md).
 void register_csat_routes(http::Router& router, ApiContext& ctx);
 void register_bot_routes(http::Router& router, ApiContext& ctx);
+// /api/hours: business hours (docs/INBOX.md, Hours).
+void register_hours_routes(http::Router& router, ApiContext& ctx, hours::BusinessHours& live);
 
 // The help center's parts (docs/HELP_CENTER.md), owned by serve().
 struct HelpServices {
