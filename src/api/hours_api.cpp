@@ -40,16 +40,19 @@ void put_hours(ApiContext& ctx, hours::BusinessHours& live, const http::Request&
       throw ApiError(400, "invalid_field", e.what());
     }
     std::int64_t agent_id = agent.id;
-    ctx.pool.run<bool>(
-        [schedule, agent_id](store::DbConn& conn) {
+    // The reply time is counted in the new hours, here, so the answer already carries it.
+    ctx.pool.run<std::optional<std::string>>(
+        [schedule, agent_id](store::DbConn& conn) -> std::optional<std::string> {
           pqxx::work txn(conn.raw());
           hours::save_schedule(conn, txn, schedule, agent_id);
+          auto median = hours::median_response(schedule, hours::recent_first_responses(conn, txn));
           txn.commit();
-          return true;
+          if (!median) return std::nullopt;
+          return hours::reply_words(*median);
         },
-        [&live, schedule, respond](Outcome<bool> r) mutable {
+        [&live, schedule, respond](Outcome<std::optional<std::string>> r) mutable {
           if (!r.ok()) return respond(http::Response::error(r.error()));
-          live.set(std::move(schedule));
+          live.set(std::move(schedule), r.value());
           respond(http::Response::json(200, hours_json(live)));
         });
   });
@@ -68,7 +71,7 @@ void delete_hours(ApiContext& ctx, hours::BusinessHours& live, const http::Reque
         },
         [&live, respond](Outcome<bool> r) {
           if (!r.ok()) return respond(http::Response::error(r.error()));
-          live.set(std::nullopt);
+          live.set(std::nullopt, std::nullopt);
           respond(http::Response::json(200, hours_json(live)));
         });
   });

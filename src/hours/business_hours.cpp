@@ -96,10 +96,11 @@ std::shared_ptr<const Schedule> BusinessHours::schedule() const {
   return schedule_;
 }
 
-void BusinessHours::set(std::optional<Schedule> schedule) {
+void BusinessHours::set(std::optional<Schedule> schedule, std::optional<std::string> reply_time) {
   {
     std::lock_guard lock(mutex_);
     schedule_ = schedule ? std::make_shared<const Schedule>(std::move(*schedule)) : nullptr;
+    reply_words_ = std::move(reply_time);
     cached_.reset();
   }
   reload_wanted_ = true;  // the watcher recomputes the reply time and tells visitors

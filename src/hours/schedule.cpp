@@ -8,7 +8,7 @@ namespace parley::hours {
 namespace {
 
 using date::local_days;
-using std::chrono::days;
+using date::days;
 using std::chrono::minutes;
 
 struct Span {

@@ -50,7 +50,7 @@ std::vector<Interval> parse_intervals(const nlohmann::json& list, const std::str
 }
 
 std::string hhmm_date(int day) {
-  return date::format("%F", date::sys_days(std::chrono::days(day)));
+  return date::format("%F", date::sys_days(date::days(day)));
 }
 
 }  // namespace

@@ -41,8 +41,9 @@ class BusinessHours {
   // The expected reply time in words ("a few minutes"), nullopt without a schedule or data.
   std::optional<std::string> reply_time() const;
   std::shared_ptr<const Schedule> schedule() const;
-  // A schedule written by this process: used at once (the NOTIFY reloads it everywhere).
-  void set(std::optional<Schedule> schedule);
+  // A schedule written by this process, with its reply time: used at once (the NOTIFY
+  // reloads it everywhere).
+  void set(std::optional<Schedule> schedule, std::optional<std::string> reply_time);
 
  private:
   void thread_main();
