@@ -4,7 +4,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
-#include <sstream>
+#include <optional>
 
 namespace parley::hours {
 namespace {
@@ -49,6 +49,24 @@ std::vector<Interval> parse_intervals(const nlohmann::json& list, const std::str
   return out;
 }
 
+// "2026-12-24" → that date; nullopt for any other form or a date that does not exist.
+// (By hand: date::parse trips gcc 12's -Wmaybe-uninitialized inside date.h.)
+std::optional<date::year_month_day> parse_date(const std::string& text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int parts[3] = {0, 0, 0};
+  const std::pair<std::size_t, std::size_t> spans[3] = {{0, 4}, {5, 2}, {8, 2}};
+  for (int i = 0; i < 3; ++i) {
+    for (std::size_t k = spans[i].first; k < spans[i].first + spans[i].second; ++k) {
+      if (text[k] < '0' || text[k] > '9') return std::nullopt;
+      parts[i] = parts[i] * 10 + (text[k] - '0');
+    }
+  }
+  date::year_month_day ymd{date::year(parts[0]), date::month(static_cast<unsigned>(parts[1])),
+                           date::day(static_cast<unsigned>(parts[2]))};
+  if (!ymd.ok()) return std::nullopt;
+  return ymd;
+}
+
 std::string hhmm_date(int day) {
   return date::format("%F", date::sys_days(date::days(day)));
 }
@@ -85,13 +103,9 @@ Schedule parse_schedule(const nlohmann::json& doc) {
     if (!e.is_object() || !e.contains("date") || !e["date"].is_string()) {
       throw ScheduleError(at, at + ": \"date\" must be YYYY-MM-DD");
     }
-    std::istringstream in(e["date"].get<std::string>());
-    date::year_month_day ymd{};
-    in >> date::parse("%F", ymd);
-    if (in.fail() || !ymd.ok() || e["date"].get<std::string>().size() != 10) {
-      throw ScheduleError(at, at + ": \"date\" must be a real date as YYYY-MM-DD");
-    }
-    int day = static_cast<int>(date::sys_days(ymd).time_since_epoch().count());
+    auto ymd = parse_date(e["date"].get<std::string>());
+    if (!ymd) throw ScheduleError(at, at + ": \"date\" must be a real date as YYYY-MM-DD");
+    int day = static_cast<int>(date::sys_days(*ymd).time_since_epoch().count());
     if (s.exceptions.count(day)) throw ScheduleError(at, at + ": " + e["date"].get<std::string>() + " is listed twice");
     s.exceptions[day] = parse_intervals(e.value("intervals", nlohmann::json::array()), at + ".intervals");
   }

@@ -75,6 +75,7 @@ export async function showHours(root) {
   };
   showState(data);
 
+  if (!zones.includes(sched.zone)) zones.unshift(sched.zone); // a browser's zone the server does not list
   const zone = h('select', { id: 'hours-zone', disabled: !admin, 'data-testid': 'hours-zone' },
     zones.map((z) => h('option', { value: z, selected: z === sched.zone }, z.replaceAll('_', ' '))));
   const days = DAYS.map(([key, name]) => [key, intervalList(name, sched.week?.[key] || [], admin)]);

@@ -61,8 +61,7 @@ struct ScheduleError : std::invalid_argument {
 
 // Throws ScheduleError for an unknown zone (tz not found in the system tzdata).
 const date::time_zone* find_zone(const std::string& name);
-// Every zone the system tzdata knows (canonical names; links such as US/Eastern are accepted
-// by find_zone but not listed), sorted.
+// Every zone name the system tzdata (/usr/share/zoneinfo) holds, sorted.
 std::vector<std::string> zone_names();
 
 }  // namespace parley::hours
