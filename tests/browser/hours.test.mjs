@@ -26,7 +26,7 @@ describe('business hours', TEST_OPTS, () => {
   const opening = new Date(Date.UTC(openDay.getUTCFullYear(), openDay.getUTCMonth(), openDay.getUTCDate(), 9));
 
   before(async () => {
-    server = await startParley({ env: { PARLEY_SUPPORT_EMAIL: 'support@acme.test', PARLEY_EMAIL_BATCH_SECONDS: 1 } });
+    server = await startParley({ env: { PARLEY_SUPPORT_EMAIL: 'support@acme.test', PARLEY_EMAIL_BATCH_SECONDS: 1, PARLEY_PRESENCE_GRACE_SECONDS: 0 } });
     parley = `http://localhost:${server.port}`;
     await addAgent(server.databaseUrl, 'ada@acme.test', 'Ada', 'admin');
     await addAgent(server.databaseUrl, 'bo@acme.test', 'Bo', 'agent');

@@ -78,6 +78,7 @@ export async function showHours(root) {
   if (!zones.includes(sched.zone)) zones.unshift(sched.zone); // a browser's zone the server does not list
   const zone = h('select', { id: 'hours-zone', disabled: !admin, 'data-testid': 'hours-zone' },
     zones.map((z) => h('option', { value: z, selected: z === sched.zone }, z.replaceAll('_', ' '))));
+  zone.value = sched.zone;
   const days = DAYS.map(([key, name]) => [key, intervalList(name, sched.week?.[key] || [], admin)]);
   const exList = h('div', { class: 'hours-exceptions', 'data-testid': 'hours-exceptions' });
   const addException = (ex) => {
