@@ -807,19 +807,18 @@ function setStatus() {
   let cls, text;
   if (fatal) [cls, text] = ['off', 'Unavailable'];
   else if (!authed) [cls, text] = started && attempt > 0 ? ['off', 'Reconnecting…'] : ['connecting', 'Connecting…'];
-  else if (teamAvailable) [cls, text] = ['online', hrs && hrs.reply ? 'Typically replies in ' + hrs.reply : 'Online — ask us anything'];
-  else [cls, text] = ['away', hrs && !hrs.open ? closedText() : "Away — we'll reply by email"];
+  else if (teamAvailable) [cls, text] = ['online', hrs?.reply ? 'Typically replies in ' + hrs.reply : 'Online — ask us anything'];
+  else [cls, text] = ['away', hrs?.open === false ? backText() : "Away — we'll reply by email"];
   s.className = cls;
   t.textContent = text;
-  if (cls === 'away') $('awayText').textContent = hrs && !hrs.open ? text + ". We'll reply by email." : "The team is away — we'll reply by email.";
+  if (cls === 'away') $('awayText').textContent = hrs?.open === false ? text + ". We'll reply by email." : "The team is away — we'll reply by email.";
 }
 
-// Business hours: the next opening, an instant, in the visitor's own zone and clock.
-function closedText() {
-  if (!hrs.nextOpening) return 'Closed for now';
+// Business hours: the next opening (an instant) in the visitor's own zone and clock.
+function backText() {
   const d = new Date(hrs.nextOpening), f = o => d.toLocaleString('en', o), day = x => new Date(x).setHours(0, 0, 0, 0);
   const n = Math.round((day(d) - day(Date.now())) / 864e5);
-  return "We're back " + (n < 1 ? 'today' : n < 2 ? 'tomorrow' : n < 7 ? f({ weekday: 'long' }) : f({ month: 'long', day: 'numeric' })) +
+  return !hrs.nextOpening ? 'Closed for now' : "We're back " + (n < 1 ? 'today' : n < 2 ? 'tomorrow' : f(n < 7 ? { weekday: 'long' } : { month: 'long', day: 'numeric' })) +
     ' at ' + d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
 }
 
