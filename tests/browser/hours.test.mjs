@@ -57,6 +57,8 @@ describe('business hours', TEST_OPTS, () => {
     });
     await screenshot(page, 'hours-error-desktop');
     await day.getByRole('button', { name: /Remove .* interval/ }).first().click();
+    await page.getByTestId('hours-add-exception').click();
+    await page.getByLabel('Exception date').fill('2030-12-25'); // a holiday: no intervals, closed
     await page.getByTestId('hours-save').click();
     const weekday = opening.toLocaleDateString('en', { weekday: 'long', timeZone: 'UTC' });
     await waitFor(async () => (await page.getByTestId('hours-state').innerText()) === `Closed · opens ${weekday} 9:00`, {
@@ -70,6 +72,7 @@ describe('business hours', TEST_OPTS, () => {
 
     const got = await (await page.request.get(`${parley}/api/hours`)).json();
     assert.deepEqual(got.hours.week[openKey], [{ start: 540, end: 1020 }]);
+    assert.deepEqual(got.hours.exceptions, [{ date: '2030-12-25', intervals: [] }]);
     assert.equal(got.state.open, false);
     assert.equal(got.state.nextOpening, opening.toISOString().replace('.000', ''));
   });
@@ -84,6 +87,14 @@ describe('business hours', TEST_OPTS, () => {
       assert.equal(put.status(), 403);
       assert.equal((await bo.request.delete(`${parley}/api/hours`)).status(), 403);
       assert.ok((await (await bo.request.get(`${parley}/api/hours/zones`)).json()).zones.includes('Europe/Berlin'));
+      // The page, read-only for an agent (the login above set the session cookie).
+      const page = await bo.newPage();
+      await page.setViewportSize({ width: 375, height: 800 });
+      await page.goto(`${parley}/inbox/#/hours`);
+      await page.getByText('Only admins can change the hours.').waitFor({ timeout: LONG });
+      assert.equal(await page.getByTestId('hours-zone').isDisabled(), true);
+      assert.equal(await page.getByTestId('hours-save').count(), 0);
+      await screenshot(page, 'hours-agent-375');
     } finally {
       await bo.close();
     }
