@@ -13,6 +13,7 @@ PARLEY_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libpqxx-dev nlohmann-json3-dev libcurl4-openssl-dev
   libspdlog-dev libgtest-dev libsodium-dev libcmark-dev
+  libhowardhinnant-date-dev
   ca-certificates gzip
 )
 # The build plus the PostgreSQL that scripts/run and the tests start themselves.
@@ -20,7 +21,7 @@ PARLEY_BUILD_PACKAGES=(
 PARLEY_PACKAGES=("${PARLEY_BUILD_PACKAGES[@]}" postgresql-15 curl)
 # What the built binary needs at run time (the Dockerfile's slim stage); curl for health checks.
 PARLEY_RUNTIME_PACKAGES=(
-  libpqxx-6.4 libspdlog1.10 libfmt9 libcurl4 libsodium23 libcmark0.30.2 ca-certificates curl
+  libpqxx-6.4 libspdlog1.10 libfmt9 libcurl4 libsodium23 libcmark0.30.2 libdate-tz3 tzdata ca-certificates curl
 )
 # What the integration and browser tests need on top (node/npm only when `node` is missing):
 # nginx-light and openssl for the reverse-proxy test (tests/integration/nginx.test.mjs).

@@ -22,6 +22,7 @@
 #include "parley/help/article_store.hpp"
 #include "parley/help/page_cache.hpp"
 #include "parley/help/text_search_config.hpp"
+#include "parley/hours/business_hours.hpp"
 #include "parley/mail/outbox.hpp"
 #include "parley/search/message_search.hpp"
 #include "parley/search/message_vectors.hpp"
@@ -97,7 +98,7 @@ chat::BatchHook offline_email_hook(const chat::Hub& hub, mail::EnqueueSettings s
     std::vector<mail::MessageEvent> events;
     for (const auto& m : rows) {
       bool connected = m.sender != "AGENT" || hub.visitor_connected(m.visitor_id);
-      events.push_back({m.id, m.conversation_id, m.sender, m.team_available, connected});
+      events.push_back({m.id, m.conversation_id, m.sender, m.team_available, connected, m.out_of_hours});
     }
     return mail::enqueue_emails(conn, txn, events, grace.apply(settings));
   };
@@ -142,7 +143,8 @@ conversation::TeamHandoff bot_handoff(const chat::Hub& hub, mail::EnqueueSetting
                           const std::vector<std::int64_t>& visitor_message_ids) {
     if (hub.team_available()) return false;  // the inbox alerts on the conversation frame instead
     std::vector<mail::MessageEvent> events;
-    for (auto id : visitor_message_ids) events.push_back({id, conversation_id, "VISITOR", false, true});
+    bool out_of_hours = !hub.open_now();
+    for (auto id : visitor_message_ids) events.push_back({id, conversation_id, "VISITOR", false, true, out_of_hours});
     return mail::enqueue_emails(conn, txn, events, grace.apply(settings));
   };
 }
@@ -200,6 +202,11 @@ int serve(const Config& config) {
   // changes, conversations that become assignable, changes that free capacity, settings.
   routing::Wakeup routing_wakeup;
   auto route_again = [&routing_wakeup] { routing_wakeup.pull(); };
+  // Business hours: outside them the team is away for visitors (docs/INBOX.md, Hours). Visitors
+  // hear when the team opens or closes, or the schedule changes in any process.
+  hours::BusinessHours business_hours(config.database_url, [&roster] { roster.publish(true); });
+  hub.set_hours(&business_hours);
+  business_hours.start();
   // Several processes may share the database: events reach every process's sockets through
   // the event log (EventFeed), ephemeral signals through NOTIFY (Cluster).
   chat::Cluster cluster(pool, hub, roster, route_again);
@@ -277,6 +284,7 @@ int serve(const Config& config) {
   api::register_team_routes(router, ctx);
   api::register_widget_settings_routes(router, ctx);
   api::register_routing_routes(router, ctx);
+  api::register_hours_routes(router, ctx, business_hours);
 
   net::Server server(config, router, app::make_upgrade_handler(ctx));
   auto metrics = api::register_metrics_routes(router, ctx, server.stats(), writer, hub, feed);
@@ -313,6 +321,7 @@ int serve(const Config& config) {
   housekeeping.stop();
   vector_rebuild.stop();
   search_pool.stop();
+  business_hours.stop();  // its notices post to the pool: stopped before the pool
   bot.stop();  // its sweep posts to the pool: stopped before the pool
   assigner.stop();  // before the feed it wakes
   cluster.stop();

@@ -21,6 +21,7 @@ nlohmann::json AgentRoster::agents(store::DbConn& conn) const {
 void AgentRoster::publish(bool availability_changed) {
   if (availability_changed) {
     nlohmann::json presence = {{"type", "presence"}, {"teamAvailable", hub_.team_available()}};
+    if (auto hours = hub_.hours_doc(); !hours.is_null()) presence["hours"] = std::move(hours);
     hub_.send_to_all_visitors(make_frame(presence.dump()));
   }
   pool_.run<nlohmann::json>([this](store::DbConn& conn) { return agents(conn); },

@@ -205,8 +205,11 @@ void Hub::close_agent(std::int64_t agent_id, int code, const std::string& reason
 }
 
 bool Hub::team_available() const {
-  std::lock_guard lock(mutex_);
-  return team_available_locked();
+  {
+    std::lock_guard lock(mutex_);
+    if (!team_available_locked()) return false;
+  }
+  return open_now();  // outside the lock: the hours have their own
 }
 
 std::map<std::int64_t, bool> Hub::connected_agents() const {

@@ -137,7 +137,8 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
       std::vector<InsertedMessage> inserted;
       for (std::size_t i = 0; i < batch.size(); ++i) {
         if (!out[i].inserted || !out[i].doc) continue;
-        inserted.push_back({out[i].id, batch[i].conversation_id, out[i].visitor_id, batch[i].sender, batch[i].team_available});
+        inserted.push_back({out[i].id, batch[i].conversation_id, out[i].visitor_id, batch[i].sender, batch[i].team_available,
+                            batch[i].out_of_hours});
       }
       if (!inserted.empty()) wake_after_commit = hooks_.hook(conn, tx.txn(), inserted);
     }

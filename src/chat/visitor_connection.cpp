@@ -93,6 +93,8 @@ class VisitorConnection : public ConnectionBase {
                                   {"teamAvailable", parts_.hub.team_available()},
                                   {"email", found.visitor.email.empty() ? nlohmann::json() : nlohmann::json(found.visitor.email)},
                                   {"conversation", nullptr}};
+          // Only with business hours set: without them the frame is as before.
+          if (auto hours = parts_.hub.hours_doc(); !hours.is_null()) ready["hours"] = std::move(hours);
           if (conversation_) {
             ready["conversation"] = {{"id", conversation_->id}, {"status", conversation_->status}, {"page", conversation_->page}};
             if (!conversation_->bot.empty()) ready["conversation"]["bot"] = conversation_->bot;

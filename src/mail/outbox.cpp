@@ -11,25 +11,27 @@ namespace {
 // message and its due time: first pending + window).
 const store::Statement kEnqueue{"outbox_enqueue", R"SQL(
 WITH input AS (
-  SELECT * FROM json_to_recordset($1::json) AS x(m bigint, c bigint, s text, away boolean, gone boolean)
+  SELECT * FROM json_to_recordset($1::json) AS x(m bigint, c bigint, s text, away boolean, gone boolean, ooh boolean)
 ), visitor_away AS (
   -- Not while the FAQ bot holds the conversation (bot_state pending/waiting, migration 0010):
   -- when it hands the conversation to the team, it enqueues these then (bot/bot.hpp).
   SELECT i.* FROM input i JOIN conversation cv ON cv.id = i.c
   WHERE i.s = 'VISITOR' AND i.away AND coalesce(cv.bot_state, '') NOT IN ('pending', 'waiting')
 ), offline AS (
-  SELECT c, min(m) AS first_m FROM visitor_away GROUP BY c
+  SELECT c, min(m) AS first_m, bool_or(coalesce(ooh, false)) AS ooh FROM visitor_away GROUP BY c
 ), support_new AS (
   INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, covers_through_message_id,
-                           due_at, unless_team_returns)
-  SELECT 'support_new'::email_kind, o.c, $2::text, o.first_m, o.first_m, now() + $4::int * interval '1 second', $4::int > 0
+                           due_at, unless_team_returns, out_of_hours)
+  SELECT 'support_new'::email_kind, o.c, $2::text, o.first_m, o.first_m, now() + $4::int * interval '1 second', $4::int > 0,
+    o.ooh
   FROM offline o WHERE $2::text <> ''
   ON CONFLICT (conversation_id, kind) WHERE kind IN ('support_new', 'visitor_ack') DO NOTHING
   RETURNING conversation_id, first_message_id
 ), followup AS (
-  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, due_at, unless_team_returns)
+  INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, due_at, unless_team_returns,
+                            out_of_hours)
   SELECT 'support_followup'::email_kind, i.c, $2::text, min(i.m), now() + greatest($3::int, $4::int) * interval '1 second',
-    $4::int > 0
+    $4::int > 0, bool_or(coalesce(i.ooh, false))
   FROM visitor_away i LEFT JOIN support_new n ON n.conversation_id = i.c
   WHERE $2::text <> '' AND i.m IS DISTINCT FROM n.first_message_id
   GROUP BY i.c
@@ -85,7 +87,8 @@ bool enqueue_emails(store::DbConn& conn, pqxx::transaction_base& txn, const std:
     bool away = e.sender == "VISITOR" && !e.team_available;
     bool gone = e.sender == "AGENT" && !e.visitor_connected;
     if (!away && !gone) continue;
-    rows.push_back({{"m", e.message_id}, {"c", e.conversation_id}, {"s", e.sender}, {"away", away}, {"gone", gone}});
+    rows.push_back({{"m", e.message_id}, {"c", e.conversation_id}, {"s", e.sender}, {"away", away}, {"gone", gone},
+                    {"ooh", e.out_of_hours}});
   }
   if (rows.empty()) return false;  // the common case costs nothing
   auto r = conn.exec(txn, kEnqueue, rows.dump(), settings.support_email, settings.batch_seconds,

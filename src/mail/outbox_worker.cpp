@@ -41,7 +41,7 @@ WHERE e.id IN (
   ORDER BY due_at, id LIMIT $2::int
   FOR UPDATE SKIP LOCKED)
 RETURNING e.id, e.kind::text, e.conversation_id, e.to_address, e.attempts, e.idempotency_key,
-  e.subject, e.html, e.text_body, e.first_message_id, e.covers_through_message_id, e.unless_team_returns)SQL"};
+  e.subject, e.html, e.text_body, e.first_message_id, e.covers_through_message_id, e.unless_team_returns, e.out_of_hours)SQL"};
 
 const store::Statement kRenderContext{"outbox_render_context", R"SQL(
 SELECT coalesce(c.page_url, ''), coalesce(v.name, ''), coalesce(v.email, ''), v.verified
@@ -91,6 +91,7 @@ struct Claimed {
   std::string to;
   int attempts = 0;
   std::string idempotency_key;
+  bool out_of_hours = false;  // support emails: the visitor wrote outside business hours
   RenderedEmail email;
 };
 
@@ -167,6 +168,7 @@ bool render(store::DbConn& conn, pqxx::work& txn, Claimed& c, std::int64_t first
   EmailContext ctx;
   ctx.kind = c.kind;
   ctx.conversation_id = c.conversation_id;
+  ctx.out_of_hours = c.out_of_hours;
   auto r = conn.exec(txn, kRenderContext, c.conversation_id);
   if (!r.empty()) {
     ctx.page_url = r[0][0].c_str();
@@ -270,6 +272,7 @@ void OutboxWorker::thread_main() {
         c.to = row[3].c_str();
         c.attempts = row[4].as<int>();
         c.idempotency_key = row[5].c_str();
+        c.out_of_hours = row[12].as<bool>();
         if (row[6].is_null() && row[11].as<bool>() && im.team_available && im.team_available()) {
           // Written in the grace after a start while nobody was back yet; somebody is now.
           conn.exec(txn, kSkip, c.id, std::int64_t{-1}, kTeamReturned);  // -1: covers what it did

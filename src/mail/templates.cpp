@@ -83,7 +83,9 @@ RenderedEmail render_support(const EmailContext& c) {
   std::string name = who(c);
   e.subject = header_text((first ? "New conversation from " : "New messages from ") + name + " (#" +
                           std::to_string(c.conversation_id) + ")");
-  std::string intro = first ? "wrote while nobody was available:" : "wrote more while nobody was available:";
+  std::string intro = first ? "wrote while nobody was available" : "wrote more while nobody was available";
+  // Business hours (docs/EMAIL.md): the team knows why nobody answered.
+  intro += c.out_of_hours ? " (arrived out of hours):" : ":";
 
   std::string& h = e.html;
   h = kHtmlHead;

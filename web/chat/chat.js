@@ -25,7 +25,7 @@ let inited = false, started = false, fatal = false;
 let cfg = {}, page = '', isOpen = false;
 let token = null, visitorId = null, identified = false, skipMeta = false, bad400 = 0;
 let ws = null, authed = false, gen = 0, attempt = 0, retryTimer = 0;
-let teamAvailable = null, conv = null; // conv: {id, status} of the open conversation
+let teamAvailable = null, hrs = null, conv = null; // conv: {id, status} of the open conversation
 let lastId = 0, lastThem = 0, seen, synced = false, historyAsked = false, unreadSent = -1, readSent = 0;
 let preview = false, previewSent = false; // a reply shown beside the launcher while closed
 // Where the next `sync` starts: the highest id pushed or synced — never one from an ack, which
@@ -273,6 +273,7 @@ function onFrame(f) {
       authed = true;
       attempt = 0;
       teamAvailable = f.teamAvailable !== false;
+      hrs = f.hours;
       const c = f.conversation && typeof f.conversation.id === 'number' ? f.conversation : null;
       if (conv && (!c || c.id !== conv.id)) { // ours was resolved while we were away
         markResolved(conv.id);
@@ -314,6 +315,7 @@ function onFrame(f) {
       break;
     case 'presence':
       teamAvailable = !!f.teamAvailable;
+      hrs = f.hours;
       if (teamAvailable && !pendingEmail) $('away').hidden = true;
       setStatus();
       break;
@@ -450,7 +452,7 @@ function bubble(m) {
   const mine = m.sender === 'VISITOR';
   const row = el('div', 'msg ' + (mine ? 'me' : 'them'));
   if (!mine) {
-    const who = m.sender === 'BOT' ? 'Bot' : m.agentName || 'Support';
+    const who = m.sender === 'BOT' && !/^hours-/.test(m.clientId) ? 'Bot' : m.agentName || 'Support';
     row.dataset.who = who;
     row.append(el('div', 'who', who));
   }
@@ -807,10 +809,19 @@ function setStatus() {
   let cls, text;
   if (fatal) [cls, text] = ['off', 'Unavailable'];
   else if (!authed) [cls, text] = started && attempt > 0 ? ['off', 'Reconnecting…'] : ['connecting', 'Connecting…'];
-  else if (teamAvailable) [cls, text] = ['online', 'Online — ask us anything'];
-  else [cls, text] = ['away', "Away — we'll reply by email"];
+  else if (teamAvailable) [cls, text] = ['online', hrs?.reply ? 'Typically replies in ' + hrs.reply : 'Online — ask us anything'];
+  else [cls, text] = ['away', hrs?.open === false ? backText() : "Away — we'll reply by email"];
   s.className = cls;
   t.textContent = text;
+  if (cls === 'away') $('awayText').textContent = hrs?.open === false ? text + ". We'll reply by email." : "The team is away — we'll reply by email.";
+}
+
+// Business hours: the next opening (an instant) in the visitor's own zone and clock.
+function backText() {
+  const d = new Date(hrs.nextOpening), f = o => d.toLocaleString('en', o), day = x => new Date(x).setHours(0, 0, 0, 0);
+  const n = Math.round((day(d) - day(Date.now())) / 864e5);
+  return !hrs.nextOpening ? 'Closed for now' : "We're back " + (n < 1 ? 'today' : n < 2 ? 'tomorrow' : f(n < 7 ? { weekday: 'long' } : { month: 'long', day: 'numeric' })) +
+    ' at ' + d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
 }
 
 function nearBottom() {

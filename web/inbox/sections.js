@@ -12,6 +12,7 @@ import { showTeam } from './team.js';
 import { showProfile } from './profile.js';
 import { showWidgetSettings } from './widget_settings.js';
 import { showRouting } from './routing.js';
+import { showHours } from './hours.js';
 
 const SECTIONS = {
   // the help center's articles (#/articles, #/articles/new, #/articles/7)
@@ -25,6 +26,7 @@ const SECTIONS = {
   profile: (view) => showProfile(view), // everyone: display name, notification preferences
   widget: (view) => showWidgetSettings(view), // the chat widget's stored settings (admins edit)
   routing: (view) => showRouting(view), // automatic assignment: mode, capacity, queue
+  hours: (view) => showHours(view), // business hours
 };
 
 // True when `hash` is a section's: it is shown, and the conversation views are hidden.

@@ -40,6 +40,8 @@ class PageCache;
 
 namespace parley::search {
 class MessageSearch;
+namespace parley::hours {
+class BusinessHours;
 }
 
 namespace parley::api {
@@ -75,6 +77,8 @@ void register_canned_reply_routes(http::Router& router, ApiContext& ctx);
 void register_widget_settings_routes(http::Router& router, ApiContext& ctx);
 // GET/POST /api/routing and POST /api/routing/agents/:id (docs/PROTOCOL.md "Routing").
 void register_routing_routes(http::Router& router, ApiContext& ctx);
+// /api/hours: business hours (docs/INBOX.md, Hours).
+void register_hours_routes(http::Router& router, ApiContext& ctx, hours::BusinessHours& live);
 
 // The help center's parts (docs/HELP_CENTER.md), owned by serve().
 struct HelpServices {

@@ -9,6 +9,7 @@
 #include "parley/chat/hub.hpp"
 #include "parley/chat/link.hpp"
 #include "parley/chat/message_writer.hpp"
+#include "parley/hours/schedule.hpp"
 #include "parley/conversation/conversations.hpp"
 #include "parley/conversation/read_positions.hpp"
 #include "parley/store/db_pool.hpp"
@@ -58,6 +59,7 @@ class ChatService : public std::enable_shared_from_this<ChatService> {
   };
 
  private:
+  void post_away_reply(std::int64_t conversation_id, const hours::State& closed);
   ConnectionParts parts_;
   MessageWriter& writer_;
   Cluster& cluster_;

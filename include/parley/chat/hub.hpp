@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "parley/chat/link.hpp"
+#include "parley/hours/business_hours.hpp"
 
 namespace parley::chat {
 
@@ -55,8 +56,15 @@ class Hub {
                          std::chrono::steady_clock::time_point expires);
   bool expire_remote(std::chrono::steady_clock::time_point now);
 
-  // At least one agent is connected (to any process) and not away.
+  // At least one agent is connected (to any process) and not away, within business hours.
   bool team_available() const;
+  // Business hours (docs/INBOX.md, Hours): outside them the team is away whoever is online.
+  // Set once before serving; null (the default) is always open.
+  void set_hours(const hours::BusinessHours* hours) { hours_ = hours; }
+  // The `hours` of visitor frames: null when no schedule is set (hours/business_hours.hpp).
+  nlohmann::json hours_doc() const { return hours_ ? hours_->visitor_doc() : nlohmann::json(); }
+  bool open_now() const { return !hours_ || hours_->open_now(); }
+  const hours::BusinessHours* hours() const { return hours_; }
   // Agent id → online (connected and not away), across processes; only connected agents.
   std::map<std::int64_t, bool> connected_agents() const;
   // The same, for the agents connected to this process only.
@@ -74,6 +82,7 @@ class Hub {
   static std::vector<std::shared_ptr<ClientLink>> collect(const std::map<std::int64_t, Links>& map);
   bool team_available_locked() const;
 
+  const hours::BusinessHours* hours_ = nullptr;
   mutable std::mutex mutex_;
   std::map<std::int64_t, Links> visitors_;
   std::map<std::int64_t, Links> agents_;

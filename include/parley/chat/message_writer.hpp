@@ -46,6 +46,8 @@ struct PendingMessage {
   std::string body;
   // VISITOR messages: whether an agent was available when it was sent (offline mode).
   bool team_available = true;
+  // VISITOR messages: written outside business hours (support emails say so).
+  bool out_of_hours = false;
   // The first message of a conversation its sender's socket just began (the FAQ bot's cue).
   bool opens_conversation = false;
   // Called on the writer thread, in commit order, after the commit (or the failure).
@@ -61,6 +63,7 @@ struct InsertedMessage {
   std::int64_t visitor_id = 0;
   std::string sender;
   bool team_available = true;  // copied from PendingMessage
+  bool out_of_hours = false;    // copied from PendingMessage
 };
 
 // Runs on the writer thread INSIDE the batch transaction, after the insert and before the

@@ -19,6 +19,7 @@ struct MessageEvent {
   std::string sender;             // VISITOR | AGENT | BOT
   bool team_available = true;     // VISITOR messages: was an agent available when it was sent
   bool visitor_connected = true;  // AGENT messages: is the visitor connected now
+  bool out_of_hours = false;      // VISITOR messages: written outside business hours
 };
 
 struct EnqueueSettings {

@@ -32,6 +32,7 @@ struct EmailContext {
   std::string inbox_url;  // {public origin}/inbox#/open/{id}, for support emails
   std::vector<EmailMessage> messages;
   std::size_t more_messages = 0;  // covered but not shown (the email shows a bounded number)
+  bool out_of_hours = false;      // support emails: the visitor wrote outside business hours
 };
 
 struct RenderedEmail {
