@@ -66,10 +66,7 @@ search::SearchRequest parse_search(const http::Request& request, std::int64_t me
   if (assigned == "me") req.filters.assignee = me;
   else if (assigned == "none") req.filters.unassigned = true;
   else if (!assigned.empty()) req.filters.assignee = parse_id(assigned, "assignedTo");
-  // Reserved for labels (conversation_label): wired when labels are merged.
-  if (!request.query_param("label").empty()) {
-    throw ApiError::invalid_field("label: the label filter is added with labels");
-  }
+  if (auto label = request.query_param("label"); !label.empty()) req.filters.label = parse_id(label, "label");
   req.filters.from_day = parse_day(request.query_param("from"), "from");
   req.filters.to_day = parse_day(request.query_param("to"), "to");
   if (!req.filters.from_day.empty() && !req.filters.to_day.empty() && req.filters.to_day < req.filters.from_day) {

@@ -26,7 +26,7 @@ const store::Statement kSettings{"search_settings",
 // $5 statuses ('' = any, else '{OPEN,ASSIGNED}'), $6 assignee ('' = any), $7 unassigned only,
 // $8 first day, $9 last day (UTC, inclusive; '' = unbounded), $10 no conversation filter,
 // $11 conversation id ('' = none), $12 visitor words ('' = none), $13 their LIKE pattern,
-// $14/$15 conversation cursor (µs, id; '' = start).
+// $14/$15 conversation cursor (µs, id; '' = start), $16 label id ('' = any).
 //
 // The predicates that are constant for a query ($5 IS NULL …) fold away in its custom plan.
 // Messages are ordered by id (ids grow with time, and the primary key walks backwards for
@@ -49,7 +49,9 @@ WITH msg AS (
       SELECT 1 FROM conversation c WHERE c.id = m.conversation_id
         AND (NULLIF($5::text, '') IS NULL OR c.status = ANY (NULLIF($5::text, '')::conversation_status[]))
         AND (NULLIF($6::text, '') IS NULL OR c.assigned_agent_id = NULLIF($6::text, '')::bigint)
-        AND (NOT $7 OR c.assigned_agent_id IS NULL)))
+        AND (NOT $7 OR c.assigned_agent_id IS NULL)
+        AND (NULLIF($16::text, '') IS NULL OR EXISTS (
+          SELECT 1 FROM conversation_label cl WHERE cl.conversation_id = c.id AND cl.label_id = NULLIF($16::text, '')::bigint))))
   ORDER BY m.id DESC
   LIMIT $3
 ), like_visitors AS MATERIALIZED (
@@ -83,6 +85,8 @@ WITH msg AS (
     AND (NULLIF($5::text, '') IS NULL OR c.status = ANY (NULLIF($5::text, '')::conversation_status[]))
     AND (NULLIF($6::text, '') IS NULL OR c.assigned_agent_id = NULLIF($6::text, '')::bigint)
     AND (NOT $7 OR c.assigned_agent_id IS NULL)
+    AND (NULLIF($16::text, '') IS NULL OR EXISTS (
+      SELECT 1 FROM conversation_label cl WHERE cl.conversation_id = c.id AND cl.label_id = NULLIF($16::text, '')::bigint))
     AND (NULLIF($8::text, '') IS NULL OR c.updated_at >= NULLIF($8::text, '')::date::timestamptz)
     AND (NULLIF($9::text, '') IS NULL OR c.updated_at < (NULLIF($9::text, '')::date + 1)::timestamptz)
   ORDER BY c.updated_at DESC, c.id DESC
@@ -188,7 +192,7 @@ SearchPage MessageSearch::run(store::DbConn& conn, const SearchRequest& req) con
   std::string statuses;
   for (const auto& s : f.statuses) statuses += (statuses.empty() ? "{" : ",") + s;
   if (!statuses.empty()) statuses += "}";
-  bool no_conversation_filter = statuses.empty() && !f.assignee && !f.unassigned;
+  bool no_conversation_filter = statuses.empty() && !f.assignee && !f.unassigned && !f.label;
   VisitorTerms terms = visitor_terms(req.q);
   int fetch = req.limit + 1;
 
@@ -199,7 +203,7 @@ SearchPage MessageSearch::run(store::DbConn& conn, const SearchRequest& req) con
     rows = conn.exec(txn, kSearch, config_, req.q, fetch, opt(req.cursor.message_below), statuses,
                      opt(f.assignee), f.unassigned, f.from_day, f.to_day, no_conversation_filter,
                      opt(terms.conversation_id), terms.text, like_pattern(terms.text),
-                     opt(req.cursor.conversation_at_us), opt(req.cursor.conversation_id));
+                     opt(req.cursor.conversation_at_us), opt(req.cursor.conversation_id), opt(f.label));
   } catch (const pqxx::sql_error& e) {
     // 57014: cancelled by statement_timeout (libpqxx 6.4 has no class of its own for it).
     if (e.sqlstate() == "57014") {

@@ -15,6 +15,7 @@ const START = '\u0002';
 const STOP = '\u0003';
 
 let server;
+let database;
 let cookie;
 let me;
 let ids; // name → conversation id
@@ -53,6 +54,7 @@ const convIds = (results) => results.map((r) => r.conversation.id);
 
 before(async () => {
   const db = createDatabase();
+  database = db;
   let r = await runParley(['migrate'], { env: { DATABASE_URL: db } });
   assert.equal(r.code, 0, r.stderr);
   r = await runParley(['agent', 'add', '--email', AGENT.email, '--name', AGENT.name], {
@@ -101,7 +103,7 @@ describe('inbox search: sessions and limits', () => {
     assertError(await find('refund', { cursor: 'x12' }), 400, 'invalid_field');
     assertError(await find('refund', { cursor: 'm12.c5' }), 400, 'invalid_field');
     assertError(await find('refund', { limit: '-1' }), 400, 'invalid_field');
-    assertError(await find('refund', { label: '3' }), 400, 'invalid_field');
+    assertError(await find('refund', { label: 'vip' }), 400, 'invalid_field');
     assertError(await find('line\nbreak'), 400, 'invalid_field');
   });
 });
@@ -186,6 +188,16 @@ describe('inbox search: filters', () => {
     assert.deepEqual(convIds(await hits('card', { from: day(12), to: day(8) })), [ids.reversed]);
     assert.deepEqual(convIds(await hits('card', { to: day(15) })), [ids.phrase, ids.phrase]);
     assert.deepEqual(await hits('card', { from: day(-2) }), []);
+  });
+
+  it('label: only conversations carrying it, for message and visitor hits alike', async () => {
+    const vip = Number(psql(database, `INSERT INTO label (name, colour) VALUES ('VIP search', '#aa3300') RETURNING id`));
+    psql(database, `INSERT INTO conversation_label (conversation_id, label_id) VALUES (${ids.reversed}, ${vip})`);
+    assert.deepEqual(convIds(await hits('card', { label: String(vip) })), [ids.reversed]);
+    assert.deepEqual(convIds(await hits('card', { label: String(vip), status: 'OPEN' })), []);
+    assert.deepEqual(convIds(await hits('Quinn', { label: String(vip) })), [ids.reversed], 'a visitor-name hit is filtered too');
+    assert.deepEqual(convIds(await hits('Pedro', { label: String(vip) })), []);
+    assert.deepEqual(await hits('card', { label: String(vip + 1000) }), [], 'an unknown label finds nothing');
   });
 });
 

@@ -93,6 +93,7 @@ export function noteForMe(note) {
   else setUnseen(unseen + 1);
   showCard(note, who, text);
   alertOnce(`note:${note.id}`, {
+    event: 'mentions', // the agent's notification preference (Profile)
     title: `${who} mentioned you`,
     body: text,
     tag: `parley-note-${note.id}`,

@@ -8,6 +8,7 @@
 import { api } from './api.js';
 import { $, h, setText, visitorName, relTimeEl } from './dom.js';
 import { state, cacheConversation, statusLabel } from './state.js';
+import { labels, onLabelsChanged } from './labels.js';
 
 const PAGE_SIZE = 20;
 const DEBOUNCE_MS = 300;
@@ -48,11 +49,22 @@ export function initSearch() {
     $('#search-filters-toggle').setAttribute('aria-expanded', String(!panel.hidden));
   });
   $('#search-more').addEventListener('click', () => loadPage({ append: true }));
+  onLabelsChanged(fillLabelFilter);
+  fillLabelFilter();
   // Choosing a view in the sidebar means the list again.
   window.addEventListener('hashchange', () => {
     if (search.active && /^#\/(open|mine|unassigned|resolved)$/.test(location.hash)) clearSearch();
   });
   $('#search-retry').addEventListener('click', () => loadPage({ append: search.nextCursor !== null && search.shown > 0 }));
+}
+
+// The Label filter offers the team's labels (labels.js keeps them current, live).
+function fillLabelFilter() {
+  const select = $('#search-label');
+  const chosen = select.value;
+  const sorted = [...labels.byId.values()].sort((a, b) => a.name.localeCompare(b.name));
+  select.replaceChildren(h('option', { value: '' }, 'Any'), ...sorted.map((l) => h('option', { value: String(l.id) }, l.name)));
+  select.value = labels.byId.has(Number(chosen)) ? chosen : '';
 }
 
 function currentParams() {
@@ -61,6 +73,7 @@ function currentParams() {
     q,
     status: $('#search-status').value,
     assignedTo: $('#search-assignee').value,
+    label: $('#search-label').value,
     from: $('#search-from').value,
     to: $('#search-to').value,
   };

@@ -27,6 +27,8 @@ class Bot;
 
 namespace parley::notes {
 class Notes;
+}
+
 namespace parley::routing {
 class Router;
 class Wakeup;
@@ -40,6 +42,8 @@ class PageCache;
 
 namespace parley::search {
 class MessageSearch;
+}
+
 namespace parley::hours {
 class BusinessHours;
 }

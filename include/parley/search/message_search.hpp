@@ -27,7 +27,7 @@ struct SearchFilters {
   bool unassigned = false;                 // conversations assigned to nobody
   std::string from_day;                    // YYYY-MM-DD (UTC), inclusive; empty: no bound
   std::string to_day;                      // YYYY-MM-DD (UTC), inclusive; empty: no bound
-  // label: added with labels (conversation_label), as one more EXISTS beside status.
+  std::optional<std::int64_t> label;       // conversations carrying this label (conversation_label)
 };
 
 // Where the previous page stopped in each stream. Default: the start.
