@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
 import { startParley } from '../support/parley.mjs';
-import { identify, visitorSocket } from '../support/visitor.mjs';
+import { visitorWrites as writes } from '../support/visitor.mjs';
 import { LONG, exactText, screenshot, agentHelpers, conversationWith as item } from './lib.mjs';
 import { assignSeenByOther } from './flows.mjs';
 
@@ -34,14 +34,7 @@ describe('assignment conflicts are visible to both agents', TEST_OPTS, () => {
     await server?.stop();
   });
 
-  async function visitorWrites(text) {
-    const v = await identify(server);
-    const ws = await visitorSocket(server, v.visitorToken);
-    sockets.push(ws);
-    ws.send({ type: 'send', clientId: `c-${Date.now()}`, body: text });
-    const ack = await ws.nextMessage((m) => m && (m.type === 'ack' || m.type === 'error'));
-    assert.equal(ack.type, 'ack', JSON.stringify(ack));
-  }
+  const visitorWrites = async (text) => sockets.push(await writes(server, text));
 
   it('B assigning what A just took is asked "Alice Agent has this conversation" and can take it over', TEST_OPTS, async () => {
     const A = await agentInbox(browser, parley, 'alice@support.test');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startParley } from '../support/parley.mjs';
 import { launchBrowser } from '../support/browser.mjs';
 import { request } from '../support/http.mjs';
-import { visitorSocket } from '../support/visitor.mjs';
+import { visitorWrites as writes } from '../support/visitor.mjs';
 import { LONG, VIEWPORT, agentHelpers, screenshot, conversationWith } from './lib.mjs';
 
 const TEST_OPTS = { timeout: 300000 };
@@ -29,13 +29,8 @@ describe('Canned replies in the inbox', TEST_OPTS, () => {
 
   // A visitor (named or not) who writes `text`: returns their socket.
   async function visitorWrites(user, text) {
-    const id = await request(`${server.url}/api/visitors/identify`, { method: 'POST', body: user });
-    assert.equal(id.status, 200, id.text);
-    const ws = await visitorSocket(server, id.json().visitorToken);
+    const ws = await writes(server, text, { user });
     sockets.push(ws);
-    ws.send({ type: 'send', clientId: `c-${sockets.length}`, body: text });
-    const ack = await ws.nextMessage((m) => m && (m.type === 'ack' || m.type === 'error'));
-    assert.equal(ack.type, 'ack', JSON.stringify(ack));
     return ws;
   }
 

@@ -6,7 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from '../support/browser.mjs';
 import { startParley } from '../support/parley.mjs';
-import { identify, visitorSocket } from '../support/visitor.mjs';
+import { visitorWrites as writes } from '../support/visitor.mjs';
 import { LONG, exactText, screenshot, agentHelpers, conversationWith as item } from './lib.mjs';
 
 const TEST_OPTS = { timeout: 180000 };
@@ -35,14 +35,7 @@ describe('labels in the inbox', TEST_OPTS, () => {
     await server?.stop();
   });
 
-  async function visitorWrites(text) {
-    const v = await identify(server);
-    const ws = await visitorSocket(server, v.visitorToken);
-    sockets.push(ws);
-    ws.send({ type: 'send', clientId: `c-${Date.now()}`, body: text });
-    const ack = await ws.nextMessage((m) => m && (m.type === 'ack' || m.type === 'error'));
-    assert.equal(ack.type, 'ack', JSON.stringify(ack));
-  }
+  const visitorWrites = async (text) => sockets.push(await writes(server, text));
 
   it('admin creates labels; an agent labels a conversation by keyboard; the list filters; changes are live', TEST_OPTS, async () => {
     const billingQuestion = 'My invoice shows the wrong amount';
