@@ -131,9 +131,11 @@ describe('the embed API: unread, message, identify, shutdown', TEST_OPTS, () => 
         JOIN visitor v ON v.id = c.visitor_id WHERE m.body IN (${sqlText(first)}, ${sqlText(second)}) ORDER BY m.id`);
       assert.deepEqual(rows, [['switch-a', first], ['switch-b', second]]);
 
-      // And after a reload as the second user, still nothing of the first.
-      await page.reload();
-      await page.evaluate(() => SupportChat.identify({ id: 'switch-b', name: 'Bea Second' }));
+      // And on the next page load as the second user (the customer's page now renders init() with
+      // B), still nothing of the first. (Reloading the page that says A in init() and calling
+      // identify(B) after it would race: the frame may take A's init first, and the switch back
+      // to B then starts B afresh.)
+      await page.goto(site.add(syncPage(parley, { user: { id: 'switch-b', name: 'Bea Second' } })));
       const again = await openChat(page, parley);
       await waitSent(again, second, server);
       assert.equal(await again.locator('#log').getByText(first).count(), 0, 'the first user\'s message is not shown after a reload');
