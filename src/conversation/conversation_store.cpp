@@ -10,19 +10,27 @@ namespace {
 // (scalar subqueries, so no plan scans a read table whole as it grows): the requesting agent's
 // and the visitor's read positions, and the agent's unread visitor messages, counted up to
 // kUnreadCap along message_by_conversation.
+// The page: per status asked for, the newest $6 in (status, updated_at, id) order — an ordered
+// walk of conversation_inbox (or conversation_by_agent) that stops after $6 rows — then the
+// newest $6 of those. `status = ANY(array)` instead cannot use the index's order, and the
+// Resolved view sorted every resolved conversation (1 s at 1,000,000; docs/BENCHMARKS.md).
 const store::Statement kInboxPage{"inbox_page", R"SQL(
 SELECT (d.doc::jsonb || jsonb_build_object('csat', csat_brief(p.id), 'labels', conversation_labels(p.id)))::text, (extract(epoch FROM p.updated_at) * 1000000)::bigint AS cursor_time, p.id,
   r.me, coalesce((SELECT message_id FROM visitor_read WHERE conversation_id = p.id), 0),
   (SELECT count(*) FROM (SELECT 1 FROM message m WHERE m.conversation_id = p.id AND m.sender = 'VISITOR'
                          AND m.id > r.me LIMIT $8) u)
 FROM (
-  SELECT updated_at, id FROM conversation
-  WHERE status = ANY($1::conversation_status[])
-    AND ($2 = 'any' OR ($2 = 'none' AND assigned_agent_id IS NULL) OR ($2 = 'agent' AND assigned_agent_id = $3::bigint))
-    AND ($4::bigint = 0 OR (updated_at, id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
-    AND ($9::bigint = 0 OR EXISTS (SELECT 1 FROM conversation_label cl WHERE cl.conversation_id = conversation.id
-                                                                      AND cl.label_id = $9::bigint))
-  ORDER BY updated_at DESC, id DESC
+  SELECT c.updated_at, c.id FROM (SELECT DISTINCT unnest($1::conversation_status[])) s (status)
+  CROSS JOIN LATERAL (
+    SELECT updated_at, id FROM conversation
+    WHERE status = s.status
+      AND ($2 = 'any' OR ($2 = 'none' AND assigned_agent_id IS NULL) OR ($2 = 'agent' AND assigned_agent_id = $3::bigint))
+      AND ($4::bigint = 0 OR (updated_at, id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
+      AND ($9::bigint = 0 OR EXISTS (SELECT 1 FROM conversation_label cl WHERE cl.conversation_id = conversation.id
+                                                                        AND cl.label_id = $9::bigint))
+    ORDER BY updated_at DESC, id DESC
+    LIMIT $6) c
+  ORDER BY c.updated_at DESC, c.id DESC
   LIMIT $6) p
 JOIN conversation_doc d ON d.id = p.id
 CROSS JOIN LATERAL (
@@ -33,13 +41,24 @@ SELECT r.me, coalesce((SELECT message_id FROM visitor_read WHERE conversation_id
   (SELECT count(*) FROM (SELECT 1 FROM message m WHERE m.conversation_id = $1 AND m.sender = 'VISITOR'
                          AND m.id > r.me LIMIT $3) u)
 FROM (SELECT coalesce((SELECT message_id FROM agent_read WHERE agent_id = $2 AND conversation_id = $1), 0) AS me) r)SQL"};
+// The view counts: open (not resolved), mine (not resolved, assigned to $1), unassigned (open,
+// nobody's), resolved. Without a label they are read from the counters the database keeps
+// (migrations/0021_inbox_counts.sql: a few hundred rows, whatever the history's size).
 const store::Statement kInboxCounts{"inbox_counts", R"SQL(
-SELECT count(*) FILTER (WHERE status <> 'RESOLVED'),
-       count(*) FILTER (WHERE status <> 'RESOLVED' AND assigned_agent_id = $1),
-       count(*) FILTER (WHERE status = 'OPEN' AND assigned_agent_id IS NULL),
-       count(*) FILTER (WHERE status = 'RESOLVED')
-FROM conversation
-WHERE $2::bigint = 0 OR id IN (SELECT conversation_id FROM conversation_label WHERE label_id = $2::bigint))SQL"};
+SELECT coalesce(sum(n) FILTER (WHERE status <> 'RESOLVED'), 0)::bigint,
+       coalesce(sum(n) FILTER (WHERE status <> 'RESOLVED' AND agent_id = $1), 0)::bigint,
+       coalesce(sum(n) FILTER (WHERE status = 'OPEN' AND agent_id = 0), 0)::bigint,
+       coalesce(sum(n) FILTER (WHERE status = 'RESOLVED'), 0)::bigint
+FROM inbox_count)SQL"};
+// With a label: counted directly over the label's conversations (conversation_label_label
+// index), which are a small part of the history; the counters have no label dimension.
+const store::Statement kLabelCounts{"inbox_counts_label", R"SQL(
+SELECT count(*) FILTER (WHERE c.status <> 'RESOLVED'),
+       count(*) FILTER (WHERE c.status <> 'RESOLVED' AND c.assigned_agent_id = $1),
+       count(*) FILTER (WHERE c.status = 'OPEN' AND c.assigned_agent_id IS NULL),
+       count(*) FILTER (WHERE c.status = 'RESOLVED')
+FROM conversation_label cl JOIN conversation c ON c.id = cl.conversation_id
+WHERE cl.label_id = $2::bigint)SQL"};
 // `csat`: the latest CSAT survey (migrations/0009_csat.sql), for the inbox's thread and badge;
 // `labels`: the conversation's labels (migrations/0016_labels.sql), for agents only (the
 // visitor's `conversation` event is a brief without them, event_writer.cpp).
@@ -105,7 +124,7 @@ InboxPage inbox_page(store::DbConn& conn, const InboxQuery& q, std::int64_t me) 
   if (rows.size() > limit) {
     page.next_cursor = std::string(rows[limit - 1][1].c_str()) + "." + rows[limit - 1][2].c_str();
   }
-  auto c = conn.exec(txn, kInboxCounts, me, q.label)[0];
+  auto c = (q.label == 0 ? conn.exec(txn, kInboxCounts, me) : conn.exec(txn, kLabelCounts, me, q.label))[0];
   page.counts = {c[0].as<std::int64_t>(), c[1].as<std::int64_t>(), c[2].as<std::int64_t>(), c[3].as<std::int64_t>()};
   return page;
 }
