@@ -136,7 +136,10 @@ void BusinessHours::refresh_reply_time(DbSession& db) {
 }
 
 void BusinessHours::thread_main() {
-  bool was_open = open_now();
+  // What visitors were last told (their `presence` frame carries this document): they hear
+  // again only when it changes — the team opens or closes, the schedule or the reply time
+  // changes — not on every reconnect of this watcher.
+  std::string told = visitor_doc().dump();
   while (!stopping_) {
     try {
       DbSession db(url_);
@@ -144,22 +147,20 @@ void BusinessHours::thread_main() {
       reload(db);  // what changed while we were not listening
       refresh_reply_time(db);
       auto next_reply_time = std::chrono::steady_clock::now() + kReplyTimeEvery;
-      bool notify = true;
-      while (!stopping_) {
-        db.conn.raw().await_notification(1, 0);  // at most a second: the open/closed check below
+      for (;;) {
+        if (std::string now = visitor_doc().dump(); now != told) {
+          told = std::move(now);
+          if (changed_) changed_();
+        }
+        if (stopping_) break;
+        db.conn.raw().await_notification(1, 0);  // at most a second: the open/closed check above
         if (reload_wanted_.exchange(false)) {
           reload(db);
           refresh_reply_time(db);
-          notify = true;
         } else if (std::chrono::steady_clock::now() >= next_reply_time) {
           refresh_reply_time(db);
           next_reply_time = std::chrono::steady_clock::now() + kReplyTimeEvery;
         }
-        bool open = open_now();
-        if (open != was_open) notify = true;
-        was_open = open;
-        if (notify && changed_) changed_();
-        notify = false;
       }
     } catch (const std::exception& e) {
       if (stopping_) break;
