@@ -18,6 +18,7 @@
 #include "parley/context/webhook_signature.hpp"
 #include "parley/mail/csat_email.hpp"
 #include "parley/notes/notes.hpp"
+#include "parley/help/answer_cache.hpp"
 #include "parley/help/article_search.hpp"
 #include "parley/help/article_store.hpp"
 #include "parley/help/page_cache.hpp"
@@ -260,8 +261,12 @@ int serve(const Config& config) {
   context::ContextService product_context(context_settings(config));
   help::ArticleStore articles(config.text_search_config);
   help::PageCache help_pages;
+  // Recent search answers (docs/HELP_CENTER.md "Answer cache"): PARLEY_HELP_SEARCH_CACHE
+  // seconds, the longest a write through another process stays unseen here; 0 turns it off.
+  help::AnswerCache help_answers({std::chrono::seconds(config.help_search_cache_seconds)});
+  ctx.help_answers = &help_answers;
   SlidingWindowLimit search_by_address(kSearchesPerMinute, std::chrono::minutes(1));
-  api::HelpServices help{articles, article_search, search_by_address, help_pages};
+  api::HelpServices help{articles, article_search, search_by_address, help_pages, help_answers};
   store::DbPool search_pool(config.database_url, kSearchThreads, kSearchQueueLimit);
   search::MessageSearch message_search(config.text_search_config, kSearchTimeout);
   api::SearchServices inbox_search{message_search, search_pool};
