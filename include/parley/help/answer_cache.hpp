@@ -6,8 +6,9 @@
 // Correctness: an article written through this process calls invalidate() after its commit:
 // every answer is forgotten at once, and an answer computed from a snapshot taken before the
 // write is never stored (the generation read before the search no longer matches). A write
-// through another process sharing the database (or `parley articles import`) shows once the
-// answers kept here expire: at most `ttl` (PARLEY_HELP_SEARCH_CACHE seconds, default 10).
+// through another process sharing the database (or `parley articles import`) is announced by
+// NOTIFY and forgets them too (answer_cache_listener.hpp); should that be missed, an answer is
+// never kept longer than `ttl` (PARLEY_HELP_SEARCH_CACHE seconds, default 10).
 // Bounded by entries and by bytes; the least recently used answers go first. Thread-safe.
 #include <atomic>
 #include <chrono>
