@@ -4,7 +4,7 @@
 # of its own — three words drawn (Zipf-like: a few topics are common, most rare) from 4,000
 # made-up product words ("velkor", "trandisk"…) — in its title and through its body. Titles of
 # 4-7 words, bodies of 120-300 words. Deterministic (srand(17)).
-#   awk -v N=10000 -v DIR=/tmp/articles [-v QUERIES=/tmp/queries.txt] -f generate.awk
+#   awk -v N=10000 -v DIR=/tmp/articles [-v QUERIES=/tmp/queries.txt] [-v TOPICS=/tmp/topics.txt] -f generate.awk
 # 1..n, log-uniform: P(k) ∝ 1/k, as word frequencies go.
 function zipf(n) { return int(n ^ rand()) }
 BEGIN {
@@ -20,6 +20,8 @@ BEGIN {
   ns = length(S)
   nt = 4000
   for (t = 1; t <= nt; t++) T[t] = S[1 + (t * 7) % ns] S[1 + (t * 13 + int(t / ns)) % ns] S[1 + (t * 29 + int(t / 7)) % ns]
+  # The topic words, most common first, for the load's queries (bench/help/search.lua).
+  if (TOPICS != "") for (t = 1; t <= nt; t++) print T[t] > TOPICS
   split("Account Billing Security Integrations API Data Widget Inbox Reports Automation Mobile Team", C, " ")
   split("Set up,Configure,Use,Troubleshoot,Turn on,Manage,Connect,Export", V, ",")
   for (i = 1; i <= N; i++) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "help_routes.hpp"
+#include "parley/help/answer_cache.hpp"
 #include "parley/help/article_search.hpp"
 #include "parley/help/article_store.hpp"
 #include "parley/help/markdown.hpp"
@@ -47,6 +48,27 @@ ArticleInput parse_article(const http::Request& request, bool status_required) {
   return help::validated(std::move(in));
 }
 
+// After an article's write committed (on the database thread, before the answer is sent):
+// this process's pages and search answers are forgotten, so the writer's next search sees it.
+void forget_answers(HelpServices& help) {
+  help.pages.clear();
+  help.answers.invalidate();
+}
+
+nlohmann::json results_json(const std::vector<help::ArticleHit>& hits) {
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& h : hits) {
+    results.push_back({{"id", h.id},
+                       {"slug", h.slug},
+                       {"title", h.title},
+                       {"collection", h.collection},
+                       {"snippet", h.snippet_html},
+                       {"score", h.score},
+                       {"url", "/help/articles/" + h.slug}});
+  }
+  return nlohmann::json{{"results", std::move(results)}};
+}
+
 void list_articles(ApiContext& ctx, HelpServices& help, const http::Request& request, http::Responder respond) {
   with_agent(ctx, request, respond, [&ctx, &help](const auth::AgentRecord&, http::Responder respond) {
     respond_with(ctx, respond, [&help](store::DbConn& conn) {
@@ -76,7 +98,7 @@ void create_article(ApiContext& ctx, HelpServices& help, const http::Request& re
         ctx, respond,
         [&help, in](store::DbConn& conn) {
           auto a = help.articles.create(conn, in);
-          help.pages.clear();
+          forget_answers(help);
           return nlohmann::json{{"article", article_json(a)}};
         },
         201);
@@ -91,7 +113,7 @@ void update_article(ApiContext& ctx, HelpServices& help, const http::Request& re
     respond_with(ctx, respond, [&help, id, in](store::DbConn& conn) {
       auto a = help.articles.update(conn, id, in);
       if (!a) throw ApiError::not_found("No such article");
-      help.pages.clear();
+      forget_answers(help);
       return nlohmann::json{{"article", article_json(*a)}};
     });
   });
@@ -104,7 +126,7 @@ void delete_article(ApiContext& ctx, HelpServices& help, const http::Request& re
     ctx.pool.run<bool>(
         [&help, id](store::DbConn& conn) {
           bool removed = help.articles.remove(conn, id);
-          help.pages.clear();
+          forget_answers(help);
           return removed;
         },
                        [respond](Outcome<bool> r) {
@@ -144,21 +166,18 @@ void search_articles(ApiContext& ctx, HelpServices& help, const http::Request& r
     }
     if (q.empty()) return with_cors(http::Response::json(200, {{"results", nlohmann::json::array()}}));
     check_search_rate(help, request);
-    ctx.pool.run<std::vector<help::ArticleHit>>(
-        [&help, q, limit](store::DbConn& conn) { return help.search.answer(conn, q, limit); },
-        [with_cors](Outcome<std::vector<help::ArticleHit>> r) {
+    // The widget's suggestions and every other client ask the same cache: only published
+    // articles are searched, so the answer is the same whoever asks (CORS is added per request).
+    std::string key = help::AnswerCache::key(ctx.config.text_search_config, "public", limit, q);
+    if (auto kept = help.answers.find(key)) return with_cors(http::Response::json(200, results_json(*kept)));
+    std::uint64_t generation = help.answers.generation();  // before the search's snapshot
+    ctx.pool.run<help::AnswerCache::Answer>(
+        [&help, q, limit, key = std::move(key), generation](store::DbConn& conn) {
+          return help.answers.put(key, help.search.answer(conn, q, limit), generation);
+        },
+        [with_cors](Outcome<help::AnswerCache::Answer> r) {
           if (!r.ok()) return with_cors(http::Response::error(r.error()));
-          nlohmann::json results = nlohmann::json::array();
-          for (const auto& h : r.value()) {
-            results.push_back({{"id", h.id},
-                               {"slug", h.slug},
-                               {"title", h.title},
-                               {"collection", h.collection},
-                               {"snippet", h.snippet_html},
-                               {"score", h.score},
-                               {"url", "/help/articles/" + h.slug}});
-          }
-          with_cors(http::Response::json(200, {{"results", results}}));
+          with_cors(http::Response::json(200, results_json(*r.value())));
         });
   } catch (const ApiError& e) {
     with_cors(http::Response::error(e));

@@ -17,6 +17,7 @@
 #include "parley/chat/event_feed.hpp"
 #include "parley/conversation/csat_report.hpp"
 #include "parley/core/error.hpp"
+#include "parley/help/answer_cache.hpp"
 #include "parley/metrics/registry.hpp"
 #include "parley/net/address_set.hpp"
 #include "parley/mail/outbox.hpp"
@@ -214,6 +215,17 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
 
   // Automatic assignment (docs/OPERATIONS.md "Routing"): the queue is read from PostgreSQL at
   // scrape time (every process agrees); assignments are counted by the process that made them.
+  if (const help::AnswerCache* cache = ctx.help_answers) {
+    const auto* c = &cache->counters();
+    r.callback("parley_help_search_cache_hits_total", "Help-center searches answered from the answer cache.",
+               Type::counter, [c] { return static_cast<double>(c->hits.load()); });
+    r.callback("parley_help_search_cache_misses_total", "Help-center searches that ran in PostgreSQL (cache on).",
+               Type::counter, [c] { return static_cast<double>(c->misses.load()); });
+    r.callback("parley_help_search_cache_entries", "Answers kept in the help search's answer cache.", Type::gauge,
+               [cache] { return static_cast<double>(cache->entries()); });
+    r.callback("parley_help_search_cache_bytes", "Bytes (roughly) of the answers kept.", Type::gauge,
+               [cache] { return static_cast<double>(cache->bytes()); });
+  }
   state->routing_queue = &r.gauge("parley_routing_queue_length",
                                   "Conversations waiting for a person: open, unassigned, not held by the bot.")
                               .get();

@@ -18,6 +18,8 @@
 #include "parley/context/webhook_signature.hpp"
 #include "parley/mail/csat_email.hpp"
 #include "parley/notes/notes.hpp"
+#include "parley/help/answer_cache.hpp"
+#include "parley/help/answer_cache_listener.hpp"
 #include "parley/help/article_search.hpp"
 #include "parley/help/article_store.hpp"
 #include "parley/help/page_cache.hpp"
@@ -260,8 +262,15 @@ int serve(const Config& config) {
   context::ContextService product_context(context_settings(config));
   help::ArticleStore articles(config.text_search_config);
   help::PageCache help_pages;
+  // Recent search answers (docs/HELP_CENTER.md "Answer cache"), kept PARLEY_HELP_SEARCH_CACHE
+  // seconds at most (0 turns it off).
+  help::AnswerCache help_answers({std::chrono::seconds(config.help_search_cache_seconds)});
+  ctx.help_answers = &help_answers;
+  // Writes through other processes (NOTIFY parley_articles) forget the answers here too.
+  help::AnswerCacheListener help_answers_listener(config.database_url, help_answers);
+  help_answers_listener.start();
   SlidingWindowLimit search_by_address(kSearchesPerMinute, std::chrono::minutes(1));
-  api::HelpServices help{articles, article_search, search_by_address, help_pages};
+  api::HelpServices help{articles, article_search, search_by_address, help_pages, help_answers};
   store::DbPool search_pool(config.database_url, kSearchThreads, kSearchQueueLimit);
   search::MessageSearch message_search(config.text_search_config, kSearchTimeout);
   api::SearchServices inbox_search{message_search, search_pool};
@@ -320,6 +329,7 @@ int serve(const Config& config) {
   mailer.stop();  // after the writer: it may still enqueue; what is unsent waits in the outbox
   housekeeping.stop();
   vector_rebuild.stop();
+  help_answers_listener.stop();
   search_pool.stop();
   business_hours.stop();  // its notices post to the pool: stopped before the pool
   bot.stop();  // its sweep posts to the pool: stopped before the pool

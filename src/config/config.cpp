@@ -50,6 +50,7 @@ const std::vector<OptionSpec>& option_specs() {
       {"--support-email", "PARLEY_SUPPORT_EMAIL", "address emailed when a visitor writes while no agent is available (default: the PARLEY_MAIL_FROM address)"},
       {"--email-batch-seconds", "PARLEY_EMAIL_BATCH_SECONDS", "seconds later messages are batched into one follow-up email (default 120)"},
       {"--presence-grace-seconds", "PARLEY_PRESENCE_GRACE_SECONDS", "after a start, seconds \"nobody available\" emails wait for agents to reconnect (default 60; 0: none)"},
+      {"--help-search-cache", "PARLEY_HELP_SEARCH_CACHE", "seconds help-search answers are kept at most (default 10; 0: off)"},
       {"--threads", "PARLEY_THREADS", "I/O threads (default: the CPUs this process may run on)"},
       {"--log-format", "PARLEY_LOG_FORMAT", "text or json (default text)"},
       {"--metrics-allow", "PARLEY_METRICS_ALLOW", "addresses allowed to read /metrics (default loopback)"},
@@ -192,6 +193,9 @@ Config parse_config(const std::vector<std::string>& args, const std::map<std::st
   }
   if (auto v = get("PARLEY_PRESENCE_GRACE_SECONDS"); v && !v->empty()) {
     c.presence_grace_seconds = parse_seconds("PARLEY_PRESENCE_GRACE_SECONDS", *v, 3600);
+  }
+  if (auto v = get("PARLEY_HELP_SEARCH_CACHE"); v && !v->empty()) {
+    c.help_search_cache_seconds = parse_seconds("PARLEY_HELP_SEARCH_CACHE", *v, 300);
   }
   if (auto v = get("PARLEY_THREADS"); v && !v->empty()) c.threads = parse_threads(*v);
   if (auto v = get("PARLEY_LOG_FORMAT"); v && !v->empty()) {

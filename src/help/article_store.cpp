@@ -4,6 +4,7 @@
 
 #include "parley/core/error.hpp"
 #include "parley/core/text_validation.hpp"
+#include "parley/help/answer_cache_listener.hpp"
 #include "parley/help/markdown.hpp"
 
 namespace parley::help {
@@ -14,6 +15,10 @@ namespace {
 #define PARLEY_ARTICLE_VECTOR \
   "setweight(to_tsvector($8::text::regconfig, $2), 'A') || setweight(to_tsvector($8::text::regconfig, $7), 'B')"
 #define PARLEY_ARTICLE_COLUMNS "id, slug, title, collection, status, body_md, body_html, parley_time(updated_at)"
+
+// Sent in every writing transaction, delivered at its commit: every process's search forgets
+// its kept answers (answer_cache_listener.hpp). Empty payload: a wake-up, not a description.
+const store::Statement kChangedNotify{"article_changed_notify", "SELECT pg_notify('parley_articles', '')"};
 
 const store::Statement kInsert{"article_insert",
                                "INSERT INTO article (slug, title, collection, status, body_md, body_html, body_text, "
@@ -169,6 +174,7 @@ Article ArticleStore::create(store::DbConn& conn, const ArticleInput& raw) const
   pqxx::work txn(conn.raw());
   conn.exec(txn, kSlugLock);
   Article a = insert(conn, txn, in, md, unique_slug(conn, txn, in.slug.empty() ? slug_for(in.title) : in.slug), config_);
+  conn.exec(txn, kChangedNotify);
   txn.commit();
   return a;
 }
@@ -180,6 +186,7 @@ std::optional<Article> ArticleStore::update(store::DbConn& conn, std::int64_t id
   auto slug = conn.exec(txn, kSlugOf, id);
   if (slug.empty()) return std::nullopt;
   Article a = update_by_slug(conn, txn, slug[0][0].c_str(), in, md, config_);
+  conn.exec(txn, kChangedNotify);
   txn.commit();
   return a;
 }
@@ -187,6 +194,7 @@ std::optional<Article> ArticleStore::update(store::DbConn& conn, std::int64_t id
 bool ArticleStore::remove(store::DbConn& conn, std::int64_t id) const {
   pqxx::work txn(conn.raw());
   bool removed = conn.exec(txn, kDelete, id).affected_rows() > 0;
+  conn.exec(txn, kChangedNotify);
   txn.commit();
   return removed;
 }
@@ -247,6 +255,7 @@ std::pair<int, int> ArticleStore::import(store::DbConn& conn, const std::vector<
       ++created;
     }
   }
+  conn.exec(txn, kChangedNotify);
   txn.commit();
   return {created, updated};
 }

@@ -38,6 +38,7 @@ namespace parley::help {
 class ArticleStore;
 class ArticleSearch;
 class PageCache;
+class AnswerCache;
 }
 
 namespace parley::search {
@@ -62,6 +63,7 @@ struct ApiContext {
   bot::Bot* bot = nullptr;  // the FAQ bot (its choice and report routes, its metrics)
   routing::Router* router = nullptr;  // automatic assignment (its metrics)
   routing::Wakeup* routing_wakeup = nullptr;  // pulled when settings or capacity change
+  const help::AnswerCache* help_answers = nullptr;  // the help search's answer cache (its metrics)
 };
 
 void register_health_routes(http::Router& router, ApiContext& ctx);
@@ -90,6 +92,7 @@ struct HelpServices {
   help::ArticleSearch& search;
   SlidingWindowLimit& search_by_address;  // public searches per client address
   help::PageCache& pages;                  // rendered /help pages, forgotten on every write
+  help::AnswerCache& answers;              // recent search answers, forgotten on every write
 };
 // /api/articles (agents), /api/help/* (public) and the /help pages.
 void register_help_routes(http::Router& router, ApiContext& ctx, HelpServices& help);

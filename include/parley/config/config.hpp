@@ -33,6 +33,8 @@ struct Config {
   // After a start, agents' inboxes need a moment to reconnect: a "nobody available" email
   // written meanwhile waits this long and is not sent if an agent is available by then.
   int presence_grace_seconds = 60;
+  // Help-center search answers are kept this long (docs/HELP_CENTER.md); 0: not kept.
+  int help_search_cache_seconds = 10;
   unsigned threads = 0;
   std::string log_format = "text";  // text | json
   std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};
