@@ -84,7 +84,8 @@ Schedule parse_schedule(const nlohmann::json& doc) {
   s.tz = find_zone(s.zone);
   const auto& week = doc.value("week", nlohmann::json::object());
   if (!week.is_object()) throw ScheduleError("week", "\"week\" must be an object keyed mon … sun");
-  for (const auto& [key, _] : week.items()) {
+  for (const auto& item : week.items()) {
+    const std::string& key = item.key();  // not a structured binding: clang 14 cannot capture one
     if (std::find_if(std::begin(kDays), std::end(kDays), [&](const char* d) { return key == d; }) == std::end(kDays)) {
       throw ScheduleError("week", "Unknown day \"" + key.substr(0, 16) + "\" (use mon, tue, wed, thu, fri, sat, sun)");
     }
