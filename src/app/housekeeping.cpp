@@ -5,6 +5,7 @@
 #include "parley/auth/agent_accounts.hpp"
 #include "parley/auth/agent_presence.hpp"
 #include "parley/auth/login_attempts.hpp"
+#include "parley/auth/visitor_presence.hpp"
 #include "parley/auth/visitor_identity.hpp"
 #include "parley/conversation/event_writer.hpp"
 
@@ -57,6 +58,7 @@ void Housekeeping::prune_event_log() {
       [](store::DbConn& conn) {
         conversation::prune_event_log(conn);
         auth::prune_presence(conn);  // rows of processes that stopped (automatic assignment)
+        auth::prune_stopped_processes(conn);  // and their visitors (reply emails)
         return Unit{};
       },
       [](Outcome<Unit>) {});  // any process may prune; a failed round is retried next time

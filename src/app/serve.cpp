@@ -13,6 +13,7 @@
 #include "parley/bot/bot.hpp"
 #include "parley/chat/agent_roster.hpp"
 #include "parley/chat/cluster.hpp"
+#include "parley/chat/visitor_presence_sync.hpp"
 #include "parley/chat/event_feed.hpp"
 #include "parley/context/context_service.hpp"
 #include "parley/context/webhook_signature.hpp"
@@ -92,14 +93,20 @@ bool migrate_with_retries(const std::string& url, const sigset_t& signals) {
   }
 }
 
-// The offline rules that need the hub (is the visitor connected here?) run in the message
-// batch's transaction: the email is enqueued with the message or not at all.
-chat::BatchHook offline_email_hook(const chat::Hub& hub, mail::EnqueueSettings settings, const PresenceGrace& grace) {
-  return [&hub, settings, &grace](store::DbConn& conn, pqxx::transaction_base& txn,
-                                  const std::vector<chat::InsertedMessage>& rows) {
+// The offline rules that need presence (is the visitor chatting live, on any process?) run in
+// the message batch's transaction: the email is enqueued with the message or not at all.
+chat::BatchHook offline_email_hook(const chat::VisitorPresenceSync& presence, mail::EnqueueSettings settings,
+                                   const PresenceGrace& grace) {
+  return [&presence, settings, &grace](store::DbConn& conn, pqxx::transaction_base& txn,
+                                       const std::vector<chat::InsertedMessage>& rows) {
+    std::vector<std::int64_t> replied_to;  // only an agent's reply may be emailed to the visitor
+    for (const auto& m : rows) {
+      if (m.sender == "AGENT") replied_to.push_back(m.visitor_id);
+    }
+    auto live = presence.connected(conn, txn, replied_to);
     std::vector<mail::MessageEvent> events;
     for (const auto& m : rows) {
-      bool connected = m.sender != "AGENT" || hub.visitor_connected(m.visitor_id);
+      bool connected = m.sender != "AGENT" || live.count(m.visitor_id) > 0;
       events.push_back({m.id, m.conversation_id, m.sender, m.team_available, connected, m.out_of_hours});
     }
     return mail::enqueue_emails(conn, txn, events, grace.apply(settings));
@@ -122,13 +129,13 @@ context::ContextSettings context_settings(const Config& config) {
   return settings;
 }
 
-// A CSAT survey was created by a resolve: a visitor who is not connected here gets the survey
-// email (when their address is known), in the resolve's transaction. The link's token is made
-// here; only its SHA-256 is stored with the survey.
+// A CSAT survey was created by a resolve: a visitor who is not connected (to any process) gets
+// the survey email (when their address is known), in the resolve's transaction. The link's
+// token is made here; only its SHA-256 is stored with the survey.
 // `ctx` is made after the conversations (it holds them) and set before the server runs.
-conversation::SurveyHook csat_email_hook(const chat::Hub& hub, api::ApiContext* const& ctx) {
-  return [&hub, &ctx](store::DbConn& conn, pqxx::transaction_base& txn, const conversation::SurveyCreated& survey) {
-    if (hub.visitor_connected(survey.visitor_id)) return false;  // the widget asks instead
+conversation::SurveyHook csat_email_hook(const chat::VisitorPresenceSync& presence, api::ApiContext* const& ctx) {
+  return [&presence, &ctx](store::DbConn& conn, pqxx::transaction_base& txn, const conversation::SurveyCreated& survey) {
+    if (!presence.connected(conn, txn, {survey.visitor_id}).empty()) return false;  // the widget asks instead
     std::string token = auth::random_token();
     conversation::set_link_token(conn, txn, survey.survey_id, auth::token_digest(token));
     return mail::enqueue_csat_email(conn, txn, survey.survey_id, survey.conversation_id,
@@ -213,6 +220,9 @@ int serve(const Config& config) {
   // the event log (EventFeed), ephemeral signals through NOTIFY (Cluster).
   chat::Cluster cluster(pool, hub, roster, route_again);
   chat::EventFeed feed(config.database_url, hub, cluster, origins);
+  // Which visitors are chatting live on this process, for the others' email decisions.
+  chat::VisitorPresenceSync visitor_presence(pool, hub, cluster.process_id());
+  hub.set_visitor_listener([&visitor_presence](std::int64_t visitor_id) { visitor_presence.changed(visitor_id); });
   // Offline mode: emails are enqueued in the message's own transaction and sent by the worker,
   // which starts once the public origin (for links in emails) is known.
   mail::OutboxWorker mailer(config);
@@ -234,7 +244,7 @@ int serve(const Config& config) {
                },
                [&mailer] { mailer.wake(); });
   chat::MessageWriter writer(config.database_url, kWriterLimits, feed, origins,
-                             {offline_email_hook(hub, email_settings, presence_grace), [&mailer] { mailer.wake(); },
+                             {offline_email_hook(visitor_presence, email_settings, presence_grace), [&mailer] { mailer.wake(); },
                               [&bot, route_again](std::int64_t conversation_id) {
                                 bot.first_message(conversation_id);
                                 route_again();  // the visitor's first message: assignable (unless the bot holds it)
@@ -244,7 +254,7 @@ int serve(const Config& config) {
   api::ApiContext* api_context = nullptr;
   // Every committed change may free capacity or bring a conversation back to the team.
   conversation::Conversations conversations(feed, config.bot,
-                                            {csat_email_hook(hub, api_context), [&mailer] { mailer.wake(); }},
+                                            {csat_email_hook(visitor_presence, api_context), [&mailer] { mailer.wake(); }},
                                             [route_again](conversation::Action) { route_again(); });
   routing::Router assigner(config.database_url, routing_wakeup, feed, conversations);
   conversation::ReadPositions reads(feed);  // read receipts: also through the event log
@@ -253,6 +263,7 @@ int serve(const Config& config) {
   auto chat = std::make_shared<chat::ChatService>(pool, writer, hub, cluster, roster, conversations, reads);
   feed.start();
   cluster.start();
+  visitor_presence.start();
   bot.start_sweeping();
   SlidingWindowLimit identify_by_address(kIdentifiesPerMinute, std::chrono::minutes(1));
   api::ApiContext ctx{config, pool, chat, conversations, roster, identify_by_address, {}, {}, &bot, &assigner,
@@ -335,6 +346,7 @@ int serve(const Config& config) {
   bot.stop();  // its sweep posts to the pool: stopped before the pool
   assigner.stop();  // before the feed it wakes
   cluster.stop();
+  visitor_presence.stop();  // deletes this process's rows through the pool: before it stops
   feed.stop();
   pool.stop();
   spdlog::info("stopped");

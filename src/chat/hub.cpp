@@ -40,18 +40,38 @@ std::vector<std::shared_ptr<ClientLink>> Hub::collect(const std::map<std::int64_
 }
 
 void Hub::add_visitor(std::int64_t visitor_id, const std::shared_ptr<ClientLink>& link) {
-  std::lock_guard lock(mutex_);
-  visitors_[visitor_id].links.push_back(link);
+  bool first = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto& links = visitors_[visitor_id].links;
+    first = links.empty();
+    links.push_back(link);
+  }
+  if (first && visitor_listener_) visitor_listener_(visitor_id);
 }
 
 void Hub::remove_visitor(std::int64_t visitor_id, const ClientLink* link) {
-  std::lock_guard lock(mutex_);
-  remove_link(visitors_, visitor_id, link);
+  bool last = false;
+  {
+    std::lock_guard lock(mutex_);
+    bool was = visitors_.count(visitor_id) > 0;
+    remove_link(visitors_, visitor_id, link);
+    last = was && visitors_.count(visitor_id) == 0;
+  }
+  if (last && visitor_listener_) visitor_listener_(visitor_id);
 }
 
 bool Hub::visitor_connected(std::int64_t visitor_id) const {
   std::lock_guard lock(mutex_);
   return visitors_.count(visitor_id) > 0;
+}
+
+std::vector<std::int64_t> Hub::visitor_ids() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::int64_t> ids;
+  ids.reserve(visitors_.size());
+  for (const auto& entry : visitors_) ids.push_back(entry.first);
+  return ids;
 }
 
 bool Hub::team_available_locked() const {

@@ -72,6 +72,15 @@ const wantPushed = (ws, conversationId, stored) => {
   return stored.filter((id) => !own.has(id));
 };
 
+/** Agent replies to the visitor of a conversation waiting in the outbox (docs/EMAIL.md). */
+const replyEmails = (db, conversationId) =>
+  Number(query(db, `SELECT count(*) FROM email_outbox WHERE conversation_id = ${conversationId} AND kind = 'visitor_reply'`)[0][0]);
+
+/** How many live processes hold a tab of the visitor, as the database knows it. */
+const presenceRows = (db, visitorId) =>
+  Number(query(db, `SELECT count(*) FROM visitor_presence vp JOIN server_process p USING (process_id)
+                    WHERE vp.visitor_id = ${visitorId} AND p.seen_at > now() - interval '20 seconds'`)[0][0]);
+
 const dbIds = (db, conversationId) =>
   query(db, `SELECT id FROM message WHERE conversation_id = ${conversationId} ORDER BY id`).map(([id]) => Number(id));
 
@@ -308,6 +317,28 @@ describe('two processes on one database: events, typing, presence, logout', () =
     }
   });
 
+  it('an agent’s reply on A is not emailed to a visitor chatting live on B, and is once the visitor has left', async () => {
+    const v = await identify(B, { email: `live-${rand()}@scale.test` });
+    const vB = await visitorSocket(B, v.visitorToken);
+    try {
+      const conv = (await sendAndAck(vB, { clientId: `v-${rand()}`, body: 'I am on B' })).message.conversationId;
+      // B writes its visitors a moment after their first tab opens (chat/visitor_presence_sync.hpp).
+      await waitFor(() => presenceRows(db, v.visitorId) === 1, { deadline: LIVE, what: 'B stored the visitor as connected' });
+      const live = await api(A, 'POST', `/api/inbox/${conv}/reply`, { cookie: ann.cookie, body: { clientId: `a-${rand()}`, body: 'Ann on A, seen live' } });
+      assert.equal(live.status, 201, live.text);
+      await vB.nextMessage((m) => m && m.type === 'message' && m.message?.id === live.json().message.id, LIVE);
+      assert.equal(replyEmails(db, conv), 0, 'a reply the visitor saw live on B was queued as an email by A');
+
+      await vB.close();
+      await waitFor(() => presenceRows(db, v.visitorId) === 0, { deadline: LIVE, what: 'B stored the visitor as gone' });
+      const gone = await api(A, 'POST', `/api/inbox/${conv}/reply`, { cookie: ann.cookie, body: { clientId: `a-${rand()}`, body: 'Ann on A, after you left' } });
+      assert.equal(gone.status, 201, gone.text);
+      assert.equal(replyEmails(db, conv), 1, 'the reply to a visitor connected nowhere was not queued as an email');
+    } finally {
+      await closeAll(vB);
+    }
+  });
+
   it('the agents list on A shows an agent connected on B (and its going away)', async () => {
     const wsAnnA = await agentSocket(A, ann.cookie, { online: false });
     try {
@@ -378,12 +409,23 @@ describe('a process killed with SIGKILL', () => {
       const lastSeen = Math.max(...pushedIds(wsDanB, conv)); // the sync cursor: never from an ack
       assert.equal(lastSeen, before[before.length - 1]);
 
+      // A second visitor, with an address, chatting on B only.
+      const w = await identify(B, { email: `on-b-${rand()}@scale.test` });
+      const wB = await visitorSocket(B, w.visitorToken);
+      const wConv = (await sendAndAck(wB, { clientId: `w-${rand()}`, body: 'on B when it dies' })).message.conversationId;
+      await waitFor(() => presenceRows(db, w.visitorId) === 1, { deadline: LIVE, what: 'B stored the second visitor' });
+
       const code = await B.kill();
       assert.equal(code, 'SIGKILL');
       await closedWithin(wsDanB, LIVE, 'Dan’s socket on the killed process');
 
       // Nobody announces Dan any more: visitors on A are told the team went away.
       await waitTeam(vA, false, EXPIRY, 'B killed with its only agent');
+      // Nor stamps its visitors: the second visitor counts as gone, and A's reply is emailed.
+      await waitFor(() => presenceRows(db, w.visitorId) === 0, { deadline: EXPIRY, what: 'the killed process’s visitor expired' });
+      const toW = await api(A, 'POST', `/api/inbox/${wConv}/reply`, { cookie: dan.cookie, body: { clientId: `d-w-${rand()}`, body: 'Dan on A, to a visitor of B' } });
+      assert.equal(toW.status, 201, toW.text);
+      assert.equal(replyEmails(db, wConv), 1, 'a visitor whose only process was killed was not emailed the reply');
 
       // Meanwhile the conversation goes on through A.
       const missed = [];

@@ -40,6 +40,8 @@ class Cluster {
   void say_hello();
 
   void on_signal(const std::string& payload);  // from the EventFeed thread
+  // This process's name among the others (random, new at every start).
+  const std::string& process_id() const { return process_id_; }
 
  private:
   void notify(const std::string& payload);

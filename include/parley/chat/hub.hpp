@@ -3,6 +3,7 @@
 // and written to after it is released: no lock is held while calling out.
 #include <cstdint>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <mutex>
@@ -18,6 +19,10 @@ class Hub {
   void add_visitor(std::int64_t visitor_id, const std::shared_ptr<ClientLink>& link);
   void remove_visitor(std::int64_t visitor_id, const ClientLink* link);
   bool visitor_connected(std::int64_t visitor_id) const;
+  std::vector<std::int64_t> visitor_ids() const;
+  // Called (outside the hub's lock) when a visitor's first tab here opens or its last closes:
+  // other processes learn of it through chat/visitor_presence_sync.hpp. Set once before serving.
+  void set_visitor_listener(std::function<void(std::int64_t)> listener) { visitor_listener_ = std::move(listener); }
 
   // Returns true when this changed whether the team is available.
   bool add_agent(std::int64_t agent_id, const std::shared_ptr<ClientLink>& link, bool online);
@@ -83,6 +88,7 @@ class Hub {
   bool team_available_locked() const;
 
   const hours::BusinessHours* hours_ = nullptr;
+  std::function<void(std::int64_t)> visitor_listener_;
   mutable std::mutex mutex_;
   std::map<std::int64_t, Links> visitors_;
   std::map<std::int64_t, Links> agents_;
