@@ -55,7 +55,8 @@ describe('Canned replies in the inbox', TEST_OPTS, () => {
     await p.getByTestId('canned-list-empty').waitFor({ timeout: LONG });
     await screenshot(p, 'canned-empty');
     await p.getByTestId('canned-new').click();
-    await p.getByTestId('canned-shortcut').waitFor({ timeout: LONG });
+    // The editor is ready once it knows who may add team replies (its fields are enabled then).
+    await p.locator('[data-testid="canned-shortcut"]:not([disabled])').waitFor({ timeout: LONG });
     assert.equal(await p.locator('#canned-scope option[value="team"]').isDisabled(), true, 'only admins add team replies');
     await p.getByTestId('canned-shortcut').fill('greet');
     await p.getByTestId('canned-title').fill('Greeting');

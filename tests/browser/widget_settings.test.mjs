@@ -153,7 +153,7 @@ describe('widget settings and keyboard shortcuts in the inbox', TEST_OPTS, () =>
     await p.getByText('Could not load the widget settings: The database is unavailable').waitFor({ timeout: LONG });
     await screenshot(p, 'widget-settings-error');
     await p.unroute('**/api/settings/widget');
-    await p.getByRole('button', { name: 'Retry' }).click();
+    await p.getByRole('button', { name: 'Try again' }).click();
     await p.getByTestId('wset-readonly').waitFor({ timeout: LONG });
     assert.equal(await p.getByTestId('wset-title').inputValue(), 'Acme Analytics');
     assert.ok(await p.getByTestId('wset-title').isDisabled());

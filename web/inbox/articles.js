@@ -5,6 +5,7 @@
 
 import { request } from './api.js';
 import { h, clear, formatTime, toast } from './dom.js';
+import { sectionHeader as header, sectionState } from './section_parts.js';
 
 const PREVIEW_DELAY = 300;
 let shown = null; // what the section shows now: 'list' | 'new' | id, so a late answer is dropped
@@ -17,20 +18,10 @@ export function showArticles(root, sub) {
   return showEditor(root, sub === 'new' ? null : Number(sub));
 }
 
-function header(title, ...actions) {
-  return h('header', { class: 'section-head' }, h('h1', { class: 'list-title' }, title),
-    h('div', { class: 'section-actions' }, actions));
-}
-
-function stateLine(text, kind = 'muted', retry = null) {
-  return h('div', { class: `section-state ${kind}`, role: kind === 'form-error' ? 'alert' : 'status' },
-    h('p', null, text), retry ? h('button', { type: 'button', class: 'btn btn-sm', onclick: retry }, 'Retry') : null);
-}
-
 async function showList(root) {
   clear(root);
   const me = shown;
-  const body = h('div', { class: 'section-body' }, stateLine('Loading articles…'));
+  const body = h('div', { class: 'section-body' }, sectionState('Loading articles…'));
   root.append(header('Articles', h('a', { class: 'btn btn-primary btn-sm', href: '#/articles/new', 'data-testid': 'article-new' },
     'New article')), body);
   let data;
@@ -39,7 +30,7 @@ async function showList(root) {
   } catch (e) {
     if (me !== shown) return;
     clear(body);
-    return body.append(stateLine(`Could not load the articles: ${e.message}`, 'form-error', () => showList(root)));
+    return body.append(sectionState(`Could not load the articles: ${e.message}`, { error: true, retry: () => showList(root) }));
   }
   if (me !== shown) return;
   clear(body);

@@ -3,6 +3,7 @@
 
 import { request } from './api.js';
 import { h, clear } from './dom.js';
+import { sectionHeader, sectionState } from './section_parts.js';
 
 const DAYS = 30;
 let asked = 0;
@@ -10,16 +11,15 @@ let asked = 0;
 export async function showDeflection(root) {
   const n = ++asked;
   clear(root);
-  const body = h('div', { class: 'section-body' }, h('p', { class: 'section-state muted', role: 'status' }, 'Loading…'));
-  root.append(h('header', { class: 'section-head' }, h('h1', { class: 'list-title' }, `Bot: last ${DAYS} days`)), body);
+  const body = h('div', { class: 'section-body' }, sectionState('Loading…'));
+  root.append(sectionHeader(`Bot: last ${DAYS} days`), body);
   let data;
   try {
     data = await request('GET', `/api/reports/deflection?days=${DAYS}`);
   } catch (e) {
     if (n !== asked) return;
     clear(body);
-    return body.append(h('div', { class: 'section-state', role: 'alert' }, h('p', { class: 'form-error' }, `Could not load the report: ${e.message}`),
-      h('button', { type: 'button', class: 'btn btn-sm', onclick: () => showDeflection(root) }, 'Retry')));
+    return body.append(sectionState(`Could not load the report: ${e.message}`, { error: true, retry: () => showDeflection(root) }));
   }
   if (n !== asked) return;
   clear(body);

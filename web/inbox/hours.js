@@ -4,6 +4,7 @@
 
 import { request } from './api.js';
 import { h, clear, toast } from './dom.js';
+import { sectionHeader, sectionState } from './section_parts.js';
 import { state } from './state.js';
 
 const DAYS = [['mon', 'Monday'], ['tue', 'Tuesday'], ['wed', 'Wednesday'], ['thu', 'Thursday'], ['fri', 'Friday'],
@@ -53,17 +54,16 @@ function intervalList(label, intervals, editable) {
 export async function showHours(root) {
   const n = ++asked;
   clear(root);
-  const body = h('div', { class: 'section-body' }, h('p', { class: 'section-state muted', role: 'status' }, 'Loading…'));
+  const body = h('div', { class: 'section-body' }, sectionState('Loading…'));
   const status = h('span', { class: 'chip', 'data-testid': 'hours-state' }, '');
-  root.append(h('header', { class: 'section-head' }, h('h1', { class: 'list-title' }, 'Business hours'), status), body);
+  root.append(sectionHeader('Business hours', status), body);
   let data, zones;
   try {
     [data, { zones }] = await Promise.all([request('GET', '/api/hours'), request('GET', '/api/hours/zones')]);
   } catch (e) {
     if (n !== asked) return;
     clear(body);
-    return body.append(h('div', { class: 'section-state', role: 'alert' }, h('p', { class: 'form-error' }, `Could not load the hours: ${e.message}`),
-      h('button', { type: 'button', class: 'btn btn-sm', onclick: () => showHours(root) }, 'Retry')));
+    return body.append(sectionState(`Could not load the hours: ${e.message}`, { error: true, retry: () => showHours(root) }));
   }
   if (n !== asked) return;
   clear(body);

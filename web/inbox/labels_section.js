@@ -5,6 +5,7 @@
 import { h, clear, toast } from './dom.js';
 import { state } from './state.js';
 import { labels, labelApi, labelChip, loadLabels, onLabelsChanged } from './labels.js';
+import { sectionHeader, sectionState } from './section_parts.js';
 
 const MAX_NAME = 40;
 // Distinct hues of similar weight; the chip's text is black or white, whichever reads better.
@@ -30,14 +31,14 @@ export async function showLabelsSection(view) {
   });
   clear(view);
   const body = h('div', { class: 'section-body labels-section', 'data-testid': 'labels-section' },
-    stateLine('Loading labels…'));
-  view.append(h('header', { class: 'section-head' }, h('h1', { class: 'list-title' }, 'Labels')), body);
+    sectionState('Loading labels…'));
+  view.append(sectionHeader('Labels'), body);
   try {
     await loadLabelsOrThrow();
   } catch (e) {
     if (me !== shownAt) return;
     clear(body);
-    return body.append(stateLine(`Could not load the labels: ${e.message}`, 'form-error', () => showLabelsSection(view)));
+    return body.append(sectionState(`Could not load the labels: ${e.message}`, { error: true, retry: () => showLabelsSection(view) }));
   }
   if (me !== shownAt) return;
   clear(body);
@@ -54,11 +55,6 @@ async function loadLabelsOrThrow() {
   // The same catalogue the inbox uses (labels.js), with the counts of this answer.
   labels.byId = new Map((Array.isArray(data?.labels) ? data.labels : []).map((l) => [l.id, l]));
   labels.loaded = true;
-}
-
-function stateLine(text, kind = 'muted', retry = null) {
-  return h('div', { class: `section-state ${kind}`, role: kind === 'form-error' ? 'alert' : 'status' },
-    h('p', null, text), retry ? h('button', { type: 'button', class: 'btn btn-sm', onclick: retry }, 'Try again') : null);
 }
 
 // ---------------------------------------------------------------- colour choice

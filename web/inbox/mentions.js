@@ -4,6 +4,7 @@
 
 import { request } from './api.js';
 import { $, h, clear, formatTime, visitorName } from './dom.js';
+import { sectionHeader, sectionState } from './section_parts.js';
 import { state, isId } from './state.js';
 import { alertOnce } from './alerts.js';
 import { withMentions } from './notes.js';
@@ -23,8 +24,8 @@ export async function showMentions(root) {
   setUnseen(0);
   clear(root);
   const list = h('ul', { class: 'mention-list', 'data-testid': 'mentions-list' });
-  const body = h('div', { class: 'section-body' }, h('p', { class: 'section-state muted', role: 'status' }, 'Loading…'));
-  root.append(h('header', { class: 'section-head' }, h('h1', { class: 'list-title' }, 'Mentions')), body);
+  const body = h('div', { class: 'section-body' }, sectionState('Loading…'));
+  root.append(sectionHeader('Mentions'), body);
   await loadPage(root, body, list, 0, n);
 }
 
@@ -36,8 +37,7 @@ async function loadPage(root, body, list, before, n) {
     if (n !== asked || e.status === 401) return;
     if (before) body.querySelector('.load-more-wrap')?.remove();
     else clear(body);
-    body.append(h('div', { class: 'section-state', role: 'alert' }, h('p', { class: 'form-error' }, `Could not load your mentions: ${e.message}`),
-      h('button', { type: 'button', class: 'btn btn-sm', onclick: () => showMentions(root) }, 'Try again')));
+    body.append(sectionState(`Could not load your mentions: ${e.message}`, { error: true, retry: () => showMentions(root) }));
     return;
   }
   if (n !== asked) return;

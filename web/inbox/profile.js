@@ -4,6 +4,7 @@
 
 import { api, request } from './api.js';
 import { h, clear, toast } from './dom.js';
+import { sectionHeader, sectionState } from './section_parts.js';
 import { alertPrefs, notificationPermission, requestNotificationPermission, setAlertPrefs } from './alerts.js';
 import { state } from './state.js';
 
@@ -26,17 +27,15 @@ let shown = 0;
 export async function showProfile(root) {
   const n = ++shown;
   clear(root);
-  const body = h('div', { class: 'section-body profile' }, h('p', { class: 'section-state muted', role: 'status' }, 'Loading…'));
-  root.append(h('header', { class: 'section-head' }, h('h1', { class: 'list-title' }, 'Your profile')), body);
+  const body = h('div', { class: 'section-body profile' }, sectionState('Loading…'));
+  root.append(sectionHeader('Your profile'), body);
   let prefs;
   try {
     prefs = (await request('GET', '/api/me/preferences')).preferences;
   } catch (e) {
     if (n !== shown) return;
     clear(body);
-    return body.append(h('div', { class: 'section-state', role: 'alert', 'data-testid': 'profile-error' },
-      h('p', { class: 'form-error' }, `Could not load your profile: ${e.message}`),
-      h('button', { type: 'button', class: 'btn btn-sm', onclick: () => showProfile(root) }, 'Retry')));
+    return body.append(sectionState(`Could not load your profile: ${e.message}`, { error: true, retry: () => showProfile(root), testid: 'profile-error' }));
   }
   if (n !== shown) return;
   setAlertPrefs(prefs);

@@ -5,6 +5,7 @@
 import { request } from './api.js';
 import { h, clear, formatTime, toast } from './dom.js';
 import { invalidateCanned } from './canned.js';
+import { sectionHeader as header, sectionState } from './section_parts.js';
 
 const LIMITS = { shortcut: 32, title: 80, body: 4000 };
 const PLACEHOLDERS = ['{{visitor.name|there}}', '{{visitor.first_name|there}}', '{{visitor.email}}', '{{agent.name}}'];
@@ -14,16 +15,6 @@ export function showReplies(root, sub) {
   shown = sub ?? 'list';
   if (sub === null) return showList(root);
   return showEditor(root, sub === 'new' ? null : Number(sub));
-}
-
-function header(title, ...actions) {
-  return h('header', { class: 'section-head' }, h('h1', { class: 'list-title' }, title),
-    h('div', { class: 'section-actions' }, actions));
-}
-
-function stateLine(text, kind = 'muted', retry = null, testid = null) {
-  return h('div', { class: `section-state ${kind}`, role: kind === 'form-error' ? 'alert' : 'status', 'data-testid': testid },
-    h('p', null, text), retry ? h('button', { type: 'button', class: 'btn btn-sm', onclick: retry }, 'Retry') : null);
 }
 
 function times(n) {
@@ -55,7 +46,7 @@ function group(title, list, emptyText, testid) {
 async function showList(root) {
   clear(root);
   const me = shown;
-  const body = h('div', { class: 'section-body' }, stateLine('Loading canned replies…', 'muted', null, 'canned-list-loading'));
+  const body = h('div', { class: 'section-body' }, sectionState('Loading canned replies…', { testid: 'canned-list-loading' }));
   root.append(header('Canned replies',
     h('a', { class: 'btn btn-primary btn-sm', href: '#/replies/new', 'data-testid': 'canned-new' }, 'New reply')), body);
   let data;
@@ -64,7 +55,7 @@ async function showList(root) {
   } catch (e) {
     if (me !== shown) return;
     clear(body);
-    return body.append(stateLine(`Could not load the canned replies: ${e.message}`, 'form-error', () => showList(root), 'canned-list-error'));
+    return body.append(sectionState(`Could not load the canned replies: ${e.message}`, { error: true, retry: () => showList(root), testid: 'canned-list-error' }));
   }
   if (me !== shown) return;
   clear(body);
@@ -205,7 +196,7 @@ async function showEditor(root, id) {
 }
 
 function showErrorOutside(root, text) {
-  root.append(stateLine(text, 'form-error', null, 'canned-missing'));
+  root.append(sectionState(text, { error: true, testid: 'canned-missing' }));
 }
 
 function insertAtCaret(textarea, text) {

@@ -4,6 +4,7 @@
 
 import { request } from './api.js';
 import { h, clear, toast } from './dom.js';
+import { sectionHeader, sectionState } from './section_parts.js';
 import { state } from './state.js';
 
 const STATUS_LABELS = { active: 'Active', disabled: 'Disabled', invited: 'Invited' };
@@ -12,10 +13,9 @@ let shown = 0;
 export async function showTeam(root) {
   const n = ++shown;
   clear(root);
-  const body = h('div', { class: 'section-body team-admin' }, h('p', { class: 'section-state muted', role: 'status' }, 'Loading…'));
+  const body = h('div', { class: 'section-body team-admin' }, sectionState('Loading…'));
   const inviteBtn = h('button', { type: 'button', class: 'btn btn-primary btn-sm', 'data-testid': 'team-invite-open' }, 'Invite agent');
-  root.append(h('header', { class: 'section-head' }, h('h1', { class: 'list-title' }, 'Team'),
-    h('div', { class: 'section-actions' }, inviteBtn)), body);
+  root.append(sectionHeader('Team', inviteBtn), body);
   let data;
   try {
     data = await request('GET', '/api/team');
@@ -24,8 +24,7 @@ export async function showTeam(root) {
     clear(body);
     inviteBtn.hidden = true;
     const text = e.status === 403 ? 'Only an admin can manage the team.' : `Could not load the team: ${e.message}`;
-    return body.append(h('div', { class: 'section-state', role: 'alert', 'data-testid': 'team-error' }, h('p', { class: 'form-error' }, text),
-      e.status === 403 ? null : h('button', { type: 'button', class: 'btn btn-sm', onclick: () => showTeam(root) }, 'Retry')));
+    return body.append(sectionState(text, { error: true, retry: e.status === 403 ? null : () => showTeam(root), testid: 'team-error' }));
   }
   if (n !== shown) return;
   clear(body);

@@ -6,15 +6,11 @@
 
 import { request } from './api.js';
 import { h, clear, formatTime } from './dom.js';
+import { sectionHeader, sectionState } from './section_parts.js';
 
 const LIMITS = { title: 60, greeting: 200 };
 const HEX = /^#[0-9a-f]{6}$/i;
 let shown = 0; // the latest showWidgetSettings call: a late answer for an earlier one is dropped
-
-function header(...actions) {
-  return h('header', { class: 'section-head' }, h('h1', { class: 'list-title' }, 'Chat widget'),
-    h('div', { class: 'section-actions' }, actions));
-}
 
 // What is wrong with `values`, field by field (the server checks the same).
 function problems(v) {
@@ -32,17 +28,15 @@ export async function showWidgetSettings(root) {
   const me = ++shown;
   clear(root);
   const body = h('div', { class: 'section-body' },
-    h('div', { class: 'section-state muted', role: 'status' }, h('p', null, 'Loading the widget settings…')));
-  root.append(header(), body);
+    sectionState('Loading the widget settings…'));
+  root.append(sectionHeader('Chat widget'), body);
   let data;
   try {
     data = await request('GET', '/api/settings/widget');
   } catch (e) {
     if (me !== shown) return;
     clear(body);
-    return body.append(h('div', { class: 'section-state', role: 'alert' },
-      h('p', { class: 'form-error' }, `Could not load the widget settings: ${e.message}`),
-      h('button', { type: 'button', class: 'btn btn-sm', onclick: () => showWidgetSettings(root) }, 'Retry')));
+    return body.append(sectionState(`Could not load the widget settings: ${e.message}`, { error: true, retry: () => showWidgetSettings(root) }));
   }
   if (me !== shown) return;
   clear(root);
@@ -107,7 +101,7 @@ function renderForm(root, saved) {
       h('p', { class: 'muted wset-note' }, 'Every page with the widget uses these on its next load. Options in a page’s ',
         h('code', null, 'SupportChat.init'), ' (color, position, title, greeting) still win on that page.')),
     h('div', { class: 'wset-side' }, h('strong', { class: 'wset-side-title' }, 'Preview'), preview));
-  root.append(header(status, reset, save), error, form);
+  root.append(sectionHeader('Chat widget', status, reset, save), error, form);
 
   let stored = saved;
   const values = () => ({
