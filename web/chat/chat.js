@@ -329,7 +329,7 @@ function onFrame(f) {
         if (conv && conv.id === c.id) conv = null;
       } else {
         // A person took it (automatically or by hand): say who, once per new assignee.
-        if (c.agent && (!conv || conv.id !== c.id || conv.agent !== c.agent)) joined(c.id, c.agent);
+        if (c.agent && (!conv || conv.id !== c.id || conv.agent !== c.agent)) joined(c.id, c.agent, lastId);
         conv = { id: c.id, status: c.status, bot: c.bot, agent: c.agent };
         if (c.bot === 'handed') botDone();
         const sec = sections.get(c.id);
@@ -511,22 +511,19 @@ function linkify(node, text) { // text nodes and http(s) links only, never HTML
   node.append(text.slice(i));
 }
 
-// In id order; a "joined" line sits at its message's id + .5.
+// In id order; "Bo joined" sits at its message's id + .5, once (live, and from sync/history).
 function place(sec, node, id) {
   let ref = null;
   for (let x = sec.lastElementChild; x && +x.dataset.id > id; x = x.previousElementSibling) ref = x;
   sec.insertBefore(node, ref);
 }
-
 const jt = name => name + ' joined the conversation';
-// After message `after` (live: the conversation's last one here), as the history places it: shown once.
 function joined(cid, name, after) {
-  if (after == null) for (const m of msgs.values()) if (m.conversationId === cid) after = Math.max(after || 0, m.id);
-  const sec = section(cid), at = (after || 0) + .5;
-  for (const x of sec.children) if (x.dataset.id == at && x.textContent == jt(name)) return;
-  const p = el('p', 'sys', jt(name));
+  const sec = section(cid), at = after + .5, p = el('p', 'sys', jt(name));
+  for (const x of sec.children) if (x.dataset.id == at && x.textContent == p.textContent) return;
   p.dataset.id = at;
   place(sec, p, at);
+  groupTimes(p);
 }
 
 function addFromFeed(m) {

@@ -69,6 +69,7 @@ function waited(queue) {
 // "12 s", "4 min", "1 h 5 min"; a dash when nothing was assigned.
 function duration(s) {
   if (s == null) return '—';
+  if (s < 1) return 'under 1 s';
   s = Math.round(s);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.round(s / 60)} min`;
