@@ -303,6 +303,11 @@ describe('round robin and balanced order', () => {
     assert.deepEqual(page.joined, [{ after: first, agent: 'Yuri' }, { after: first, agent: 'Zoe' }]);
     visitors[0].ws.send({ type: 'sync', after: first + 1 });
     assert.deepEqual((await visitors[0].ws.nextMessage('messages', LIVE)).joined, [], 'only from the cursor on');
+    // Resolved, it comes through `history`, with who joined.
+    assert.equal((await api(z, 'POST', `/api/inbox/${byHand}/resolve`, {})).status, 200);
+    visitors[0].ws.send({ type: 'history' });
+    const past = (await visitors[0].ws.nextMessage('history', LIVE)).conversations.find((c) => c.id === byHand);
+    assert.deepEqual(past.joined, [{ after: first, agent: 'Yuri' }, { after: first, agent: 'Zoe' }]);
     for (const v of visitors) v.ws.terminate();
 
     // The one by hand happened three days ago: in the week, not in the day.
