@@ -130,6 +130,20 @@ describe('routing: automatic assignment seen by the visitor and in the inbox', T
     assert.equal(await bo.page.getByTestId('routing-capacity').count(), 0);
     await screenshot(bo.page, 'routing-page-agent');
 
+    // Resolved, the first conversation comes back from `history` after a reload, the line in its place.
+    await bo.page.getByTestId('view-mine').click();
+    await conversationWith(bo.page, 'Order 1234').click();
+    await bo.page.getByTestId('resolve').click();
+    await bo.page.getByTestId('conversation-status').filter({ hasText: /resolved/i }).waitFor({ timeout: LONG });
+    await v1.page.reload();
+    v1.frame = await openChat(v1.page, parley);
+    await v1.frame.locator('.msg', { hasText: 'Order 1234' }).waitFor({ state: 'attached', timeout: LONG });
+    assert.deepEqual(await v1.frame.locator('#history .sys, #history .msg .body, #live .sys, #live .msg .body').allTextContents(),
+      ['My order has not arrived', 'Bo Agent joined the conversation', 'Order 1234'], 'a resolved conversation from history');
+    await v1.frame.locator('#history summary').click(); // an earlier conversation, opened
+    await v1.frame.locator('#history .sys').waitFor({ timeout: LONG });
+    await screenshot(v1.page, 'routing-widget-joined-history');
+
     for (const w of [v1.watch, v2.watch, admin.watch, bo.watch]) assert.deepEqual(w.errors, []);
     await v1.ctx.close();
     await v2.ctx.close();
