@@ -2,11 +2,13 @@
 //   GET  /api/routing             settings, queue, agents' capacity and load (any agent)
 //   POST /api/routing             {mode, awayReleaseMinutes} (admins)
 //   POST /api/routing/agents/:id  {capacity} (admins)
+//   GET  /api/routing/waits       the queue and time to assignment over 24 h / 7 days (any agent)
 // A change is stored in PostgreSQL (every process reads it in each assignment) and wakes this
 // process's router: more room or an automatic mode may assign what waits, at once.
 #include "helpers.hpp"
 #include "parley/routing/router.hpp"
 #include "parley/routing/settings.hpp"
+#include "parley/routing/waits.hpp"
 
 namespace parley::api {
 namespace {
@@ -40,6 +42,13 @@ void wake(ApiContext& ctx) {
 void get_routing(ApiContext& ctx, const http::Request& request, http::Responder respond) {
   with_agent(ctx, request, respond, [&ctx](const auth::AgentRecord&, http::Responder respond) {
     respond_with(ctx, respond, [](store::DbConn& conn) { return nlohmann::json::parse(routing::overview_json(conn)); });
+  });
+}
+
+// Any agent, as the rest of the page: team figures, no conversation or visitor in them.
+void get_waits(ApiContext& ctx, const http::Request& request, http::Responder respond) {
+  with_agent(ctx, request, respond, [&ctx](const auth::AgentRecord&, http::Responder respond) {
+    respond_with(ctx, respond, [](store::DbConn& conn) { return nlohmann::json::parse(routing::waits_json(conn)); });
   });
 }
 
@@ -78,6 +87,7 @@ void register_routing_routes(http::Router& router, ApiContext& ctx) {
   add_route(router, ctx, "GET", "/api/routing", get_routing);
   add_route(router, ctx, "POST", "/api/routing", set_routing);
   add_route(router, ctx, "POST", "/api/routing/agents/:id", set_capacity);
+  add_route(router, ctx, "GET", "/api/routing/waits", get_waits);
 }
 
 }  // namespace parley::api

@@ -185,7 +185,10 @@ inline std::string messages_frame(std::int64_t conversation_id, const conversati
     if (i) out += ",";
     out += page.message_docs[i];
   }
-  return out + "],\"more\":" + (page.more ? "true" : "false") + "}";
+  out += "],\"more\":";
+  out += page.more ? "true" : "false";
+  if (page.joined_json) out += ",\"joined\":" + *page.joined_json;
+  return out + "}";
 }
 
 // {"type":"ack","clientId":…,"message":<doc>}: the sender's confirmation, after commit.

@@ -70,15 +70,28 @@ SELECT doc::text FROM message_doc WHERE conversation_id = $1 AND id > $2 ORDER B
 const store::Statement kVisitorMessagesAfter{"visitor_messages_after", R"SQL(
 SELECT md.doc::text FROM message_doc md JOIN conversation c ON c.id = md.conversation_id
 WHERE md.conversation_id = $1 AND c.visitor_id = $2 AND md.id > $3 ORDER BY md.id LIMIT $4)SQL"};
+// Who joined the visitor's conversation, and where in the thread: [{"after": message id, "agent":
+// name}] from the assignments kept (migrations/0023_assignments.sql), oldest first — the same
+// name the live `conversation` frame carries, nothing else of the agent's. The widget's sync asks
+// from its cursor on (>=: a line the socket missed while away is placed after its last message).
+const store::Statement kVisitorJoins{"visitor_joins", R"SQL(
+SELECT coalesce(json_agg(json_build_object('after', j.after_message_id, 'agent', j.name) ORDER BY j.id), '[]')::text
+FROM (SELECT a.id, a.after_message_id, ag.name FROM assignment a
+      JOIN conversation c ON c.id = a.conversation_id JOIN agent ag ON ag.id = a.agent_id
+      WHERE a.conversation_id = $1 AND c.visitor_id = $2 AND a.after_message_id >= $3
+      ORDER BY a.after_message_id, a.id LIMIT 100) j)SQL"};
 // `csat`: the conversation's latest survey while it may still be answered or changed, so a
-// reloaded widget asks again (null otherwise).
+// reloaded widget asks again (null otherwise). `joined`: as kVisitorJoins, for the messages shown.
 const store::Statement kHistory{"visitor_history", R"SQL(
 SELECT json_build_object('id', c.id, 'status', c.status, 'createdAt', parley_time(c.created_at),
   'messages', (SELECT coalesce(json_agg(m.doc ORDER BY m.id), '[]'::json)
                FROM (SELECT * FROM message_doc WHERE conversation_id = c.id ORDER BY id DESC LIMIT 200) m),
   'csat', (SELECT d FROM (SELECT csat_visitor_doc(s.id, $2::int) AS d FROM csat_survey s
                           WHERE s.conversation_id = c.id ORDER BY s.cycle DESC LIMIT 1) latest
-           WHERE (d->>'editable')::boolean))::text
+           WHERE (d->>'editable')::boolean),
+  'joined', (SELECT coalesce(json_agg(json_build_object('after', j.after_message_id, 'agent', j.name) ORDER BY j.id), '[]'::json)
+             FROM (SELECT a.id, a.after_message_id, ag.name FROM assignment a JOIN agent ag ON ag.id = a.agent_id
+                   WHERE a.conversation_id = c.id ORDER BY a.after_message_id DESC, a.id DESC LIMIT 100) j))::text
 FROM conversation c WHERE c.visitor_id = $1 AND c.status = 'RESOLVED'
 ORDER BY c.created_at DESC LIMIT 10)SQL"};
 const store::Statement kOpenConversation{"visitor_open_conversation",
@@ -156,8 +169,10 @@ MessagePage messages_after(store::DbConn& conn, pqxx::transaction_base& txn, std
 
 MessagePage visitor_messages_after(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
                                    std::int64_t visitor_id, std::int64_t after) {
-  return page_of(conn.exec(txn, kVisitorMessagesAfter, conversation_id, visitor_id, after,
-                           static_cast<std::int64_t>(kMessagePage + 1)));
+  MessagePage page = page_of(conn.exec(txn, kVisitorMessagesAfter, conversation_id, visitor_id, after,
+                                       static_cast<std::int64_t>(kMessagePage + 1)));
+  page.joined_json = conn.exec(txn, kVisitorJoins, conversation_id, visitor_id, after)[0][0].c_str();
+  return page;
 }
 
 std::vector<std::string> visitor_history(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t visitor_id) {

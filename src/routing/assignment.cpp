@@ -24,6 +24,10 @@ const store::Statement kNextQueued{"routing_next_queued",
                                    "FROM conversation c WHERE " PARLEY_ROUTING_QUEUED("c")
                                    " ORDER BY c.waiting_since, c.id LIMIT 1 FOR UPDATE OF c SKIP LOCKED"};
 
+// Read by the trigger that records the assignment (migrations/0023_assignments.sql): this
+// transaction's assignment is the router's. Transaction-local: gone at COMMIT or ROLLBACK.
+const store::Statement kMarkAutomatic{"routing_mark_automatic", "SELECT set_config('parley.assignment', 'automatic', true)"};
+
 const store::Statement kAwayRelease{"routing_away_release", "SELECT away_release_minutes FROM routing_settings "
                                                             "WHERE id = 1 AND mode <> 'manual' "
                                                             "AND away_release_minutes IS NOT NULL"};
@@ -62,6 +66,7 @@ std::optional<Assigned> assign_next(store::DbConn& conn, conversation::EventsCom
   request.conversation_id = a.conversation_id;
   request.action = conversation::Action::Assign;
   request.assignee = a.agent_id;
+  conn.exec(tx.txn(), kMarkAutomatic);
   auto result = conversations.change_in(tx, request);
   if (result.kind != conversation::ChangeResult::Kind::Changed) return std::nullopt;  // rolled back
   // agent.last_assigned_at is set by a trigger (migrations/0019_routing.sql), for every assignment.

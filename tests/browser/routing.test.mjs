@@ -2,6 +2,8 @@
 // visitor's conversation is assigned at once, the visitor sees "Bo Agent joined the
 // conversation" and Bo's inbox has it under Mine. A visitor who finds nobody with room waits in
 // the queue (its count shows beside the list), and is assigned when the admin gives more room.
+// After a reload the widget's history still says who joined, once, between the right messages;
+// the Routing page shows time to assignment (empty before any assignment).
 // Screenshots at desktop size and 375 px wide (/tmp/shots/routing-*.png).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,7 +51,12 @@ describe('routing: automatic assignment seen by the visitor and in the inbox', T
     await p.locator('[data-testid="presence-toggle"][data-status="away"]').waitFor({ timeout: LONG });
     await p.getByTestId('view-routing').click();
     await p.getByTestId('routing-mode').filter({ hasText: 'Manual' }).waitFor({ timeout: LONG });
+    await p.getByTestId('routing-waits-empty').waitFor({ timeout: LONG });
     await screenshot(p, 'routing-page-manual');
+    await p.setViewportSize(PHONE);
+    await p.getByTestId('routing-waits').scrollIntoViewIfNeeded();
+    await screenshot(p, 'routing-page-phone-waits-empty');
+    await p.setViewportSize(VIEWPORT);
     await p.getByTestId('routing-mode-balanced').check();
     await p.getByTestId('routing-save').click();
     await p.getByTestId('routing-mode').filter({ hasText: 'Balanced' }).waitFor({ timeout: LONG });
@@ -66,8 +73,18 @@ describe('routing: automatic assignment seen by the visitor and in the inbox', T
     await waitSent(v1.frame, 'My order has not arrived', world.server);
     await v1.frame.locator('#live .sys', { hasText: 'Bo Agent joined the conversation' }).waitFor({ timeout: LONG });
     await screenshot(v1.page, 'routing-widget-joined');
+    // The visitor writes again and reloads: the line is still there once, between the two.
+    await visitorSend(v1.frame, 'Order 1234');
+    await waitSent(v1.frame, 'Order 1234', world.server);
+    await v1.page.reload();
+    v1.frame = await openChat(v1.page, parley);
+    await v1.frame.locator('#live .msg', { hasText: 'Order 1234' }).waitFor({ timeout: LONG });
+    const thread = await v1.frame.locator('#live .sys, #live .msg .body').allTextContents();
+    assert.deepEqual(thread, ['My order has not arrived', 'Bo Agent joined the conversation', 'Order 1234'],
+      'after a reload: who joined, once, in order');
+    await screenshot(v1.page, 'routing-widget-joined-reloaded');
     await bo.page.getByTestId('view-mine').click();
-    await conversationWith(bo.page, 'My order has not arrived').waitFor({ timeout: LONG });
+    await conversationWith(bo.page, 'Order 1234').waitFor({ timeout: LONG });
     await boRow.getByTestId('routing-open').filter({ hasText: '1' }).waitFor({ timeout: LONG });
 
     // A second visitor (on a phone) finds nobody with room: queued, counted beside the list.
@@ -89,6 +106,11 @@ describe('routing: automatic assignment seen by the visitor and in the inbox', T
     await v2.frame.locator('#live .sys', { hasText: 'Bo Agent joined the conversation' }).waitFor({ timeout: LONG });
     await screenshot(v2.page, 'routing-widget-joined-phone');
     await p.getByTestId('routing-queue').filter({ hasText: '0' }).waitFor({ timeout: LONG });
+    // Both waited in the queue and were assigned automatically: the time to assignment shows.
+    await p.getByTestId('routing-waits-assigned').locator('[data-window="day"]')
+      .filter({ hasText: '2 (2 automatic, 0 by hand)' }).waitFor({ timeout: LONG });
+    assert.match(await p.getByTestId('routing-waits-median').locator('[data-window="week"]').innerText(), /^(under 1 s|\d+ (s|min))$/);
+    await screenshot(p, 'routing-page-waits');
     await p.getByTestId('view-unassigned').click();
     await p.getByTestId('queue-count').waitFor({ state: 'hidden', timeout: LONG });
 
@@ -99,12 +121,28 @@ describe('routing: automatic assignment seen by the visitor and in the inbox', T
     await screenshot(p, 'routing-page-phone');
     await p.getByTestId('routing-agents').scrollIntoViewIfNeeded();
     await screenshot(p, 'routing-page-phone-agents');
+    await p.getByTestId('routing-waits').scrollIntoViewIfNeeded();
+    await screenshot(p, 'routing-page-phone-waits');
     await p.setViewportSize(VIEWPORT);
     await bo.page.getByTestId('view-routing').click();
     await bo.page.getByTestId('routing-agents').waitFor({ timeout: LONG });
     assert.equal(await bo.page.getByTestId('routing-save').count(), 0, 'an agent can change routing');
     assert.equal(await bo.page.getByTestId('routing-capacity').count(), 0);
     await screenshot(bo.page, 'routing-page-agent');
+
+    // Resolved, the first conversation comes back from `history` after a reload, the line in its place.
+    await bo.page.getByTestId('view-mine').click();
+    await conversationWith(bo.page, 'Order 1234').click();
+    await bo.page.getByTestId('resolve').click();
+    await bo.page.getByTestId('conversation-status').filter({ hasText: /resolved/i }).waitFor({ timeout: LONG });
+    await v1.page.reload();
+    v1.frame = await openChat(v1.page, parley);
+    await v1.frame.locator('.msg', { hasText: 'Order 1234' }).waitFor({ state: 'attached', timeout: LONG });
+    assert.deepEqual(await v1.frame.locator('#history .sys, #history .msg .body, #live .sys, #live .msg .body').allTextContents(),
+      ['My order has not arrived', 'Bo Agent joined the conversation', 'Order 1234'], 'a resolved conversation from history');
+    await v1.frame.locator('#history summary').click(); // an earlier conversation, opened
+    await v1.frame.locator('#history .sys').waitFor({ timeout: LONG });
+    await screenshot(v1.page, 'routing-widget-joined-history');
 
     for (const w of [v1.watch, v2.watch, admin.watch, bo.watch]) assert.deepEqual(w.errors, []);
     await v1.ctx.close();

@@ -254,4 +254,73 @@ describe('round robin and balanced order', () => {
       for (const ws of sockets) ws.terminate();
     }
   });
+
+  // Known waits: queued conversations are given a waiting_since in the past, then assigned by
+  // hand and automatically. Only assignments from the queue count; a take-over does not.
+  it('time to assignment: median, 90th percentile and counts over 24 h and 7 days, from PostgreSQL', async () => {
+    const waits = async (who = x) => {
+      const res = await api(who, 'GET', '/api/routing/waits');
+      assert.equal(res.status, 200, res.text);
+      return res.json();
+    };
+    assert.equal((await request(server.url + '/api/routing/waits')).status, 401);
+    assert.equal((await api(x, 'POST', '/api/routing', { mode: 'manual' })).status, 200);
+    // What the test above assigned is history older than both windows now.
+    query(db, "UPDATE assignment SET assigned_at = assigned_at - interval '30 days'");
+    const none = { assigned: 0, automatic: 0, manual: 0, medianSeconds: null, p90Seconds: null };
+    const empty = await waits(y); // any agent may read it
+    assert.deepEqual([empty.day, empty.week], [none, none]);
+    assert.equal(empty.queue.length, 0);
+
+    const visitors = [];
+    for (let i = 0; i < 3; i++) visitors.push(await visitorWrites(server, `Waiting ${i}`));
+    const [byHand, auto1, auto2] = visitors.map((v) => v.conversationId);
+    await waitFor(async () => (await waits()).queue.length === 3, { deadline: LIVE, what: 'three queued' });
+    // waiting_since alone does not fire the queue's trigger (migrations/0019_routing.sql).
+    query(db, `UPDATE conversation SET waiting_since = now() - make_interval(secs => CASE id
+      WHEN ${byHand} THEN 600 WHEN ${auto1} THEN 60 ELSE 120 END) WHERE id IN (${byHand}, ${auto1}, ${auto2})`);
+    assert.ok((await waits()).queue.oldestWaitingSeconds >= 600);
+
+    // By hand from the queue (counted), then taken over by Zoe (a new assignee, not a wait).
+    assert.equal((await api(x, 'POST', `/api/inbox/${byHand}/assign`, { agentId: y.agent.id })).status, 200);
+    assert.equal((await api(z, 'POST', `/api/inbox/${byHand}/assign`, { agentId: z.agent.id, takeOver: true })).status, 200);
+    // Automatically: Xena online, round robin on.
+    const xs = await agentSocket(x);
+    try {
+      await waitOnline(x, [x.agent.id]);
+      assert.equal((await api(x, 'POST', '/api/routing', { mode: 'round_robin', awayReleaseMinutes: null })).status, 200);
+      await waitFor(() => assignedTo(db, auto1) !== 0 && assignedTo(db, auto2) !== 0, { deadline: LIVE, what: 'both assigned automatically' });
+    } finally {
+      xs.terminate();
+    }
+    const rows = query(db, `SELECT agent_id, waited_seconds IS NOT NULL, automatic FROM assignment
+      WHERE conversation_id = ${byHand} ORDER BY id`);
+    assert.deepEqual(rows, [[String(y.agent.id), 't', 'f'], [String(z.agent.id), 'f', 'f']]);
+    // The visitor's sync says who joined after which message: the names only (docs/PROTOCOL.md).
+    const first = Number(query(db, `SELECT max(id) FROM message WHERE conversation_id = ${byHand}`)[0][0]);
+    visitors[0].ws.send({ type: 'sync', after: 0 });
+    const page = await visitors[0].ws.nextMessage('messages', LIVE);
+    assert.deepEqual(page.joined, [{ after: first, agent: 'Yuri' }, { after: first, agent: 'Zoe' }]);
+    visitors[0].ws.send({ type: 'sync', after: first + 1 });
+    assert.deepEqual((await visitors[0].ws.nextMessage('messages', LIVE)).joined, [], 'only from the cursor on');
+    // Resolved, it comes through `history`, with who joined.
+    assert.equal((await api(z, 'POST', `/api/inbox/${byHand}/resolve`, {})).status, 200);
+    visitors[0].ws.send({ type: 'history' });
+    const past = (await visitors[0].ws.nextMessage('history', LIVE)).conversations.find((c) => c.id === byHand);
+    assert.deepEqual(past.joined, [{ after: first, agent: 'Yuri' }, { after: first, agent: 'Zoe' }]);
+    for (const v of visitors) v.ws.terminate();
+
+    // The one by hand happened three days ago: in the week, not in the day.
+    query(db, `UPDATE assignment SET assigned_at = now() - interval '3 days' WHERE conversation_id = ${byHand}`);
+    const w = await waits();
+    assert.equal(w.queue.length, 0);
+    // Each wait is its known part plus the seconds this test took (a generous bound, not a timing).
+    const near = (got, want, what) => assert.ok(got >= want && got < want + 60, `${what}: ${got}, expected about ${want}`);
+    assert.deepEqual([w.day.assigned, w.day.automatic, w.day.manual], [2, 2, 0]);
+    near(w.day.medianSeconds, 90, 'median of 60 and 120');
+    near(w.day.p90Seconds, 114, '90th percentile of 60 and 120');
+    assert.deepEqual([w.week.assigned, w.week.automatic, w.week.manual], [3, 2, 1]);
+    near(w.week.medianSeconds, 120, 'median of 60, 120 and 600');
+    near(w.week.p90Seconds, 504, '90th percentile of 60, 120 and 600');
+  });
 });

@@ -296,6 +296,7 @@ function onFrame(f) {
       syncPending = false;
       syncTries = 0;
       for (const m of f.messages || []) addFromFeed(m);
+      for (const j of f.joined || []) joined(f.conversationId, j.agent, j.after);
       if (f.more) askSync();
       else if (!synced) {
         synced = true;
@@ -328,7 +329,7 @@ function onFrame(f) {
         if (conv && conv.id === c.id) conv = null;
       } else {
         // A person took it (automatically or by hand): say who, once per new assignee.
-        if (c.agent && (!conv || conv.id !== c.id || conv.agent !== c.agent)) section(c.id).append(el('p', 'sys', c.agent + ' joined the conversation'));
+        if (c.agent && (!conv || conv.id !== c.id || conv.agent !== c.agent)) joined(c.id, c.agent, lastId);
         conv = { id: c.id, status: c.status, bot: c.bot, agent: c.agent };
         if (c.bot === 'handed') botDone();
         const sec = sections.get(c.id);
@@ -510,6 +511,21 @@ function linkify(node, text) { // text nodes and http(s) links only, never HTML
   node.append(text.slice(i));
 }
 
+// In id order; "Bo joined" sits at its message's id + .5, once (live, and from sync/history).
+function place(sec, node, id) {
+  let ref = null;
+  for (let x = sec.lastElementChild; x && +x.dataset.id > id; x = x.previousElementSibling) ref = x;
+  sec.insertBefore(node, ref);
+}
+const jt = name => name + ' joined the conversation';
+function joined(cid, name, after) {
+  const sec = section(cid), at = after + .5, p = el('p', 'sys', jt(name));
+  for (const x of sec.children) if (x.dataset.id == at && x.textContent == p.textContent) return;
+  p.dataset.id = at;
+  place(sec, p, at);
+  groupTimes(p);
+}
+
 function addFromFeed(m) {
   addMsg(m);
   if (m && typeof m.id === 'number' && m.id > syncCursor) syncCursor = m.id;
@@ -535,10 +551,7 @@ function addMsg(m) {
   if (convId && (!conv || conv.id !== convId) && !sections.get(convId)?.classList.contains('done')) {
     conv = { id: convId, status: 'OPEN' }; // our first message opened it, or an agent wrote in it
   }
-  const sec = section(convId);
-  let ref = null;
-  for (let x = sec.lastElementChild; x && +x.dataset.id > m.id; x = x.previousElementSibling) ref = x;
-  sec.insertBefore(node, ref);
+  place(section(convId), node, m.id);
   const prev = node.previousElementSibling;
   node.classList.toggle('cont', !!(prev && node.dataset.who && prev.dataset.who === node.dataset.who));
   groupTimes(node);
@@ -753,6 +766,7 @@ function renderHistory(list) {
     // Shown live, or its survey may still be answered (the page was reloaded): in the thread.
     if (sections.has(c.id) || (conv && conv.id === c.id) || c.csat) {
       for (const m of messages) addMsg(m);
+      for (const j of c.joined || []) joined(c.id, j.agent, j.after);
       markResolved(c.id);
       if (conv && conv.id === c.id) conv = null;
       onCsat(c.csat);
@@ -765,7 +779,10 @@ function renderHistory(list) {
     s.append(el('span', 'when', `Earlier conversation${isNaN(when) ? '' : ' · ' + when.toLocaleDateString()}`));
     s.append(el('span', 'preview', String(messages[0].body || '').slice(0, 120)));
     d.append(s);
-    for (const m of messages) groupTimes(d.appendChild(bubble(m)));
+    for (const m of messages) {
+      groupTimes(d.appendChild(bubble(m)));
+      for (const j of c.joined || []) if (j.after === m.id) d.append(el('p', 'sys', jt(j.agent)));
+    }
     box.append(d);
   }
 }

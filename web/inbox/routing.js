@@ -1,7 +1,8 @@
 // #/routing: automatic assignment (docs/INBOX.md "Routing"). Everyone sees the queue and each
 // agent's load; admins choose the mode, the away release and each agent's capacity. The queue
 // count beside the list's title is kept here too: it is refreshed (debounced) whenever a
-// conversation changes, since any change may queue or assign one.
+// conversation changes, since any change may queue or assign one. Time to assignment (the waits
+// of conversations taken from the queue, over 24 h and 7 days) comes from /api/routing/waits.
 
 import { request } from './api.js';
 import { $, h, clear, toast } from './dom.js';
@@ -17,6 +18,7 @@ const REFRESH_MS = 800;
 let root = null; // the section's element while #/routing is shown
 let asked = 0;
 let timer = 0;
+let waits = null; // the last /api/routing/waits answer
 
 const isAdmin = () => state.me?.role === 'admin';
 
@@ -28,7 +30,7 @@ export async function showRouting(view) {
   view.append(h('header', { class: 'section-head' }, h('h1', { class: 'list-title' }, 'Routing')), body);
   let data;
   try {
-    data = await request('GET', '/api/routing');
+    [data, waits] = await Promise.all([request('GET', '/api/routing'), request('GET', '/api/routing/waits')]);
   } catch (e) {
     if (n !== asked) return;
     clear(body);
@@ -47,6 +49,7 @@ function render(body, data) {
     stat('Waiting in the queue', String(data.queue?.length ?? 0), 'routing-queue'),
     stat('Longest wait', waited(data.queue), 'routing-oldest'),
     stat('Assignment', mode[1], 'routing-mode')));
+  body.append(waitsTable());
   if (isAdmin()) body.append(settingsForm(data));
   else body.append(h('p', { class: 'routing-note muted' }, `${mode[2]} Only an admin can change this.`));
   body.append(agentsTable(data.agents || []));
@@ -61,6 +64,39 @@ function waited(queue) {
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min`;
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+// "12 s", "4 min", "1 h 5 min"; a dash when nothing was assigned.
+function duration(s) {
+  if (s == null) return '—';
+  if (s < 1) return 'under 1 s';
+  s = Math.round(s);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+// Time to assignment: median and 90th percentile of the waits, and how many were assigned from
+// the queue (automatic and by hand), over the last 24 hours and 7 days.
+function waitsTable() {
+  const box = h('section', { class: 'routing-waits', 'data-testid': 'routing-waits', 'aria-labelledby': 'routing-waits-title' },
+    h('h2', { id: 'routing-waits-title' }, 'Time to assignment'));
+  const day = waits?.day, week = waits?.week;
+  if (!week?.assigned) {
+    box.append(h('p', { class: 'muted', 'data-testid': 'routing-waits-empty' },
+      'No conversation was assigned from the queue in the last 7 days. Once one is, how long conversations waited for a person shows here.'));
+    return box;
+  }
+  const count = (w) => `${w.assigned} (${w.automatic} automatic, ${w.manual} by hand)`;
+  const row = (label, testid, f) => h('tr', { 'data-testid': testid }, h('th', { scope: 'row' }, label),
+    h('td', { 'data-window': 'day' }, f(day)), h('td', { 'data-window': 'week' }, f(week)));
+  box.append(h('table', { class: 'routing-agents' },
+    h('thead', null, h('tr', null, h('th', null, h('span', { class: 'visually-hidden' }, 'Figure')), h('th', null, 'Last 24 hours'), h('th', null, 'Last 7 days'))),
+    h('tbody', null,
+      row('Median wait', 'routing-waits-median', (w) => duration(w.medianSeconds)),
+      row('90% waited at most', 'routing-waits-p90', (w) => duration(w.p90Seconds)),
+      row('Assigned from the queue', 'routing-waits-assigned', count))));
+  return box;
 }
 
 function settingsForm(data) {
@@ -171,6 +207,11 @@ async function refresh() {
   showQueue(data.queue);
   const body = root && !root.hidden && location.hash.startsWith('#/routing') ? root.querySelector('.section-body') : null;
   if (!body || !body.querySelector('[data-testid="routing-agents"]')) return;
+  // Shown: the waits too (an assignment may have changed them); the last ones stay on failure.
+  try {
+    waits = await request('GET', '/api/routing/waits');
+  } catch { /* kept */ }
+  body.querySelector('[data-testid="routing-waits"]')?.replaceWith(waitsTable());
   // While an admin may be typing in it, the figures change in place: nothing typed is lost.
   if (!body.contains(document.activeElement)) return render(body, data);
   setStat(body, 'routing-queue', String(data.queue?.length ?? 0));

@@ -57,6 +57,8 @@ struct InboxPage {
 struct MessagePage {
   std::vector<std::string> message_docs;
   bool more = false;
+  // The visitor's page only: who joined, [{"after","agent"}] (visitor_messages_after).
+  std::optional<std::string> joined_json;
 };
 inline constexpr std::size_t kMessagePage = 500;
 
