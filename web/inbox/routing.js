@@ -7,6 +7,7 @@
 import { request } from './api.js';
 import { $, h, clear, toast } from './dom.js';
 import { state } from './state.js';
+import { sectionHeader, sectionState } from './section_parts.js';
 
 const MODES = [
   ['manual', 'Manual', 'Agents assign conversations themselves.'],
@@ -26,16 +27,15 @@ export async function showRouting(view) {
   root = view;
   const n = ++asked;
   clear(view);
-  const body = h('div', { class: 'section-body', 'data-testid': 'routing' }, h('p', { class: 'section-state muted', role: 'status' }, 'Loading…'));
-  view.append(h('header', { class: 'section-head' }, h('h1', { class: 'list-title' }, 'Routing')), body);
+  const body = h('div', { class: 'section-body', 'data-testid': 'routing' }, sectionState('Loading…'));
+  view.append(sectionHeader('Routing'), body);
   let data;
   try {
     [data, waits] = await Promise.all([request('GET', '/api/routing'), request('GET', '/api/routing/waits')]);
   } catch (e) {
     if (n !== asked) return;
     clear(body);
-    return body.append(h('div', { class: 'section-state', role: 'alert' }, h('p', { class: 'form-error' }, `Could not load routing: ${e.message}`),
-      h('button', { type: 'button', class: 'btn btn-sm', onclick: () => showRouting(view) }, 'Retry')));
+    return body.append(sectionState(`Could not load routing: ${e.message}`, { error: true, retry: () => showRouting(view) }));
   }
   if (n !== asked) return;
   render(body, data);
