@@ -42,10 +42,16 @@ void add_note(ApiContext& ctx, notes::Notes& notes, const http::Request& request
     note.agent_id = agent.id;
     note.body = chat::validated_body(body);  // the message rule: same size and characters
     note.mentions = parse_mentions(body);
-    respond_with(
-        ctx, respond,
-        [&notes, note](store::DbConn& conn) { return nlohmann::json{{"note", nlohmann::json::parse(notes.add(conn, note).doc)}}; },
-        201);
+    // Optional, as before it existed; the inbox always sends one, so its retries store once.
+    if (body.contains("clientId")) note.client_id = chat::validated_client_id(body);
+    ctx.pool.run<notes::Note>([&notes, note](store::DbConn& conn) { return notes.add(conn, note); },
+                              [respond](Outcome<notes::Note> r) {
+                                if (!r.ok()) return respond(http::Response::error(r.error()));
+                                http::Response res;
+                                res.status = r.value().repeated ? 200 : 201;  // 200: sent before, stored once
+                                res.body = R"({"note":)" + r.value().doc + "}";
+                                respond(std::move(res));
+                              });
   });
 }
 

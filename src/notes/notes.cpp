@@ -8,10 +8,14 @@
 namespace parley::notes {
 namespace {
 
+// A repeated client id inserts nothing (and waits for a concurrent insert of it to commit).
 const store::Statement kInsert{"note_insert", R"SQL(
-INSERT INTO note (conversation_id, agent_id, body)
-SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM conversation WHERE id = $1)
+INSERT INTO note (conversation_id, agent_id, body, client_id)
+SELECT $1, $2, $3, nullif($4, '') WHERE EXISTS (SELECT 1 FROM conversation WHERE id = $1)
+ON CONFLICT (agent_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
 RETURNING id)SQL"};
+const store::Statement kByClientId{"note_by_client_id",
+                                   "SELECT id, conversation_id FROM note WHERE agent_id = $1 AND client_id = $2"};
 // Only active agents can be mentioned; the caller compares the count with what it asked for.
 const store::Statement kInsertMentions{"note_insert_mentions", R"SQL(
 INSERT INTO note_mention (note_id, agent_id)
@@ -55,8 +59,17 @@ std::vector<std::int64_t> distinct_mentions(const std::vector<std::int64_t>& ids
 
 Note Notes::add(store::DbConn& conn, const NewNote& note) {
   conversation::EventTransaction tx(conn, committed_);
-  auto inserted = conn.exec(tx.txn(), kInsert, note.conversation_id, note.agent_id, note.body);
-  if (inserted.empty()) throw ApiError::not_found("No such conversation");
+  auto inserted = conn.exec(tx.txn(), kInsert, note.conversation_id, note.agent_id, note.body, note.client_id);
+  if (inserted.empty()) {
+    auto before = note.client_id.empty() ? pqxx::result() : conn.exec(tx.txn(), kByClientId, note.agent_id, note.client_id);
+    if (before.empty()) throw ApiError::not_found("No such conversation");
+    if (before[0][1].as<std::int64_t>() != note.conversation_id) {
+      throw ApiError::conflict("clientId was used for a note in another conversation");
+    }
+    Note earlier{before[0][0].as<std::int64_t>(), {}, true};
+    earlier.doc = conn.exec(tx.txn(), kDoc, earlier.id)[0][0].as<std::string>();
+    return earlier;  // nothing written: the transaction rolls back, no event is appended
+  }
   Note stored{inserted[0][0].as<std::int64_t>(), {}};
   if (!note.mentions.empty()) {
     auto ids = store::array_literal(note.mentions, [](std::int64_t id) { return std::to_string(id); });

@@ -286,6 +286,36 @@ describe('who may write and read notes', TEST, () => {
     }
   });
 
+  it('a note sent again with its clientId is stored once: 200 with the same note, no second event', TEST, async () => {
+    const watcher = await agentSocket(bob);
+    try {
+      const clientId = `n-${hex()}`;
+      const post = (cid, conv = conversationId) =>
+        api('POST', `/api/inbox/${conv}/notes`, { cookie: ann.cookie, body: { body: 'Said once, sent twice', clientId: cid } });
+      const first = await post(clientId);
+      assert.equal(first.status, 201, first.text);
+      const again = await post(clientId);
+      assert.equal(again.status, 200, again.text);
+      assert.deepEqual(again.json().note, first.json().note);
+      assert.equal(query(databaseUrl, `SELECT count(*) FROM note WHERE client_id = '${clientId}'`)[0][0], '1');
+      // Another agent's socket hears of it once (a marker note written after it bounds the wait).
+      const marker = await addNote(ann, conversationId, `marker ${hex()}`);
+      await watcher.nextMessage((m) => m && m.type === 'note' && m.note.id === marker.id);
+      assert.equal(watcher.all.filter((m) => m && m.type === 'note' && m.note.id === first.json().note.id).length, 1);
+
+      // The same clientId for another conversation is a conflict; a malformed one is refused.
+      const other = (await say(await visitorSocket((await request(server.url + '/api/visitors/identify', { method: 'POST', body: {} })).json().visitorToken), 'Another question')).conversationId;
+      const clash = await post(clientId, other);
+      assert.equal(clash.status, 409, clash.text);
+      const bad = await post('has spaces');
+      assert.equal(bad.status, 400, bad.text);
+      assert.match(bad.json().error.message, /clientId/);
+      assert.equal(query(databaseUrl, `SELECT count(*) FROM note WHERE conversation_id = ${other}`)[0][0], '0');
+    } finally {
+      await watcher.close();
+    }
+  });
+
   it('Mentions pages newest first with before/limit', TEST, async () => {
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push((await addNote(ann, conversationId, `page ${i} @Cy`, [cy.id])).id);

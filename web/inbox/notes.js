@@ -6,6 +6,7 @@
 import { request } from './api.js';
 import { $, h, clear, formatTime, toast } from './dom.js';
 import { state, isId } from './state.js';
+import { newClientId } from './outbox.js';
 
 const MAX_MENTIONS = 10;         // the server's limit too
 const PICKER_SIZE = 8;           // colleagues offered at once
@@ -13,6 +14,9 @@ const notesOf = (id) => `/api/inbox/${encodeURIComponent(id)}/notes`;
 
 const noteModes = new Map();     // conversationId → true while its reply box writes a note
 let sending = false;
+// The last note that got no answer: sent again unchanged, it keeps its client id, so a note
+// stored before the answer was lost is not stored twice.
+let unanswered = null;           // { conversationId, body, clientId }
 let picker = null;               // { start, items: [Agent], active } while the @ picker is open
 
 // ---------------------------------------------------------------- the reply box's mode
@@ -186,8 +190,12 @@ export async function submitNote() {
   }
   sending = true;
   setSendLabel('Adding…');
+  const again = unanswered && unanswered.conversationId === id && unanswered.body === body;
+  const clientId = again ? unanswered.clientId : newClientId();
+  unanswered = { conversationId: id, body, clientId };
   try {
-    const res = await request('POST', notesOf(id), { body, mentions });
+    const res = await request('POST', notesOf(id), { body, mentions, clientId });
+    unanswered = null;
     if (state.selectedId === id && input.value.trim() === body) {
       input.value = '';
       input.dispatchEvent(new Event('input', { bubbles: true }));

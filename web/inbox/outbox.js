@@ -1,7 +1,7 @@
 // Replies not yet acknowledged by the server. Kept in sessionStorage so a reload of this tab
 // does not lose them; re-sent with the same client id (the server stores each once).
 
-function newClientId() {
+export function newClientId() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');

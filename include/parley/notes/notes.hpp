@@ -24,12 +24,14 @@ struct NewNote {
   std::int64_t agent_id = 0;
   std::string body;
   std::vector<std::int64_t> mentions;  // agent ids, distinct, at most kMaxMentions
+  std::string client_id;               // validated; empty: none (each send is a new note)
 };
 
 // A stored note as the inbox reads it: its JSON document (Note in docs/PROTOCOL.md).
 struct Note {
   std::int64_t id = 0;
   std::string doc;
+  bool repeated = false;  // add(): the client id was stored already; this is that note, unchanged
 };
 
 // {"type":"note","note":Note} — the frame every agent socket receives.
@@ -40,8 +42,9 @@ class Notes {
   explicit Notes(conversation::EventsCommitted& committed) : committed_(committed) {}
 
   // Stores the note and its mentions and appends its event (agents only) in one transaction.
-  // Throws ApiError 404 (no such conversation), 400 invalid_field (a mention that is not an
-  // active agent).
+  // A client id the agent used before answers the note stored then (`repeated`), adding
+  // nothing. Throws ApiError 404 (no such conversation), 400 invalid_field (a mention that is
+  // not an active agent), 409 (the client id was used for a note in another conversation).
   Note add(store::DbConn& conn, const NewNote& note);
 
  private:
