@@ -28,6 +28,8 @@ SELECT d.id, d.doc->>'name', d.doc::text FROM agent_session s JOIN agent_doc d O
 WHERE s.token_hash = $1 AND s.expires_at > now())SQL"};
 const store::Statement kEndSessions{"session_end_all", "DELETE FROM agent_session WHERE agent_id = $1"};
 const store::Statement kPasswordHash{"agent_password_hash", "SELECT password_hash FROM agent WHERE id = $1"};
+const store::Statement kLockActiveAdmins{"agent_lock_active_admins", R"SQL(
+SELECT id FROM agent WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE)SQL"};
 const store::Statement kSetDisabled{"agent_set_disabled",
                                     "UPDATE agent SET disabled = $2 WHERE lower(email) = lower($1) RETURNING id"};
 const store::Statement kAgentIdByEmail{"agent_id_by_email", "SELECT id FROM agent WHERE lower(email) = lower($1)"};
@@ -131,9 +133,25 @@ void end_sessions(store::DbConn& conn, std::int64_t agent_id) {
   txn.commit();
 }
 
+std::vector<std::int64_t> lock_active_admins(store::DbConn& conn, pqxx::transaction_base& txn) {
+  std::vector<std::int64_t> ids;
+  for (const auto& row : conn.exec(txn, kLockActiveAdmins)) ids.push_back(row[0].as<std::int64_t>());
+  return ids;
+}
+
+void keep_an_admin(const std::vector<std::int64_t>& active_admins, std::int64_t agent_id) {
+  if (active_admins.size() == 1 && active_admins[0] == agent_id) {
+    throw ApiError(409, "last_admin", "This is the last active admin: make another agent an admin first.");
+  }
+}
+
 std::int64_t set_disabled(store::DbConn& conn, const std::string& email, bool disabled) {
   pqxx::work txn(conn.raw());
-  if (!disabled) {
+  if (disabled) {
+    auto admins = lock_active_admins(conn, txn);
+    auto target = conn.exec(txn, kAgentIdByEmail, email);
+    if (!target.empty()) keep_an_admin(admins, target[0][0].as<std::int64_t>());
+  } else {
     auto never = conn.exec(txn, kNeverActivated, email);
     if (!never.empty() && never[0][0].as<bool>()) {
       throw ApiError::conflict("This agent never set a password: invite them again from the inbox, or set one with "

@@ -1,5 +1,6 @@
 #include "parley/team/team_admin.hpp"
 
+#include "parley/auth/agent_accounts.hpp"
 #include "parley/auth/display_name.hpp"
 #include "parley/core/error.hpp"
 #include "parley/core/text_validation.hpp"
@@ -32,12 +33,9 @@ const store::Statement kInsertInvited{"team_insert_invited", R"SQL(
 INSERT INTO agent (email, name, role, password_hash, disabled, invited)
 VALUES ($1, $2, $3::agent_role, '', true, true) RETURNING id)SQL"};
 
-// The active admins, locked in id order, then the target: every guarded change takes its locks
-// in this order, so two admins demoting each other at once are one after the other (no deadlock).
+// Taken after the active admins (auth::lock_active_admins) in every guarded change: no deadlock.
 const store::Statement kLockAgent{"team_lock_agent", R"SQL(
 SELECT role::text, disabled, invited, password_hash = '' FROM agent WHERE id = $1 FOR UPDATE)SQL"};
-const store::Statement kLockAdmins{"team_lock_admins", R"SQL(
-SELECT id FROM agent WHERE role = 'admin' AND NOT disabled ORDER BY id FOR UPDATE)SQL"};
 
 const store::Statement kSetDisabled{"team_set_disabled",
                                     "UPDATE agent SET disabled = $2, invited = false WHERE id = $1"};
@@ -64,14 +62,6 @@ Locked lock_agent(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t
   auto r = conn.exec(txn, kLockAgent, id);
   if (r.empty()) throw ApiError::not_found("No such agent");
   return {r[0][0].c_str(), r[0][1].as<bool>(), r[0][2].as<bool>(), r[0][3].as<bool>()};
-}
-
-// Throws 409 when `id` is the only active admin of `admins` (kLockAdmins, taken first).
-void keep_an_admin(const pqxx::result& admins, std::int64_t id, const Locked& target) {
-  if (target.role != "admin" || target.disabled) return;
-  bool others = false;
-  for (const auto& row : admins) others = others || row[0].as<std::int64_t>() != id;
-  if (!others) throw ApiError(409, "last_admin", "This is the last active admin: make another agent an admin first.");
 }
 
 std::string valid_email(const std::string& email) {
@@ -123,10 +113,10 @@ IssuedLink issue_link(store::DbConn& conn, const Admin& by, std::int64_t agent_i
 
 nlohmann::json set_agent_disabled(store::DbConn& conn, std::int64_t agent_id, bool disabled) {
   pqxx::work txn(conn.raw());
-  pqxx::result admins = disabled ? conn.exec(txn, kLockAdmins) : pqxx::result();
+  auto admins = disabled ? auth::lock_active_admins(conn, txn) : std::vector<std::int64_t>();
   Locked target = lock_agent(conn, txn, agent_id);
   if (disabled) {
-    keep_an_admin(admins, agent_id, target);
+    auth::keep_an_admin(admins, agent_id);
     conn.exec(txn, kSetDisabled, agent_id, true);
     conn.exec(txn, kVoidLive, agent_id);  // a pending invitation is revoked
     conn.exec(txn, kEndSessions, agent_id);
@@ -144,9 +134,9 @@ nlohmann::json set_agent_disabled(store::DbConn& conn, std::int64_t agent_id, bo
 nlohmann::json set_agent_role(store::DbConn& conn, std::int64_t agent_id, const std::string& role) {
   if (role != "admin" && role != "agent") throw ApiError::invalid_field("role must be admin or agent");
   pqxx::work txn(conn.raw());
-  pqxx::result admins = role == "agent" ? conn.exec(txn, kLockAdmins) : pqxx::result();
-  Locked target = lock_agent(conn, txn, agent_id);
-  if (role == "agent") keep_an_admin(admins, agent_id, target);
+  auto admins = role == "agent" ? auth::lock_active_admins(conn, txn) : std::vector<std::int64_t>();
+  lock_agent(conn, txn, agent_id);
+  if (role == "agent") auth::keep_an_admin(admins, agent_id);
   conn.exec(txn, kSetRole, agent_id, role);
   auto out = member(conn, txn, agent_id);
   txn.commit();

@@ -109,6 +109,19 @@ describe('agent administration from the command line', () => {
     await login(server, 'bob@team.io', 'new-password-2');
   });
 
+  it('the last active admin cannot be disabled from the command line either', async () => {
+    assert.equal((await agentCli(db, ['add', '--email', 'boss@team.io', '--name', 'Boss', '--role', 'admin'], 'password-1\n')).code, 0);
+    const refused = await agentCli(db, ['disable', '--email', 'boss@team.io']);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /last active admin/);
+    assert.equal(query(db, "SELECT disabled FROM agent WHERE email = 'boss@team.io'")[0][0], 'f');
+    // With a second admin, either may go.
+    assert.equal((await agentCli(db, ['add', '--email', 'deputy@team.io', '--name', 'Deputy', '--role', 'admin'], 'password-1\n')).code, 0);
+    const done = await agentCli(db, ['disable', '--email', 'boss@team.io']);
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(query(db, "SELECT disabled FROM agent WHERE email = 'boss@team.io'")[0][0], 't');
+  });
+
   it('bad input is a clear error, not a crash', async () => {
     const unknown = await agentCli(db, ['disable', '--email', 'nobody@team.io']);
     assert.equal(unknown.code, 1);

@@ -41,8 +41,15 @@ std::vector<std::string> active_agent_docs(store::DbConn& conn);
 void end_sessions(store::DbConn& conn, std::int64_t agent_id);
 
 // Disables (or enables) an agent by email; disabling ends every session. Returns the
-// agent's id; throws 404 when there is no such agent.
+// agent's id; throws 404 when there is no such agent, 409 last_admin for the last active admin.
 std::int64_t set_disabled(store::DbConn& conn, const std::string& email, bool disabled);
+
+// The team always keeps an active admin (someone can run it from the inbox). Whoever disables
+// or demotes an agent first locks the active admins' rows — in id order, before any other agent
+// row, so two admins demoting each other at once go one after the other — and then asks
+// keep_an_admin, which throws 409 last_admin when `agent_id` is the only one of them.
+std::vector<std::int64_t> lock_active_admins(store::DbConn& conn, pqxx::transaction_base& txn);
+void keep_an_admin(const std::vector<std::int64_t>& active_admins, std::int64_t agent_id);
 
 // Sets a new password by email (an operator's reset) and ends every session; returns the id.
 std::int64_t reset_password(store::DbConn& conn, const std::string& email, const std::string& password);
