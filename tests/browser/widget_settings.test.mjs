@@ -143,6 +143,21 @@ describe('widget settings and keyboard shortcuts in the inbox', TEST_OPTS, () =>
     await own.close();
   });
 
+  it('a /widget.json that never answers does not keep the launcher away: the page’s own options after a while', TEST_OPTS, async () => {
+    const ctx = await browser.newContext({ viewport: VIEWPORT });
+    try {
+      await ctx.addInitScript(OBSERVE);
+      let asked = false;
+      await ctx.route('**/widget.json', () => { asked = true; }); // held: never fulfilled, never failed
+      const demo = await ctx.newPage();
+      await demo.goto(`${base}/demo/`);
+      assert.deepEqual(await launcher(demo), { color: 'rgb(47, 91, 234)', side: 'right' }, 'no launcher without the stored settings');
+      assert.ok(asked, 'the loader did not ask for /widget.json');
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('an agent sees the settings read-only; a failed load offers Retry', TEST_OPTS, async () => {
     const agent = await agentInbox(browser, base, 'abe@acme.test');
     const p = agent.page;
