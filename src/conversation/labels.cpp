@@ -145,33 +145,31 @@ bool Labels::remove(store::DbConn& conn, std::int64_t id) {
 
 ConversationLabels Labels::add(store::DbConn& conn, std::int64_t conversation_id, std::int64_t label_id,
                                std::int64_t agent_id) {
+  return change(conn, conversation_id, label_id, agent_id, true);
+}
+
+ConversationLabels Labels::take_off(store::DbConn& conn, std::int64_t conversation_id, std::int64_t label_id,
+                                    std::int64_t agent_id) {
+  return change(conn, conversation_id, label_id, agent_id, false);
+}
+
+ConversationLabels Labels::change(store::DbConn& conn, std::int64_t conversation_id, std::int64_t label_id,
+                                  std::int64_t agent_id, bool put_on) {
   EventTransaction tx(conn, committed_);
   auto check = conn.exec(tx.txn(), kAssignmentCheck, conversation_id, label_id);
   if (check.empty()) throw ApiError::not_found("No such conversation");
   if (!check[0][0].as<bool>()) throw ApiError::not_found("No such label");
-  ConversationLabels out{conversation_id, {}, false};
-  if (!check[0][2].as<bool>()) {
+  bool has_it = check[0][2].as<bool>();
+  ConversationLabels out{conversation_id, {}, has_it != put_on};
+  if (out.changed && put_on) {
     if (check[0][1].as<std::int64_t>() >= kMaxLabelsPerConversation) {
       throw ApiError(409, "too_many_labels", "A conversation has at most " +
                                                  std::to_string(kMaxLabelsPerConversation) + " labels");
     }
     conn.exec(tx.txn(), kAssign, conversation_id, label_id);
-    out.changed = true;
+  } else if (out.changed) {
+    conn.exec(tx.txn(), kUnassign, conversation_id, label_id);
   }
-  out.labels_doc = conn.exec(tx.txn(), kConversationLabels, conversation_id)[0][0].c_str();
-  if (out.changed) tx.append_to_agents(conversation_labels_frame(conversation_id, out.labels_doc, agent_id));
-  tx.commit();
-  return out;
-}
-
-ConversationLabels Labels::take_off(store::DbConn& conn, std::int64_t conversation_id, std::int64_t label_id,
-                                    std::int64_t agent_id) {
-  EventTransaction tx(conn, committed_);
-  auto check = conn.exec(tx.txn(), kAssignmentCheck, conversation_id, label_id);
-  if (check.empty()) throw ApiError::not_found("No such conversation");
-  if (!check[0][0].as<bool>()) throw ApiError::not_found("No such label");
-  ConversationLabels out{conversation_id, {}, check[0][2].as<bool>()};
-  if (out.changed) conn.exec(tx.txn(), kUnassign, conversation_id, label_id);
   out.labels_doc = conn.exec(tx.txn(), kConversationLabels, conversation_id)[0][0].c_str();
   if (out.changed) tx.append_to_agents(conversation_labels_frame(conversation_id, out.labels_doc, agent_id));
   tx.commit();

@@ -57,6 +57,11 @@ class Labels {
                               std::int64_t agent_id);
 
  private:
+  // add and take_off: both check, change when needed, reload the conversation's labels, and
+  // tell the agents only about a real change.
+  ConversationLabels change(store::DbConn& conn, std::int64_t conversation_id, std::int64_t label_id,
+                            std::int64_t agent_id, bool put_on);
+
   EventsCommitted& committed_;
 };
 
