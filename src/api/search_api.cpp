@@ -6,6 +6,7 @@
 #include "helpers.hpp"
 #include "parley/core/text_validation.hpp"
 #include "parley/search/message_search.hpp"
+#include "parley/core/text.hpp"
 
 namespace parley::api {
 namespace {
@@ -53,11 +54,9 @@ std::vector<std::string> parse_statuses(const std::string& param) {
 search::SearchRequest parse_search(const http::Request& request, std::int64_t me) {
   search::SearchRequest req;
   std::string q = validated_text(request.query_param("q"), "q", TextKind::single_line);
-  auto first = q.find_first_not_of(" \t");
-  q = first == std::string::npos ? std::string() : q.substr(first, q.find_last_not_of(" \t") - first + 1);
+  q = std::string(trimmed(q, " \t"));
   if (q.empty()) throw ApiError::invalid_field("q is required");
-  auto code_points = std::count_if(q.begin(), q.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-  if (static_cast<std::size_t>(code_points) > search::kMaxQueryChars) {
+  if (code_points(q) > search::kMaxQueryChars) {
     throw ApiError::invalid_field("q must be at most 200 characters");
   }
   req.q = std::move(q);

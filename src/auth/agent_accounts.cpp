@@ -9,6 +9,7 @@
 #include "parley/auth/crypto.hpp"
 #include "parley/core/error.hpp"
 #include "parley/core/text_validation.hpp"
+#include "parley/core/text.hpp"
 
 namespace parley::auth {
 namespace {
@@ -60,13 +61,10 @@ void check_password_rules(const std::string& password) {
 // trimmed, then 1-80 characters (code points) of text a person can see (validated_text: valid
 // UTF-8, no control characters, no bidi overrides).
 std::string valid_display_name(const std::string& raw) {
-  constexpr std::string_view kSpace = " \t\r\n\f\v";
-  auto first = raw.find_first_not_of(kSpace);
-  if (first == std::string::npos) throw ApiError::invalid_field("name must not be empty");
-  std::string name = validated_text(raw.substr(first, raw.find_last_not_of(kSpace) - first + 1), "name",
-                                    TextKind::single_line);
-  auto code_points = std::count_if(name.begin(), name.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-  if (code_points > 80) throw ApiError::invalid_field("name must be at most 80 characters");
+  auto text = trimmed(raw);
+  if (text.empty()) throw ApiError::invalid_field("name must not be empty");
+  std::string name = validated_text(text, "name", TextKind::single_line);
+  if (code_points(name) > 80) throw ApiError::invalid_field("name must be at most 80 characters");
   return name;
 }
 

@@ -4,6 +4,7 @@
 
 #include "parley/core/error.hpp"
 #include "parley/core/text_validation.hpp"
+#include "parley/core/text.hpp"
 
 namespace parley::canned {
 namespace {
@@ -39,19 +40,6 @@ const store::Statement kCountMyUse{"canned_count_my_use",
                                    "INSERT INTO canned_reply_use (reply_id, agent_id, use_count) VALUES ($1, $2, 1) "
                                    "ON CONFLICT (agent_id, reply_id) DO UPDATE SET use_count = canned_reply_use.use_count + 1, "
                                    "last_used_at = now()"};
-
-constexpr std::string_view kSpace = " \t\r\n\f\v";
-
-std::string trimmed(std::string_view s) {
-  auto first = s.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  return std::string(s.substr(first, s.find_last_not_of(kSpace) - first + 1));
-}
-
-std::size_t code_points(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
 
 Reply reply_from(const pqxx::row& r) {
   Reply out;
@@ -101,7 +89,7 @@ bool valid_shortcut(std::string_view shortcut) {
 
 ReplyInput validated(ReplyInput in) {
   // "/Refund" as typed in the menu is the shortcut refund.
-  std::string shortcut = trimmed(in.shortcut);
+  std::string shortcut(trimmed(in.shortcut));
   if (!shortcut.empty() && shortcut.front() == '/') shortcut.erase(0, 1);
   std::transform(shortcut.begin(), shortcut.end(), shortcut.begin(),
                  [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
@@ -111,11 +99,11 @@ ReplyInput validated(ReplyInput in) {
   }
   in.shortcut = std::move(shortcut);
 
-  in.title = trimmed(validated_text(in.title, "title", TextKind::single_line));
+  in.title = std::string(trimmed(validated_text(in.title, "title", TextKind::single_line)));
   if (in.title.empty()) throw ApiError::invalid_field("title is required");
   if (code_points(in.title) > kMaxTitleChars) throw ApiError::invalid_field("title must be at most 80 characters");
 
-  in.body = trimmed(validated_text(in.body, "body", TextKind::multiline));
+  in.body = std::string(trimmed(validated_text(in.body, "body", TextKind::multiline)));
   if (in.body.empty()) throw ApiError::invalid_field("body is required");
   if (code_points(in.body) > kMaxBodyChars) throw ApiError::invalid_field("body must be at most 4000 characters");
   return in;

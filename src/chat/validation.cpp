@@ -2,15 +2,12 @@
 
 #include "parley/chat/chat_service.hpp"
 #include "parley/core/text_validation.hpp"
+#include "parley/core/text.hpp"
 
 namespace parley::chat {
 namespace {
 constexpr std::size_t kMaxBodyChars = 8000;
 constexpr std::size_t kMaxClientIdChars = 64;
-
-std::size_t utf8_length(const std::string& s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
 }  // namespace
 
 std::string validated_body(const nlohmann::json& frame) {
@@ -22,7 +19,7 @@ std::string validated_body(const nlohmann::json& frame) {
   if (first == std::string::npos) throw ApiError::invalid_field("body must not be empty");
   auto last = body.find_last_not_of(" \t\n");
   body = body.substr(first, last - first + 1);
-  if (utf8_length(body) > kMaxBodyChars) throw ApiError::invalid_field("body is longer than 8000 characters");
+  if (code_points(body) > kMaxBodyChars) throw ApiError::invalid_field("body is longer than 8000 characters");
   return body;
 }
 

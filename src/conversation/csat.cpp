@@ -2,6 +2,7 @@
 
 #include "parley/core/error.hpp"
 #include "parley/core/text_validation.hpp"
+#include "parley/core/text.hpp"
 
 namespace parley::conversation {
 namespace {
@@ -72,10 +73,7 @@ std::optional<SurveyCreated> create_survey_if_eligible(EventTransaction& tx, std
 CsatAnswer validated_answer(int rating, std::string comment) {
   if (rating < 1 || rating > 5) throw ApiError::invalid_field("rating must be an integer from 1 to 5");
   comment = validated_text(comment, "comment");
-  // Characters, not bytes: count UTF-8 lead bytes (the text is valid UTF-8 by now).
-  std::size_t chars = 0;
-  for (unsigned char c : comment) chars += (c & 0xC0) != 0x80;
-  if (chars > kCsatCommentMax) {
+  if (code_points(comment) > kCsatCommentMax) {  // characters, not bytes
     throw ApiError::invalid_field("comment must be at most " + std::to_string(kCsatCommentMax) + " characters");
   }
   return {rating, std::move(comment)};

@@ -4,6 +4,7 @@
 
 #include "parley/core/error.hpp"
 #include "parley/core/text_validation.hpp"
+#include "parley/core/text.hpp"
 
 namespace parley::conversation {
 namespace {
@@ -42,13 +43,6 @@ const store::Statement kUnassign{"labels_unassign",
                                  "DELETE FROM conversation_label WHERE conversation_id = $1 AND label_id = $2"};
 const store::Statement kConversationLabels{"labels_of_conversation", "SELECT conversation_labels($1)::text"};
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
-
-std::size_t code_points(std::string_view s) {
-  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
 
 ApiError label_exists(const std::string& name) {
   return {409, "label_exists", "A label named \"" + name + "\" exists already"};
@@ -69,8 +63,7 @@ std::string conversation_labels_frame(std::int64_t conversation_id, const std::s
 }  // namespace
 
 std::string validated_label_name(std::string_view raw) {
-  while (!raw.empty() && is_space(raw.front())) raw.remove_prefix(1);
-  while (!raw.empty() && is_space(raw.back())) raw.remove_suffix(1);
+  raw = trimmed(raw, " \t");
   // A byte bound first, so a huge body is refused before it is scanned.
   if (raw.empty() || raw.size() > kMaxLabelName * 4) {
     throw ApiError::invalid_field("name must be 1–" + std::to_string(kMaxLabelName) + " characters");

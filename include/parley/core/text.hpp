@@ -1,5 +1,8 @@
 #pragma once
-// Splitting the separated lists that HTTP and configuration are full of.
+// Small text helpers shared by every part that checks what people type: splitting the
+// separated lists that HTTP and configuration are full of, counting characters.
+#include <algorithm>
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +21,20 @@ inline std::vector<std::string_view> split_trimmed(std::string_view list, char s
     if (end == std::string_view::npos) return items;
     list.remove_prefix(end + 1);
   }
+}
+
+// `s` without the white space (`spaces`) at either end.
+inline std::string_view trimmed(std::string_view s, std::string_view spaces = " \t\r\n\f\v") {
+  auto first = s.find_first_not_of(spaces);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(spaces) - first + 1);
+}
+
+// The characters (code points) of valid UTF-8 `s`: its bytes but continuation bytes. Limits
+// people read ("at most 80 characters") are in characters, not bytes.
+inline std::size_t code_points(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 }  // namespace parley
