@@ -1,0 +1,92 @@
+-- Help-center search, faster (docs/BENCHMARKS.md "Help-center search"; docs/HELP_CENTER.md).
+--
+-- 1. The words of the published articles, for typo correction. A query word the articles never
+--    use ("pasword") is replaced by the most similar word they do use ("password", pg_trgm
+--    similarity over this table's few thousand words: one small index lookup), and the corrected
+--    question runs through the full-text index like any other. Before, a query that matched no
+--    article compared its words with every title through the trigram index (200 titles fetched
+--    and scored, 3–10 ms with 10,000 articles) — even when every word was a real one that no
+--    single article happened to hold ("two topics"), where no correction can help.
+--    The words are the articles' titles and plain-text bodies split by the 'simple'
+--    configuration (lower case, not stemmed: the correction is a word a visitor would type, and
+--    it goes through the configured stemmer afterwards), letters only, 3–32 characters.
+--    `articles` counts the published articles holding the word, so that an edit removing a word
+--    from one article keeps it for the others; a word whose count falls to 0 is deleted.
+--    Kept by a trigger on article, so every writer (the API, `parley articles import`, the
+--    configuration rebuild at start) keeps it up to date in the article's own transaction.
+CREATE TABLE help_word (
+  word     text PRIMARY KEY,
+  articles integer NOT NULL CHECK (articles > 0)
+);
+CREATE INDEX help_word_trgm ON help_word USING gin (word gin_trgm_ops);
+
+-- The distinct words of an article (sorted, so that concurrent writers lock rows in one order).
+CREATE FUNCTION help_article_words(title text, body_text text) RETURNS text[]
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$
+  SELECT coalesce(array_agg(w ORDER BY w), '{}')
+  FROM unnest(tsvector_to_array(to_tsvector('simple', title || ' ' || body_text))) w
+  WHERE length(w) BETWEEN 3 AND 32 AND w ~ '^[[:alpha:]]+$'
+$$;
+
+CREATE FUNCTION help_word_maintain() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  old_words text[] := '{}';
+  new_words text[] := '{}';
+BEGIN
+  IF TG_OP <> 'INSERT' AND OLD.status = 'published' THEN
+    old_words := help_article_words(OLD.title, OLD.body_text);
+  END IF;
+  IF TG_OP <> 'DELETE' AND NEW.status = 'published' THEN
+    new_words := help_article_words(NEW.title, NEW.body_text);
+  END IF;
+  IF old_words = new_words THEN
+    RETURN NULL;
+  END IF;
+  -- Writers of articles take turns here (until their commit): two edits sharing words would
+  -- otherwise update the same rows in different orders and could deadlock.
+  PERFORM pg_advisory_xact_lock(hashtext('parley.help_word'));
+  UPDATE help_word SET articles = articles - 1
+    WHERE word = ANY (ARRAY(SELECT unnest(old_words) EXCEPT SELECT unnest(new_words))) AND articles > 1;
+  DELETE FROM help_word
+    WHERE word = ANY (ARRAY(SELECT unnest(old_words) EXCEPT SELECT unnest(new_words))) AND articles = 1;
+  INSERT INTO help_word (word, articles)
+    SELECT w, 1 FROM unnest(new_words) w WHERE NOT w = ANY (old_words) ORDER BY w
+    ON CONFLICT (word) DO UPDATE SET articles = help_word.articles + 1;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER help_word_maintain AFTER INSERT OR DELETE OR UPDATE OF title, body_text, status ON article
+  FOR EACH ROW EXECUTE FUNCTION help_word_maintain();
+
+INSERT INTO help_word (word, articles)
+  SELECT w, count(*) FROM article, unnest(help_article_words(title, body_text)) w
+  WHERE status = 'published' GROUP BY w;
+
+-- 2. The search vector stays in the article's row (compressed there if need be) rather than
+--    in the TOAST table: ranking reads the vectors of up to 100 matching articles per search,
+--    and an out-of-line vector (most of them: the row with its Markdown and HTML passes the
+--    2 KB threshold) costs a TOAST index lookup each (~4 µs). The Markdown and HTML, read only
+--    to show one article, go out of line first. Existing rows are rewritten once so that their
+--    vectors move back in.
+ALTER TABLE article ALTER COLUMN search_vector SET STORAGE MAIN;
+UPDATE article SET search_vector = search_vector || ''::tsvector;
+
+-- 3. The text a search result's snippet is cut from: ts_headline parses and stems every word it
+--    is given (~0.75 µs a word: with 3,000 characters, 0.15 ms an article, a third of a search's
+--    time), so it is given ~500 characters around the first place the question's words appear
+--    (a stem found as a prefix, its last letter dropped: "polici" finds "policy") in the first
+--    10,000 characters of the body, whole words only; the beginning when they appear nowhere
+--    (the title matched).
+CREATE FUNCTION help_snippet_window(body text, words text[]) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+$$
+  SELECT CASE
+           WHEN length(body) <= 500 THEN body
+           WHEN p IS NULL OR p <= 120 THEN regexp_replace(left(body, 500), '\s+\S*$', '')
+           ELSE regexp_replace(regexp_replace(substr(body, p - 120, 500), '^\S*\s+', ''), '\s+\S*$', '')
+         END
+  FROM (SELECT min(nullif(strpos(l.body, left(w, greatest(3, length(w) - 1))), 0)) AS p
+        FROM (SELECT lower(left(body, 10000)) AS body) l, unnest(words) w) found
+$$;
