@@ -10,21 +10,24 @@
 --    The words are the articles' titles and plain-text bodies split by the 'simple'
 --    configuration (lower case, not stemmed: the correction is a word a visitor would type, and
 --    it goes through the configured stemmer afterwards), letters only, 3–32 characters.
---    `articles` counts the published articles holding the word, so that an edit removing a word
---    from one article keeps it for the others; a word whose count falls to 0 is deleted.
---    Kept by a trigger on article, so every writer (the API, `parley articles import`, the
---    configuration rebuild at start) keeps it up to date in the article's own transaction.
+--    Kept by a trigger on article, so every writer (the API, `parley articles import`) keeps it
+--    in the article's own transaction. Writing an article only adds the words the table lacks
+--    (an index probe each; no row shared by many articles is rewritten, which made a first
+--    version with a count per word take minutes to import 10,000 articles). A word an edit or
+--    a deletion removes goes when no other published article holds its stem any more (a GIN
+--    probe of the search vectors per removed word; stop words stay). Two writers removing the last two holders
+--    of a word at once may both leave it: harmless, a correction to it finds nothing and the
+--    search goes on to "some of the words".
 CREATE TABLE help_word (
-  word     text PRIMARY KEY,
-  articles integer NOT NULL CHECK (articles > 0)
+  word text PRIMARY KEY
 );
 CREATE INDEX help_word_trgm ON help_word USING gin (word gin_trgm_ops);
 
--- The distinct words of an article (sorted, so that concurrent writers lock rows in one order).
+-- The distinct words of an article.
 CREATE FUNCTION help_article_words(title text, body_text text) RETURNS text[]
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$
-  SELECT coalesce(array_agg(w ORDER BY w), '{}')
+  SELECT coalesce(array_agg(w), '{}')
   FROM unnest(tsvector_to_array(to_tsvector('simple', title || ' ' || body_text))) w
   WHERE length(w) BETWEEN 3 AND 32 AND w ~ '^[[:alpha:]]+$'
 $$;
@@ -43,16 +46,19 @@ BEGIN
   IF old_words = new_words THEN
     RETURN NULL;
   END IF;
-  -- Writers of articles take turns here (until their commit): two edits sharing words would
-  -- otherwise update the same rows in different orders and could deadlock.
-  PERFORM pg_advisory_xact_lock(hashtext('parley.help_word'));
-  UPDATE help_word SET articles = articles - 1
-    WHERE word = ANY (ARRAY(SELECT unnest(old_words) EXCEPT SELECT unnest(new_words))) AND articles > 1;
-  DELETE FROM help_word
-    WHERE word = ANY (ARRAY(SELECT unnest(old_words) EXCEPT SELECT unnest(new_words))) AND articles = 1;
-  INSERT INTO help_word (word, articles)
-    SELECT w, 1 FROM unnest(new_words) w WHERE NOT w = ANY (old_words) ORDER BY w
-    ON CONFLICT (word) DO UPDATE SET articles = help_word.articles + 1;
+  INSERT INTO help_word (word)
+    SELECT w FROM unnest(new_words) w
+    WHERE NOT w = ANY (old_words) AND NOT EXISTS (SELECT 1 FROM help_word h WHERE h.word = w)
+    ON CONFLICT (word) DO NOTHING;
+  IF TG_OP <> 'INSERT' THEN
+    DELETE FROM help_word h
+      WHERE h.word = ANY (old_words) AND NOT h.word = ANY (new_words)
+        -- a stop word ("what", "with") has no stem to look for: it stays, known
+        AND numnode(plainto_tsquery(OLD.search_config::regconfig, h.word)) > 0
+        AND NOT EXISTS (SELECT 1 FROM article a
+                        WHERE a.status = 'published' AND a.id <> OLD.id
+                          AND a.search_vector @@ plainto_tsquery(OLD.search_config::regconfig, h.word));
+  END IF;
   RETURN NULL;
 END
 $$;
@@ -60,9 +66,8 @@ $$;
 CREATE TRIGGER help_word_maintain AFTER INSERT OR DELETE OR UPDATE OF title, body_text, status ON article
   FOR EACH ROW EXECUTE FUNCTION help_word_maintain();
 
-INSERT INTO help_word (word, articles)
-  SELECT w, count(*) FROM article, unnest(help_article_words(title, body_text)) w
-  WHERE status = 'published' GROUP BY w;
+INSERT INTO help_word (word)
+  SELECT DISTINCT w FROM article, unnest(help_article_words(title, body_text)) w WHERE status = 'published';
 
 -- 2. The search vector stays in the article's row (compressed there if need be) rather than
 --    in the TOAST table: ranking reads the vectors of up to 100 matching articles per search,
@@ -90,3 +95,7 @@ $$
   FROM (SELECT min(nullif(strpos(l.body, left(w, greatest(3, length(w) - 1))), 0)) AS p
         FROM (SELECT lower(left(body, 10000)) AS body) l, unnest(words) w) found
 $$;
+
+-- 4. Titles are no longer compared with typed words (1.): their trigram index goes, and with it
+--    its upkeep on every write.
+DROP INDEX article_title_trgm;

@@ -56,7 +56,7 @@ ORDER BY top.score DESC, a.id
 //
 // Typos: each typed word ('simple': lower case, not stemmed) of 4 letters or more that no
 // published article uses is replaced by the most similar word they use (help_word, migration
-// 0025: a lookup among a few thousand words; the most similar, then the most used), and the
+// 0025: a lookup among a few thousand words; the most similar), and the
 // corrected question runs through the full-text index. Its matches are scored by their rank or,
 // when higher, by how much their title resembles the corrected question, as titles were
 // compared with typos before (from pg_trgm's word similarity 0.5 → 0 to 0.9, plus a tenth of
@@ -78,7 +78,7 @@ WITH typed AS (
     WHERE length(typed.word) >= 4 AND typed.word ~ '^[[:alpha:]]+$'
       AND NOT EXISTS (SELECT 1 FROM help_word known WHERE known.word = typed.word)
       AND h.word % typed.word
-    ORDER BY sim DESC, h.articles DESC, h.word LIMIT 1
+    ORDER BY sim DESC, h.word LIMIT 1
   ) fix ON true
 ), fixed AS (
   SELECT coalesce(string_agg(coalesce(fixed, word), ' ' ORDER BY pos), '') AS text,
