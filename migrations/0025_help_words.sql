@@ -80,20 +80,20 @@ UPDATE article SET search_vector = search_vector || ''::tsvector;
 
 -- 3. The text a search result's snippet is cut from: ts_headline parses and stems every word it
 --    is given (~0.75 µs a word: with 3,000 characters, 0.15 ms an article, a third of a search's
---    time), so it is given ~500 characters around the first place the question's words appear
---    (a stem found as a prefix, its last letter dropped: "polici" finds "policy") in the first
---    10,000 characters of the body, whole words only; the beginning when they appear nowhere
---    (the title matched).
+--    time), so it is given 320 characters — room for the 35 words a snippet shows at most —
+--    from 80 before the first place the question's words appear (a stem found as a prefix, its
+--    last letter dropped: "polici" finds "policy") in the first 10,000 characters of the body;
+--    the beginning when they appear nowhere (the title matched). The words cut at either end
+--    go. String functions only: the same with regular expressions cost a fifth of the headline.
 CREATE FUNCTION help_snippet_window(body text, words text[]) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$
-  SELECT CASE
-           WHEN length(body) <= 500 THEN body
-           WHEN p IS NULL OR p <= 120 THEN regexp_replace(left(body, 500), '\s+\S*$', '')
-           ELSE regexp_replace(regexp_replace(substr(body, p - 120, 500), '^\S*\s+', ''), '\s+\S*$', '')
-         END
-  FROM (SELECT min(nullif(strpos(l.body, left(w, greatest(3, length(w) - 1))), 0)) AS p
-        FROM (SELECT lower(left(body, 10000)) AS body) l, unnest(words) w) found
+  SELECT CASE WHEN length(body) <= 320 THEN body ELSE substr(c.cut, ends.head, length(c.cut) - ends.head + 1 - ends.tail) END
+  FROM (SELECT greatest(1, coalesce(min(nullif(strpos(l.lower_body, left(w, greatest(3, length(w) - 1))), 0)) - 80, 1)) AS start
+        FROM (SELECT lower(left(body, 10000)) AS lower_body) l LEFT JOIN unnest(words) w ON true) found,
+       LATERAL (SELECT substr(body, found.start, 320) AS cut) c,
+       LATERAL (SELECT CASE WHEN found.start > 1 THEN strpos(c.cut, ' ') + 1 ELSE 1 END AS head,
+                       CASE WHEN found.start + 320 <= length(body) THEN strpos(reverse(c.cut), ' ') ELSE 0 END AS tail) ends
 $$;
 
 -- 4. Titles are no longer compared with typed words (1.): their trigram index goes, and with it
