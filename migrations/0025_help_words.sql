@@ -78,50 +78,6 @@ INSERT INTO help_word (word)
 ALTER TABLE article ALTER COLUMN search_vector SET STORAGE MAIN;
 UPDATE article SET search_vector = search_vector || ''::tsvector;
 
--- 3. The text a search result's snippet is cut from: ts_headline parses and stems every word it
---    is given (~0.75 µs a word: with 3,000 characters, 0.15 ms an article, a third of a search's
---    time), so it is given 320 characters — room for the 35 words a snippet shows at most —
---    from 80 before the first place the question's words appear (a stem found as a prefix, its
---    last letter dropped: "polici" finds "policy") in the first 10,000 characters of the body;
---    the beginning when they appear nowhere (the title matched). The words cut at either end
---    go. String functions only: the same with regular expressions cost a fifth of the headline.
---    PL/pgSQL rather than SQL: a SQL function with a FROM clause is not inlined, and its body
---    was parsed and planned again in every search (7 % of the CPU of the benchmark's mix);
---    PL/pgSQL keeps its expressions' plans for the session.
-CREATE FUNCTION help_snippet_window(body text, words text[]) RETURNS text
-  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS
-$$
-DECLARE
-  lower_body text;
-  w text;
-  p integer;
-  start integer;
-  cut text;
-  head integer := 1;
-  tail integer := 0;
-BEGIN
-  IF length(body) <= 320 THEN
-    RETURN body;
-  END IF;
-  lower_body := lower(left(body, 10000));
-  FOREACH w IN ARRAY coalesce(words, '{}') LOOP
-    p := strpos(lower_body, left(w, greatest(3, length(w) - 1)));
-    IF p > 0 AND (start IS NULL OR p < start) THEN
-      start := p;
-    END IF;
-  END LOOP;
-  start := greatest(1, coalesce(start - 80, 1));
-  cut := substr(body, start, 320);
-  IF start > 1 THEN
-    head := strpos(cut, ' ') + 1;
-  END IF;
-  IF start + 320 <= length(body) THEN
-    tail := strpos(reverse(cut), ' ');
-  END IF;
-  RETURN substr(cut, head, length(cut) - head + 1 - tail);
-END
-$$;
-
--- 4. Titles are no longer compared with typed words (1.): their trigram index goes, and with it
+-- 3. Titles are no longer compared with typed words (1.): their trigram index goes, and with it
 --    its upkeep on every write.
 DROP INDEX article_title_trgm;
