@@ -9,79 +9,125 @@ namespace parley::help {
 namespace {
 
 // For this transaction only: the statement timeout; no NOTICE for a query of stop words
-// ("how do I"); the word-similarity threshold of `<%` (0.6 by default misses "invoce" →
-// "invoice", 0.57; unrelated sentences stay near 0.3); and the prepared statement's generic
-// plan, which fits every query (the words only reach functions and the indexes' conditions)
-// and saves planning this statement again each time (~1 ms, more than running it).
+// ("how do I"); the similarity above which `%` offers a corpus word as the correction of a
+// typed one (pg_trgm's default, 0.3: "rset" → "reset" is 0.38; the best candidate wins); and
+// the prepared statements' generic plan, which fits every query (the words only reach
+// functions and the indexes' conditions) and saves planning them again each time (~1 ms, more
+// than running them).
 const store::Statement kSettings{"help_search_settings",
                                  "SELECT set_config('statement_timeout', $1, true), "
                                  "set_config('client_min_messages', 'warning', true), "
-                                 "set_config('pg_trgm.word_similarity_threshold', '0.5', true), "
+                                 "set_config('pg_trgm.similarity_threshold', '0.3', true), "
                                  "set_config('plan_cache_mode', 'force_generic_plan', true)"};
 
-// $1 configuration, $2 the query, $3 the limit, $4 the text compared with titles, $5 the
-// excluded words ("a or b", or '').
-//
-// Full text first: the articles whose vector matches websearch_to_tsquery (at most 100 of
-// them: fetching and ranking cost ~15 µs an article, so a query of words in most articles —
-// "settings" — ranks the first 100 found rather than taking 100 ms; a help center's real
-// questions match far fewer), scored by
-// ts_rank_cd with weights D 0.1, C 0.2, B 0.4 (body), A 1.0 (title), normalised to
-// rank / (rank + 1) (flag 32). Only when no article matches — a typo, most likely — the titles
-// (at most 200: "configure velvufen" resembles every title starting with "Configure")
-// similar to the query's words (`<%`: word similarity ≥ 0.5), without the excluded words,
-// scored from the operator's threshold (0.5 → 0) to 0.9, plus a tenth of the whole title's
-// similarity (of two titles holding the same word, the shorter, more about it, comes first). A
-// fallback rather than a blend: a title merely resembling a query of several words must not
-// outrank the articles that hold every word.
-// Some of the words: when no article holds every word of a plain question (no quotes, no
-// -exclusions) — "how can I get a refund", where "get" is in no refund article — the articles
-// holding any of its words (at most 100), scored by their rank for any of the words times the
-// share of the question's words they hold: a partial match never outscores a whole one, and
-// the bot's threshold keeps its meaning. Typos still reach the title fallback, and the best of
-// either tier wins.
-// Snippets: ts_headline over the first 3,000 characters of the body's plain text (it parses
-// all it is given: ~0.1 ms a KB), its best passage, the matches between \x02 and \x03,
-// escaped and marked up in C++ (snippet_html).
+// The full-text tier, first: $1 configuration, $2 the question, $3 the limit, $4 its words
+// (quotes and -exclusions removed). The articles whose vector matches
+// websearch_to_tsquery (at most 100 of them: fetching and ranking cost ~10 µs an article, so a
+// query of words in most articles — "settings" — ranks the first 100 found rather than taking
+// 100 ms; a help center's real questions match far fewer), scored by ts_rank_cd with weights
+// D 0.1, C 0.2, B 0.4 (body), A 1.0 (title), normalised to rank / (rank + 1) (flag 32).
+// Snippets: ts_headline over 320 characters of the body's plain text — room for the 35 words
+// a snippet shows at most — from the word before the first place the question's words appear
+// (a stem found as a prefix, its last letter dropped: "polici" finds "policy"; in the first
+// 10,000 characters, lower-cased), or from the beginning when they appear nowhere (the title
+// matched): ts_headline parses and stems every word it is given (~0.15 ms for 3,000
+// characters). Inline rather than a function: a SQL function with FROM was parsed and
+// planned again in every search, a PL/pgSQL one cost as much as the headline. The best
+// passage, the matches between \x02 and \x03, escaped and marked up in C++ (snippet_html).
 const store::Statement kSearch{"help_search", R"SQL(
 WITH q AS (
   SELECT websearch_to_tsquery($1::regconfig, $2) AS query,
-         CASE WHEN $5 = '' THEN NULL ELSE websearch_to_tsquery($1::regconfig, $5) END AS excluded,
-         CASE WHEN $6 THEN replace(plainto_tsquery($1::regconfig, $4)::text, ' & ', ' | ')::tsquery END AS any_word,
          tsvector_to_array(to_tsvector($1::regconfig, $4)) AS words
 ), matches AS (
   SELECT a.id, a.search_vector FROM article a, q
   WHERE a.status = 'published' AND a.search_vector @@ q.query
   LIMIT 100
-), text_hits AS (
-  SELECT m.id, ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_vector, q.query, 32) AS score FROM matches m, q
+), top AS (
+  SELECT id, score FROM (
+    SELECT m.id, ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_vector, q.query, 32) AS score FROM matches m, q
+  ) hits WHERE score > 0 ORDER BY score DESC, id LIMIT $3
+)
+SELECT a.id, a.slug, a.title, a.collection, top.score,
+       ts_headline($1::regconfig, substr(a.body_text, w.start, 320), q.query,
+                   'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
+FROM top JOIN article a USING (id), q,
+     LATERAL (SELECT min(nullif(strpos(lower(left(a.body_text, 10000)), left(x, greatest(3, length(x) - 1))), 0)) - 20 AS at
+              FROM unnest(q.words) x) found,
+     LATERAL (SELECT CASE WHEN found.at > 1 THEN found.at + strpos(substr(a.body_text, found.at, 30), ' ') ELSE 1 END AS start) w
+ORDER BY top.score DESC, a.id
+)SQL"};
+
+// Only when the full-text tier found nothing: $1 configuration, $2 the limit, $3 the question's
+// words (quotes and -exclusions removed), $4 the excluded words ("a or b", or ''), $5 a plain
+// question (no quotes, no -exclusions).
+//
+// Typos: each typed word ('simple': lower case, not stemmed) of 4 letters or more that no
+// published article uses is replaced by the most similar word they use (help_word, migration
+// 0025: a lookup among a few thousand words; the most similar), and the
+// corrected question runs through the full-text index. Its matches are scored by their rank or,
+// when higher, by how much their title resembles the corrected question, as titles were
+// compared with typos before (from pg_trgm's word similarity 0.5 → 0 to 0.9, plus a tenth of
+// the whole title's similarity: of two titles holding the word, the shorter, more about it,
+// comes first) — times the worst correction's similarity (a guess is less sure than the words
+// typed).
+// Some of the words: when no article holds every (corrected) word of a plain question —
+// "how can I get a refund", where "get" is in no refund article — the articles holding any of
+// its words (at most 100), scored by their rank for any of the words times the share of the
+// question's words they hold (and the similarity of the corrections): a partial match never
+// outscores a whole one, and the bot's threshold keeps its meaning.
+const store::Statement kFallback{"help_search_fallback", R"SQL(
+WITH typed AS (
+  SELECT t.lexeme AS word, t.positions[1] AS pos FROM unnest(to_tsvector('simple', $3)) t
+), fixes AS (
+  SELECT typed.pos, typed.word, fix.word AS fixed, fix.sim
+  FROM typed LEFT JOIN LATERAL (
+    SELECT h.word, similarity(h.word, typed.word) AS sim FROM help_word h
+    WHERE length(typed.word) >= 4 AND typed.word ~ '^[[:alpha:]]+$'
+      AND NOT EXISTS (SELECT 1 FROM help_word known WHERE known.word = typed.word)
+      AND h.word % typed.word
+    ORDER BY sim DESC, h.word LIMIT 1
+  ) fix ON true
+), fixed AS (
+  SELECT coalesce(string_agg(coalesce(fixed, word), ' ' ORDER BY pos), '') AS text,
+         coalesce(min(sim), 1) AS sim, count(fixed) AS corrections
+  FROM fixes
+), q AS (
+  SELECT websearch_to_tsquery($1::regconfig, fixed.text) AS query,
+         CASE WHEN $4 = '' THEN NULL ELSE websearch_to_tsquery($1::regconfig, $4) END AS excluded,
+         CASE WHEN $5 THEN replace(plainto_tsquery($1::regconfig, fixed.text)::text, ' & ', ' | ')::tsquery END AS any_word,
+         tsvector_to_array(to_tsvector($1::regconfig, fixed.text)) AS words,
+         fixed.text, fixed.sim, fixed.corrections
+  FROM fixed
+), corrected AS (
+  SELECT a.id, a.search_vector, a.title FROM article a, q
+  WHERE q.corrections > 0 AND a.status = 'published' AND a.search_vector @@ q.query
+    AND (q.excluded IS NULL OR NOT a.search_vector @@ q.excluded)
+  LIMIT 100
+), corrected_hits AS (
+  SELECT m.id, q.sim * greatest(ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_vector, q.query, 32),
+                                0.9 * (word_similarity(q.text, m.title) - 0.5) / 0.5 + 0.1 * similarity(q.text, m.title)) AS score
+  FROM corrected m, q
 ), some_words AS (
   SELECT a.id, a.search_vector FROM article a, q
-  WHERE NOT EXISTS (SELECT 1 FROM matches) AND q.any_word IS NOT NULL AND cardinality(q.words) > 1
+  WHERE NOT EXISTS (SELECT 1 FROM corrected) AND q.any_word IS NOT NULL AND cardinality(q.words) > 1
     AND a.status = 'published' AND a.search_vector @@ q.any_word
   LIMIT 100
 ), some_hits AS (
-  SELECT m.id, ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_vector, q.any_word, 32)
+  SELECT m.id, q.sim * ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_vector, q.any_word, 32)
          * (SELECT count(*) FROM unnest(q.words) w WHERE m.search_vector @@ quote_literal(w)::tsquery)::float8
          / cardinality(q.words) AS score
   FROM some_words m, q
-), similar_titles AS (
-  SELECT a.id, a.title FROM article a, q
-  WHERE NOT EXISTS (SELECT 1 FROM matches)
-    AND $4 <> '' AND $4 <% a.title AND a.status = 'published'
-    AND (q.excluded IS NULL OR NOT a.search_vector @@ q.excluded)
-  LIMIT 200
-), title_hits AS (
-  SELECT id, 0.9 * (word_similarity($4, title) - 0.5) / 0.5 + 0.1 * similarity($4, title) AS score FROM similar_titles
 ), top AS (
-  SELECT id, max(score) AS score
-  FROM (SELECT * FROM text_hits UNION ALL SELECT * FROM some_hits UNION ALL SELECT * FROM title_hits) hits
-  WHERE score > 0 GROUP BY id ORDER BY score DESC, id LIMIT $3
+  SELECT id, score FROM (SELECT * FROM corrected_hits UNION ALL SELECT * FROM some_hits) hits
+  WHERE score > 0 ORDER BY score DESC, id LIMIT $2
 )
 SELECT a.id, a.slug, a.title, a.collection, top.score,
-       ts_headline($1::regconfig, left(a.body_text, 3000), q.query,
+       ts_headline($1::regconfig, substr(a.body_text, w.start, 320), q.query,
                    'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
-FROM top JOIN article a USING (id), q
+FROM top JOIN article a USING (id), q,
+     LATERAL (SELECT min(nullif(strpos(lower(left(a.body_text, 10000)), left(x, greatest(3, length(x) - 1))), 0)) - 20 AS at
+              FROM unnest(q.words) x) found,
+     LATERAL (SELECT CASE WHEN found.at > 1 THEN found.at + strpos(substr(a.body_text, found.at, 30), ' ') ELSE 1 END AS start) w
 ORDER BY top.score DESC, a.id
 )SQL"};
 
@@ -157,8 +203,11 @@ std::vector<ArticleHit> ArticleSearch::answer(store::DbConn& conn, std::string_v
   pqxx::result rows;
   try {
     // Quotes and -exclusions are search syntax: such a query means every word it names.
-    bool plain_question = parts.excluded.empty() && q.find('"') == std::string::npos;
-    rows = conn.exec(txn, kSearch, config_, q, limit, parts.similar_text, parts.excluded, plain_question);
+    rows = conn.exec(txn, kSearch, config_, q, limit, parts.similar_text);
+    if (rows.empty() && !parts.similar_text.empty()) {
+      bool plain_question = parts.excluded.empty() && q.find('"') == std::string::npos;
+      rows = conn.exec(txn, kFallback, config_, limit, parts.similar_text, parts.excluded, plain_question);
+    }
   } catch (const pqxx::sql_error& e) {
     // 57014: cancelled by statement_timeout (libpqxx 6.4 has no class of its own for it).
     if (e.sqlstate() == "57014") throw ApiError(503, "search_timeout", "The search took too long; try fewer words");

@@ -1,7 +1,8 @@
 #pragma once
 // Search over the published articles, in PostgreSQL: full text (websearch_to_tsquery, so
-// "quoted phrases" and -exclusions work; ts_rank_cd with the title weighted above the body)
-// plus pg_trgm word similarity on titles, so that a typo ("pasword") still finds the article.
+// "quoted phrases" and -exclusions work; ts_rank_cd with the title weighted above the body);
+// when nothing matches, typos corrected against the words of the articles (pg_trgm over
+// help_word, migration 0025: "pasword" → "password") and "some of the words" of a question.
 // The AnswerSource of today (answer_source.hpp), and what GET /api/help/search runs.
 #include <chrono>
 #include <string>
@@ -13,8 +14,8 @@ namespace parley::help {
 constexpr std::size_t kMaxQueryChars = 200;
 constexpr int kMaxResults = 5;
 
-// A query split for the trigram half: the words to compare with titles (quotes and
-// -exclusions removed) and the excluded words, "a or b", for websearch_to_tsquery.
+// A query split for the fallback tiers: its words (quotes and -exclusions removed), corrected
+// and counted there, and the excluded words, "a or b", for websearch_to_tsquery.
 struct QueryParts {
   std::string similar_text;
   std::string excluded;
