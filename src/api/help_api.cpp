@@ -9,6 +9,7 @@
 #include "parley/help/markdown.hpp"
 #include "parley/help/page_cache.hpp"
 #include "parley/core/text_validation.hpp"
+#include "parley/core/text.hpp"
 
 namespace parley::api {
 namespace {
@@ -210,8 +211,7 @@ void public_article(ApiContext& ctx, HelpServices& help, const http::Request& re
 
 std::string parse_search_query(const std::string& raw) {
   std::string q = validated_text(raw, "q", TextKind::single_line);
-  auto code_points = std::count_if(q.begin(), q.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-  if (static_cast<std::size_t>(code_points) > help::kMaxQueryChars) {
+  if (code_points(q) > help::kMaxQueryChars) {
     throw ApiError::invalid_field("q must be at most 200 characters");
   }
   auto first = q.find_first_not_of(" \t");

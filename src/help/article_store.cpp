@@ -6,6 +6,7 @@
 #include "parley/core/text_validation.hpp"
 #include "parley/help/answer_cache_listener.hpp"
 #include "parley/help/markdown.hpp"
+#include "parley/core/text.hpp"
 
 namespace parley::help {
 namespace {
@@ -59,11 +60,6 @@ std::string trimmed(const std::string& s) {
   auto first = s.find_first_not_of(kSpace);
   if (first == std::string::npos) return {};
   return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
-}
-
-std::size_t code_points(std::string_view s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 Article article_from(const pqxx::row& r) {
