@@ -4,28 +4,18 @@
 // own use. Real binary, real PostgreSQL.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runParley, startParley } from '../support/parley.mjs';
+import { startParley } from '../support/parley.mjs';
 import { createDatabase } from '../support/pg.mjs';
 import { request } from '../support/http.mjs';
 import { assertError } from '../support/assert.mjs';
+import { addAgent as createAgent, login as signIn } from '../support/agents.mjs';
 
 const PASSWORD = 'canned-replies-password-1';
 const BASE = '/api/canned-replies';
 
-async function addAgent(db, email, name, role) {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', name, '--role', role], {
-    input: `${PASSWORD}\n`,
-    env: { DATABASE_URL: db },
-  });
-  assert.equal(r.code, 0, `agent add: ${r.stderr}`);
-}
+const addAgent = (db, email, name, role) => createAgent(db, { email, name, role, password: PASSWORD });
 
-async function login(server, email) {
-  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
-  assert.equal(res.status, 200, `login: ${res.text}`);
-  const line = [].concat(res.headers['set-cookie'] ?? []).find((c) => /^parley_session=/.test(c));
-  return line.split(';')[0];
-}
+const login = async (server, email) => (await signIn(server, email, PASSWORD)).cookie;
 
 describe('canned replies API', () => {
   let server, admin, ann, bob;

@@ -13,25 +13,16 @@ import { request, waitFor } from '../support/http.mjs';
 import { visitorSocket } from '../support/visitor.mjs';
 import { assertError } from '../support/assert.mjs';
 import { startContextStandin, startExampleEndpoint as startExample, EXAMPLE, goodCards } from '../support/context-standin.mjs';
+import { addAgent as createAgent, login as signIn } from '../support/agents.mjs';
 
 const TEST_OPTS = { timeout: 120000 };
 const IDENTITY_SECRET = 'identity secret for the context tests';
 const CONTEXT_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const PASSWORD = 'context test password 7';
 
-async function addAgent(databaseUrl, email) {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', 'Casey Context'], {
-    input: `${PASSWORD}\n`, env: { DATABASE_URL: databaseUrl },
-  });
-  assert.equal(r.code, 0, `agent add: ${r.stderr}`);
-}
+const addAgent = (databaseUrl, email) => createAgent(databaseUrl, { email, name: 'Casey Context', password: PASSWORD });
 
-async function login(server, email) {
-  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
-  assert.equal(res.status, 200, res.text);
-  const line = [].concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('parley_session='));
-  return line.split(';')[0];
-}
+const login = async (server, email) => (await signIn(server, email, PASSWORD)).cookie;
 
 /** A server with an agent; returns {server, cookie}. */
 async function serverWithAgent(env) {

@@ -5,11 +5,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startParley, runParley } from '../support/parley.mjs';
+import { startParley } from '../support/parley.mjs';
 import { createDatabase, query, psql } from '../support/pg.mjs';
 import { request } from '../support/http.mjs';
 import { connectWs } from '../support/ws.mjs';
 import { assertError } from '../support/assert.mjs';
+import { addAgent as createAgent, login as signIn, agentSocket as openAgentSocket } from '../support/agents.mjs';
 
 const PASSWORD = 'labels-suite-password';
 const LIVE = 20000;
@@ -20,19 +21,9 @@ const one = (url, sql) => query(url, sql)[0]?.[0];
 let databaseUrl, A, B;
 const agents = {}; // name → {cookie, agent}
 
-async function addAgent(email, name, role) {
-  const args = ['agent', 'add', '--email', email, '--name', name];
-  if (role) args.push('--role', role);
-  const r = await runParley(args, { input: `${PASSWORD}\n`, env: { DATABASE_URL: databaseUrl } });
-  assert.equal(r.code, 0, `agent add ${email}: ${r.stderr}`);
-}
+const addAgent = (email, name, role) => createAgent(databaseUrl, { email, name, role, password: PASSWORD });
 
-async function login(server, email) {
-  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
-  assert.equal(res.status, 200, `login ${email}: ${res.text}`);
-  const line = [].concat(res.headers['set-cookie'] ?? []).find((c) => /^parley_session=/.test(c));
-  return { cookie: line.split(';')[0], agent: res.json().agent };
-}
+const login = (server, email) => signIn(server, email, PASSWORD);
 
 // A JSON call as `who` (an agents key, or null for no session) on `server`.
 function call(server, who, method, path, body) {
@@ -40,11 +31,7 @@ function call(server, who, method, path, body) {
   return request(server.url + path, { method, headers, body });
 }
 
-async function agentSocket(server, cookie) {
-  const ws = await connectWs(server.wsUrl, { headers: { Cookie: cookie }, origin: server.url });
-  await ws.nextMessage('ready', LIVE);
-  return ws;
-}
+const agentSocket = (server, cookie) => openAgentSocket(server, cookie, { status: null, deadline: LIVE });
 
 /** A visitor with an open conversation on `server`: {ws, conversationId}. */
 async function conversation(server) {

@@ -8,11 +8,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startParley, runParley } from '../support/parley.mjs';
+import { startParley } from '../support/parley.mjs';
 import { createDatabase, query, psql } from '../support/pg.mjs';
 import { request, waitFor } from '../support/http.mjs';
 import { connectWs } from '../support/ws.mjs';
 import { startResendStandin } from '../support/resend-standin.mjs';
+import { addAgent as createAgent, login as signIn, agentSocket as openAgentSocket } from '../support/agents.mjs';
 
 const PASSWORD = 'read-receipts-suite-password';
 const LIVE = 20000;
@@ -26,28 +27,12 @@ const one = (url, sql) => query(url, sql)[0]?.[0];
 let databaseUrl, standin, A, B;
 const agents = {}; // name → {cookie, agent}
 
-async function addAgent(email, name) {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', name], {
-    input: `${PASSWORD}\n`,
-    env: { DATABASE_URL: databaseUrl },
-  });
-  assert.equal(r.code, 0, `agent add ${email}: ${r.stderr}`);
-}
+const addAgent = (email, name) => createAgent(databaseUrl, { email, name, password: PASSWORD });
 
-async function login(server, email) {
-  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
-  assert.equal(res.status, 200, `login ${email}: ${res.text}`);
-  const line = [].concat(res.headers['set-cookie'] ?? []).find((c) => /^parley_session=/.test(c));
-  return { cookie: line.split(';')[0], agent: res.json().agent };
-}
+const login = (server, email) => signIn(server, email, PASSWORD);
 
 /** An agent socket on `server` (online: visitors are live, no "nobody available" email). */
-async function agentSocket(server, cookie) {
-  const ws = await connectWs(server.wsUrl, { headers: { Cookie: cookie }, origin: server.url });
-  ws.ready = await ws.nextMessage('ready', LIVE);
-  ws.send({ type: 'status', status: 'online' });
-  return ws;
-}
+const agentSocket = (server, cookie) => openAgentSocket(server, cookie, { deadline: LIVE });
 
 async function newVisitor(server, body = {}) {
   const res = await request(server.url + '/api/visitors/identify', { method: 'POST', body });
@@ -308,19 +293,24 @@ describe('the reply email to an absent visitor', TEST, () => {
     assert.ok(repliesTo(other.address)[0].body.text.includes(only.body));
   });
 
-  it('a visitor live on process B is emailed A\'s reply only if they do not read it in time (issue 15 item 9)', TEST, async () => {
-    const address = `live-${rand()}@read.test`;
+  it('across processes: A\'s reply to a visitor gone from B is emailed unless they come back to B and read it in time', TEST, async () => {
+    const address = `back-${rand()}@read.test`;
     const c = await conversationWith(B, 1, { name: 'Liv', email: address });
-    // Nobody on A sees Liv's socket on B: A's reply is enqueued as if she were gone.
-    const reply = await agentReply(A, agents.bo.cookie, c.conversationId, `Live answer ${rand()}`);
-    await c.ws.nextMessage((m) => m && m.type === 'message' && m.message?.id === reply.id, LIVE);
+    const live = () => Number(query(databaseUrl, `SELECT count(*) FROM visitor_presence WHERE visitor_id = ${c.v.visitorId}`)[0][0]);
+    await waitFor(() => live() === 1, { deadline: LIVE, what: 'B stored Liv as connected' });
+    await c.ws.close();
+    await waitFor(() => live() === 0, { deadline: LIVE, what: 'B stored Liv as gone' });
+    // Connected nowhere: A's reply is enqueued for the batch time.
+    const reply = await agentReply(A, agents.bo.cookie, c.conversationId, `Answer while away ${rand()}`);
     const [email] = replyRows(c.conversationId);
-    assert.ok(email, 'expected the cross-process reply email to be enqueued (issue 15 item 9 is open)');
-    c.ws.send({ type: 'read', conversationId: c.conversationId, upTo: reply.id });
+    assert.ok(email, 'a reply to a visitor connected nowhere was not enqueued');
+    // Liv comes back on B and reads it before the batch time: nothing is sent.
+    const back = await visitorOn(B, c.v.visitorToken);
+    back.send({ type: 'read', conversationId: c.conversationId, upTo: reply.id });
     await waitFor(() => visitorPosition(c.conversationId) === reply.id, { deadline: LIVE, what: 'read stored' });
     makeDue(email.id);
     await waitFor(() => replyRows(c.conversationId)[0].status === 'skipped', { deadline: LIVE, what: 'skipped' });
     assert.equal(repliesTo(address).length, 0);
-    c.ws.terminate();
+    back.terminate();
   });
 });

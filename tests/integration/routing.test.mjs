@@ -6,40 +6,25 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startParley, runParley } from '../support/parley.mjs';
+import { startParley } from '../support/parley.mjs';
 import { createDatabase, query } from '../support/pg.mjs';
 import { request, waitFor } from '../support/http.mjs';
-import { connectWs } from '../support/ws.mjs';
 import { identify, visitorSocket } from '../support/visitor.mjs';
 import { assertError } from '../support/assert.mjs';
+import { addAgent as createAgent, login as signIn, agentSocket as openAgentSocket } from '../support/agents.mjs';
 
 const PASSWORD = 'routing-suite-password';
 const LIVE = 30000;
 const rand = () => randomBytes(4).toString('hex');
 
-async function addAgent(db, email, name, role = 'agent') {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', name, '--role', role], {
-    input: `${PASSWORD}\n`,
-    env: { DATABASE_URL: db },
-  });
-  assert.equal(r.code, 0, `agent add ${email}: ${r.stderr}`);
-}
+const addAgent = (db, email, name, role = 'agent') => createAgent(db, { email, name, role, password: PASSWORD });
 
-async function login(server, email) {
-  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
-  assert.equal(res.status, 200, `login ${email}: ${res.text}`);
-  const line = [].concat(res.headers['set-cookie'] ?? []).find((c) => /^parley_session=/.test(c));
-  return { cookie: line.split(';')[0], agent: res.json().agent, server };
-}
+const login = async (server, email) => ({ ...(await signIn(server, email, PASSWORD)), server });
 
 const api = (who, method, path, body) =>
   request(who.server.url + path, { method, headers: { Cookie: who.cookie, Origin: who.server.url }, body });
 
-async function agentSocket(who) {
-  const ws = await connectWs(who.server.wsUrl, { headers: { Cookie: who.cookie }, origin: who.server.url });
-  await ws.nextMessage('ready', LIVE);
-  return ws;
-}
+const agentSocket = (who) => openAgentSocket(who.server, who.cookie, { status: null, deadline: LIVE });
 
 async function routing(who) {
   const res = await api(who, 'GET', '/api/routing');

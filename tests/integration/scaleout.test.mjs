@@ -6,11 +6,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startParley, runParley } from '../support/parley.mjs';
+import { startParley } from '../support/parley.mjs';
 import { createDatabase, startCluster, query } from '../support/pg.mjs';
 import { request, waitFor } from '../support/http.mjs';
-import { connectWs } from '../support/ws.mjs';
 import { identify, visitorSocket } from '../support/visitor.mjs';
+import { addAgent as createAgent, login as signIn, agentSocket as openAgentSocket } from '../support/agents.mjs';
 
 const PASSWORD = 'scaleout-suite-password';
 const LIVE = 20000; // deadline for something that should arrive at once
@@ -21,33 +21,17 @@ const EXPIRY = 40000; // deadline for a dead process's agents to be forgotten (1
 
 const rand = () => randomBytes(4).toString('hex');
 
-async function addAgent(databaseUrl, email, name) {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', name], {
-    input: `${PASSWORD}\n`,
-    env: { DATABASE_URL: databaseUrl },
-  });
-  assert.equal(r.code, 0, `agent add ${email}: ${r.stderr}`);
-}
+const addAgent = (databaseUrl, email, name) => createAgent(databaseUrl, { email, name, password: PASSWORD });
 
-async function login(server, email) {
-  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
-  assert.equal(res.status, 200, `login ${email}: ${res.text}`);
-  const line = [].concat(res.headers['set-cookie'] ?? []).find((c) => /^parley_session=/.test(c));
-  assert.ok(line, 'no session cookie');
-  return { cookie: line.split(';')[0], agent: res.json().agent };
-}
+const login = (server, email) => signIn(server, email, PASSWORD);
 
 function api(server, method, path, { cookie, body } = {}) {
   return request(server.url + path, { method, headers: cookie ? { Cookie: cookie } : {}, body });
 }
 
-/** An agent socket on `server` (its own origin), switched online. */
-async function agentSocket(server, cookie, { online = true } = {}) {
-  const ws = await connectWs(server.wsUrl, { headers: { Cookie: cookie }, origin: server.url });
-  ws.ready = await ws.nextMessage('ready', LIVE);
-  ws.send({ type: 'status', status: online ? 'online' : 'away' });
-  return ws;
-}
+/** An agent socket on `server` (its own origin), switched online or away. */
+const agentSocket = (server, cookie, { online = true } = {}) =>
+  openAgentSocket(server, cookie, { status: online ? 'online' : 'away', deadline: LIVE });
 
 async function sendAndAck(ws, frame) {
   ws.send({ type: 'send', ...frame });

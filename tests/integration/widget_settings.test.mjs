@@ -5,25 +5,18 @@
 // written through one process read at once through another sharing the database.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startParley, runParley } from '../support/parley.mjs';
+import { startParley } from '../support/parley.mjs';
 import { createDatabase } from '../support/pg.mjs';
 import { request } from '../support/http.mjs';
+import { addAgent as createAgent, login as signIn } from '../support/agents.mjs';
 
 const PASSWORD = 'widget-settings-pw-1';
 const DEFAULTS = { color: '#2f5bea', position: 'right', greeting: 'Hi there! How can we help?', title: 'Support' };
 const GOOD = { color: '#0A7E5C', position: 'left', greeting: '  Hello from Acme!  ', title: ' Acme support ' };
 
-async function addAgent(db, email, name, role) {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', name, '--role', role],
-    { input: `${PASSWORD}\n`, env: { DATABASE_URL: db } });
-  assert.equal(r.code, 0, r.stderr);
-}
+const addAgent = (db, email, name, role) => createAgent(db, { email, name, role, password: PASSWORD });
 
-async function login(server, email) {
-  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
-  assert.equal(res.status, 200, res.text);
-  return [].concat(res.headers['set-cookie'])[0].split(';')[0];
-}
+const login = async (server, email) => (await signIn(server, email, PASSWORD)).cookie;
 
 describe('widget settings: public read, admin write', () => {
   let db, a, b, admin, agent;
