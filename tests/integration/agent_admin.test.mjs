@@ -7,26 +7,17 @@ import assert from 'node:assert/strict';
 import { startParley, runParley } from '../support/parley.mjs';
 import { createDatabase } from '../support/pg.mjs';
 import { request } from '../support/http.mjs';
-import { connectWs } from '../support/ws.mjs';
 import { query } from '../support/pg.mjs';
 import { identify, visitorSocket } from '../support/visitor.mjs';
+import { login as signIn, agentSocket as openAgentSocket } from '../support/agents.mjs';
 
 async function agentCli(db, args, input = '') {
   return runParley(['agent', ...args], { input, env: { DATABASE_URL: db } });
 }
 
-async function login(server, email, password) {
-  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password } });
-  assert.equal(res.status, 200, res.text);
-  const line = [].concat(res.headers['set-cookie'])[0];
-  return line.split(';')[0];
-}
+const login = async (server, email, password) => (await signIn(server, email, password)).cookie;
 
-async function agentSocket(server, cookie) {
-  const ws = await connectWs(server.url.replace('http', 'ws') + '/ws', { headers: { Cookie: cookie }, origin: server.url });
-  await ws.nextMessage('ready');
-  return ws;
-}
+const agentSocket = (server, cookie) => openAgentSocket(server, cookie, { status: null });
 
 describe('agent administration from the command line', () => {
   let db;

@@ -10,6 +10,7 @@ import { request, waitFor } from '../support/http.mjs';
 import { connectWs } from '../support/ws.mjs';
 import { identify, visitorSocket } from '../support/visitor.mjs';
 import { startResendStandin } from '../support/resend-standin.mjs';
+import { login as signIn } from '../support/agents.mjs';
 
 const PASSWORD = 'bot-suite-password';
 const SUPPORT = 'support@acme.test';
@@ -26,11 +27,7 @@ const ARTICLES = [
     body: 'You can cancel any time. Refunds are paid back to the card within five days.' },
 ];
 
-async function login(server, email) {
-  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
-  assert.equal(res.status, 200, res.text);
-  return [].concat(res.headers['set-cookie'])[0].split(';')[0];
-}
+const login = async (server, email) => (await signIn(server, email, PASSWORD)).cookie;
 
 /** A server with one agent (not connected: the team is away) and the three articles published. */
 async function world(env = {}) {

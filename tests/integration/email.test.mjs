@@ -11,6 +11,7 @@ import { createDatabase, query } from '../support/pg.mjs';
 import { request, waitFor } from '../support/http.mjs';
 import { connectWs } from '../support/ws.mjs';
 import { startResendStandin } from '../support/resend-standin.mjs';
+import { login as signIn } from '../support/agents.mjs';
 
 const SUPPORT = 'support@acme.test';
 const BATCH_SECONDS = 2;
@@ -87,11 +88,7 @@ async function send(ws, text, page = 'https://shop.acme.test/pricing') {
   return reply.message;
 }
 
-async function login(server, email) {
-  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
-  assert.equal(res.status, 200, res.text);
-  return [].concat(res.headers['set-cookie'])[0].split(';')[0];
-}
+const login = async (server, email) => (await signIn(server, email, PASSWORD)).cookie;
 
 function outbox(url, conversationId) {
   return rows(url, `SELECT id, kind, status, attempts, coalesce(last_error, ''), idempotency_key, to_address

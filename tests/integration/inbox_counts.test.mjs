@@ -8,13 +8,11 @@ import assert from 'node:assert/strict';
 import { startParley, runParley } from '../support/parley.mjs';
 import { createDatabase, psql, psqlSession, query } from '../support/pg.mjs';
 import { request } from '../support/http.mjs';
+import { addAgent as createAgent } from '../support/agents.mjs';
 
 const PASSWORD = 'inbox-counts-password';
 
-async function addAgent(db, email) {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', email], { input: `${PASSWORD}\n`, env: { DATABASE_URL: db } });
-  assert.equal(r.code, 0, r.stderr);
-}
+const addAgent = (db, email) => createAgent(db, { email, password: PASSWORD });
 
 /** Per (status, agent key): the counters' sums and a direct count, as sorted text rows. */
 function countersAndDirect(db) {

@@ -8,23 +8,18 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startParley, runParley } from '../support/parley.mjs';
+import { startParley } from '../support/parley.mjs';
 import { createDatabase, query } from '../support/pg.mjs';
 import { request } from '../support/http.mjs';
 import { assertError } from '../support/assert.mjs';
+import { addAgent as createAgent } from '../support/agents.mjs';
 
 const PASSWORD = 'login-throttle-suite-password';
 const MAX_ACCOUNT_DELAY = 30; // seconds, the policy's cap
 
 const count = (url, sql) => Number(query(url, sql)[0][0]);
 
-async function addAgent(databaseUrl, email) {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', email.split('@')[0]], {
-    input: `${PASSWORD}\n`,
-    env: { DATABASE_URL: databaseUrl },
-  });
-  assert.equal(r.code, 0, `agent add ${email}: ${r.stderr}`);
-}
+const addAgent = (databaseUrl, email) => createAgent(databaseUrl, { email, name: email.split('@')[0], password: PASSWORD });
 
 /** POST /api/auth/login from client address `from` (through the trusted loopback proxy). */
 function loginFrom(server, from, email, password) {

@@ -4,10 +4,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startParley, runParley } from '../support/parley.mjs';
+import { startParley } from '../support/parley.mjs';
 import { createDatabase } from '../support/pg.mjs';
 import { request, waitFor } from '../support/http.mjs';
 import { connectWs } from '../support/ws.mjs';
+import { addAgent as createAgent, login as signIn } from '../support/agents.mjs';
 
 // ---------------------------------------------------------------------------------------------
 // A small, strict parser of the Prometheus text exposition format (0.0.4).
@@ -165,21 +166,9 @@ function value(parsed, name, labels = {}) {
 
 const PASSWORD = 'metrics-suite-password';
 
-async function addAgent(databaseUrl, email) {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', 'Mo'], {
-    input: `${PASSWORD}\n`,
-    env: { DATABASE_URL: databaseUrl },
-  });
-  assert.equal(r.code, 0, `agent add: ${r.stderr}`);
-}
+const addAgent = (databaseUrl, email) => createAgent(databaseUrl, { email, name: 'Mo', password: PASSWORD });
 
-async function agentCookie(server, email) {
-  const res = await request(server.url + '/api/auth/login', { method: 'POST', body: { email, password: PASSWORD } });
-  assert.equal(res.status, 200, `login: ${res.text}`);
-  const line = [].concat(res.headers['set-cookie'] ?? []).find((c) => /^parley_session=/.test(c));
-  assert.ok(line, 'no session cookie');
-  return line.split(';')[0];
-}
+const agentCookie = async (server, email) => (await signIn(server, email, PASSWORD)).cookie;
 
 async function visitor(server) {
   const res = await request(server.url + '/api/visitors/identify', { method: 'POST', body: {} });

@@ -9,21 +9,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import WebSocket from 'ws';
-import { startParley, runParley } from '../support/parley.mjs';
+import { startParley } from '../support/parley.mjs';
 import { createDatabase } from '../support/pg.mjs';
 import { request, waitFor } from '../support/http.mjs';
 import { connectWs, WsClient } from '../support/ws.mjs';
 import { NGINX_CONF, renderSite, startNginx, nginxTest, makeCert, freePort } from '../support/nginx.mjs';
+import { addAgent as createAgent } from '../support/agents.mjs';
 
 const PASSWORD = 'nginx-suite-password';
 
-async function addAgent(databaseUrl, email) {
-  const r = await runParley(['agent', 'add', '--email', email, '--name', 'Nia'], {
-    input: `${PASSWORD}\n`,
-    env: { DATABASE_URL: databaseUrl },
-  });
-  assert.equal(r.code, 0, `agent add: ${r.stderr}`);
-}
+const addAgent = (databaseUrl, email) => createAgent(databaseUrl, { email, name: 'Nia', password: PASSWORD });
 
 async function sendAndAck(ws, frame) {
   const clientId = `n-${randomBytes(4).toString('hex')}`;
