@@ -14,6 +14,10 @@
 namespace parley::api {
 namespace {
 
+// Every inbox, in every process, reloads its Team page when it shows it (ephemeral: a tab that
+// misses it sees the change at its next load).
+void tell_team_changed(ApiContext& ctx) { ctx.chat->broadcast(R"({"type":"team"})", 0, true); }
+
 // Bodies of these routes are small: anything bigger is refused before it is parsed.
 constexpr std::size_t kMaxBody = 4096;
 
@@ -95,6 +99,7 @@ void invite(ApiContext& ctx, const http::Request& request, http::Responder respo
         [&ctx, respond, email, by](Outcome<team::IssuedLink> r) {
           if (!r.ok()) return respond(http::Response::error(r.error()));
           spdlog::info("agent {} invited by agent {}", email, by.id);
+          tell_team_changed(ctx);
           respond(http::Response::json(201, issued(ctx, r.value())));
         });
   });
@@ -111,6 +116,7 @@ void send_link(ApiContext& ctx, const http::Request& request, http::Responder re
         [&ctx, respond, id, by](Outcome<team::IssuedLink> r) {
           if (!r.ok()) return respond(http::Response::error(r.error()));
           spdlog::info("{} link for agent {} issued by agent {}", r.value().purpose, id, by.id);
+          tell_team_changed(ctx);
           respond(http::Response::json(200, issued(ctx, r.value())));
         });
   });
@@ -130,6 +136,7 @@ void set_disabled(ApiContext& ctx, const http::Request& request, http::Responder
           spdlog::info("agent {} {} by agent {}", id, disabled ? "disabled" : "enabled", by);
           if (disabled) ctx.chat->close_agent(id);
           ctx.chat->local_presence_changed(false);  // every inbox gets the new agents list
+          tell_team_changed(ctx);
           respond(http::Response::json(200, {{"agent", r.value()}}));
         });
   });
@@ -147,6 +154,7 @@ void change_role(ApiContext& ctx, const http::Request& request, http::Responder 
           if (!r.ok()) return respond(http::Response::error(r.error()));
           spdlog::info("agent {} made {} by agent {}", id, role, by);
           ctx.chat->local_presence_changed(false);
+          tell_team_changed(ctx);
           respond(http::Response::json(200, {{"agent", r.value()}}));
         });
   });
@@ -174,6 +182,7 @@ void accept_link(ApiContext& ctx, const http::Request& request, http::Responder 
         spdlog::info("agent {} set their password with a one-time link", r.value());
         ctx.chat->close_agent(r.value());  // a reset ends every session; their sockets close too
         ctx.chat->local_presence_changed(false);
+        tell_team_changed(ctx);  // an invitation accepted: Invited becomes Active
         respond(http::Response::no_content());
       });
 }

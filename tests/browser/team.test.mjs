@@ -126,6 +126,24 @@ describe('Team and profile in the inbox', TEST_OPTS, () => {
     await erinCtx.close();
   });
 
+  it('the Team page follows what another admin does, without a reload', TEST_OPTS, async () => {
+    await addAgent(server.databaseUrl, 'cleo@acme.test', 'Cleo Colleague', 'admin');
+    const other = await agentInbox(browser, base, 'cleo@acme.test');
+    try {
+      const p = admin.page;
+      await p.getByTestId('view-team').click();
+      await p.getByTestId('team-list').waitFor({ timeout: LONG });
+      // Cleo invites someone from her own inbox; Ann's open page lists them as Invited.
+      await other.page.getByTestId('view-team').click();
+      await other.page.getByTestId('team-list').waitFor({ timeout: LONG });
+      await invite(other.page, 'newbie@acme.test', 'Nell Newbie');
+      await other.page.getByTestId('team-link').waitFor({ timeout: LONG });
+      await p.locator('[data-testid="team-row"][data-email="newbie@acme.test"][data-status="invited"]').waitFor({ timeout: LONG });
+    } finally {
+      await other.ctx.close();
+    }
+  });
+
   it('the profile keeps notification preferences on the server', TEST_OPTS, async () => {
     const p = admin.page;
     await p.getByTestId('view-profile').click();

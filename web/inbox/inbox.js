@@ -20,6 +20,7 @@ import { applyLabelFrame, filterIsGone, initLabelFilter, labels, loadLabels, onC
 import { initList, loadList, placeInList, renderList, resetList, scheduleCountsRefresh } from './list.js';
 import { initProfile } from './profile.js';
 import { routingChanged } from './routing.js';
+import { teamChanged } from './team.js';
 import { applyCsat, initCsatView, loadCsatView } from './csat.js';
 import {
   initConversation, openConversation, closeConversation, forgetEverything, applyConversation,
@@ -371,6 +372,9 @@ function onFrame(f) {
       break;
     case 'typing':
       onTyping(f);
+      break;
+    case 'team':
+      teamChanged();
       break;
     case 'agents':
       setAgents(f.agents);

@@ -8,7 +8,18 @@ import { sectionHeader, sectionState } from './section_parts.js';
 import { state } from './state.js';
 
 const STATUS_LABELS = { active: 'Active', disabled: 'Disabled', invited: 'Invited' };
+const RELOAD_DELAY = 300; // ms: a burst of changes is one reload
 let shown = 0;
+let reloadTimer = 0;
+
+// A `team` frame: an admin (here or in another tab, browser or process) invited, disabled,
+// enabled or changed someone, or an invitation was accepted. The page reloads its list if shown.
+export function teamChanged() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(() => {
+    if (location.hash.startsWith('#/team') && showTeam.refresh) showTeam.refresh();
+  }, RELOAD_DELAY);
+}
 
 export async function showTeam(root) {
   const n = ++shown;
