@@ -1,6 +1,7 @@
 #include "parley/help/article_search.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "parley/core/error.hpp"
 #include "parley/help/markdown.hpp"
@@ -14,6 +15,8 @@ namespace {
 // the prepared statements' generic plan, which fits every query (the words only reach
 // functions and the indexes' conditions) and saves planning them again each time (~1 ms, more
 // than running them).
+// The second statement (below) gets what is left of the search's time, not a timeout of its own.
+const store::Statement kTimeLeft{"help_search_time_left", "SELECT set_config('statement_timeout', $1, true)"};
 const store::Statement kSettings{"help_search_settings",
                                  "SELECT set_config('statement_timeout', $1, true), "
                                  "set_config('client_min_messages', 'warning', true), "
@@ -198,6 +201,8 @@ std::vector<ArticleHit> ArticleSearch::answer(store::DbConn& conn, std::string_v
   std::string q(question);
   if (std::all_of(q.begin(), q.end(), is_space)) return {};
   QueryParts parts = split_query(q);
+  auto started = std::chrono::steady_clock::now();
+  auto too_long = [] { return ApiError(503, "search_timeout", "The search took too long; try fewer words"); };
   pqxx::read_transaction txn(conn.raw());
   conn.exec(txn, kSettings, std::to_string(timeout_.count()));
   pqxx::result rows;
@@ -205,12 +210,16 @@ std::vector<ArticleHit> ArticleSearch::answer(store::DbConn& conn, std::string_v
     // Quotes and -exclusions are search syntax: such a query means every word it names.
     rows = conn.exec(txn, kSearch, config_, q, limit, parts.similar_text);
     if (rows.empty() && !parts.similar_text.empty()) {
+      // One budget for the whole search: the fallback runs only in the time the first left.
+      auto left = timeout_ - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+      if (left.count() < 1) throw too_long();
+      conn.exec(txn, kTimeLeft, std::to_string(left.count()));
       bool plain_question = parts.excluded.empty() && q.find('"') == std::string::npos;
       rows = conn.exec(txn, kFallback, config_, limit, parts.similar_text, parts.excluded, plain_question);
     }
   } catch (const pqxx::sql_error& e) {
     // 57014: cancelled by statement_timeout (libpqxx 6.4 has no class of its own for it).
-    if (e.sqlstate() == "57014") throw ApiError(503, "search_timeout", "The search took too long; try fewer words");
+    if (e.sqlstate() == "57014") throw too_long();
     throw;
   }
   std::vector<ArticleHit> hits;
