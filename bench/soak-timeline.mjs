@@ -48,6 +48,11 @@ for (const e of pgEntries) {
     // they are many and cannot stall anything.
     if (elapsed < 50 || /^(pg_|sql_)/.test(m[2]) && !/^pg_toast/.test(m[2])) continue;
     mark(`${kind} ${m[2]}`, `${kind === 'autovacuum' ? 'vac' : 'analyze'} ${m[2]} ${(elapsed / 1000).toFixed(2)}s`, e.t - elapsed, e.t);
+  } else if ((m = /^duration: ([\d.]+) ms\s+(?:execute|statement|parse|bind) ?([^:\s]*):?\s*(.*)$/.exec(e.text))) {
+    // log_min_duration_statement: a prepared statement by its name, others by their start.
+    const ms = Number(m[1]);
+    const name = m[2] && !/^<unnamed>$/.test(m[2]) ? m[2] : m[3].replace(/\s+/g, ' ').slice(0, 30);
+    mark(`slow ${name}`, `slow ${name} ${Math.round(ms)}ms`, e.t - ms, e.t);
   } else if (/^(WARNING|ERROR|FATAL|PANIC)$/.test(e.level)) {
     mark('pg-warning', `pg ${e.level.toLowerCase()}: ${e.text.slice(0, 60)}`, e.t);
   } else if (/checkpoints are occurring too frequently/.test(e.text)) {
@@ -106,7 +111,15 @@ for (const w of windows) {
     if (over) byKind[kind].flagged += 1;
   }
   const walSwitches = here.filter((k) => k.kind === 'wal-switch').length;
-  const labels = here.filter((k) => k.kind !== 'wal-switch').map((k) => k.label);
+  // Slow statements by name: how many, and the slowest.
+  const slow = {};
+  for (const k of here.filter((x) => x.kind.startsWith('slow '))) {
+    slow[k.kind] ??= { n: 0, max: 0 };
+    slow[k.kind].n += 1;
+    slow[k.kind].max = Math.max(slow[k.kind].max, k.end - k.start);
+  }
+  const labels = here.filter((k) => k.kind !== 'wal-switch' && !k.kind.startsWith('slow ')).map((k) => k.label);
+  for (const [kind, v] of Object.entries(slow)) labels.push(`${kind} ×${v.n} (max ${Math.round(v.max)}ms)`);
   if (walSwitches) labels.push(`wal×${walSwitches}`);
   // A compact cell: at most MAX_MARKS marks, the rest counted.
   const MAX_MARKS = 8;
