@@ -1,6 +1,6 @@
 // parley_loadgen: Parley's load generator (see bench/README.md).
 //   parley_loadgen idle  --url http://127.0.0.1:PORT --connections N [--processes P] [--measure-pid PID]
-//   parley_loadgen relay --url … --visitors V --rate R --duration D --agent-email E --agent-password P
+//   parley_loadgen relay --url … --visitors V --rate R --duration D --agent-email E --agent-password P [--window S]
 //   parley_loadgen coldstart --url … -- SERVER COMMAND…
 #include <signal.h>
 

@@ -45,12 +45,16 @@ int run_relay(const Options& options) {
   std::string email = options.required("agent-email"), password = options.required("agent-password");
   std::string body(static_cast<std::size_t>(std::max<std::int64_t>(0, options.integer("body-bytes", 32))), 'x');
   auto tick_ns = static_cast<std::int64_t>(options.number("tick-us", 100) * 1000);
+  // --window S: one JSON line per S seconds of the measured run besides the final summary.
+  double window = options.number("window", 0);
+  if (window < 0) throw UsageError("--window must be positive");
   if (rate <= 0 || duration <= 0 || visitors_n == 0) throw UsageError("--rate, --duration and --visitors must be positive");
 
   nlohmann::json out = {{"mode", "relay"},     {"label", options.str("label", "")}, {"rate", rate},
                         {"duration", duration}, {"warmup", warmup},                  {"visitors", visitors_n},
                         {"agents", agents_n},   {"body_bytes", body.size()},
                         {"cross_process", agent_server.origin() != server.origin()}};
+  if (window > 0) out["window"] = window;
   auto fail = [&](const std::string& why) {
     out["setup_error"] = why;
     std::cout << out.dump() << std::endl;
@@ -59,7 +63,7 @@ int run_relay(const Options& options) {
 
   auto warm = static_cast<std::uint64_t>(std::llround(warmup * rate));
   auto measured = static_cast<std::uint64_t>(std::llround(duration * rate));
-  RelayTracker tracker(rate, warm, measured, agents_n);
+  RelayTracker tracker(rate, warm, measured, agents_n, window);
 
   boost::asio::io_context ioc(1);
   auto guard = boost::asio::make_work_guard(ioc);
@@ -192,11 +196,22 @@ int run_relay(const Options& options) {
   timer.async_wait([&](boost::system::error_code ec) {
     if (!ec) tick();
   });
+  // The windows' lines as they finish, so a long run can be watched (and cut short).
+  boost::asio::steady_timer window_timer(ioc);
+  std::function<void()> print_windows = [&] {
+    tracker.flush_windows(std::cout, now_ns(), false);
+    window_timer.expires_after(std::chrono::milliseconds(250));
+    window_timer.async_wait([&](boost::system::error_code ec) {
+      if (!ec) print_windows();
+    });
+  };
+  if (window > 0) print_windows();
   run_until([&] { return next >= tracker.total(); }, warmup + duration + 600);
   std::int64_t drain_started = now_ns();
   run_until([&] { return tracker.complete(); }, drain);
   out["drain_seconds"] = std::round(static_cast<double>(now_ns() - drain_started) / 1e7) / 100;
   out["max_client_queue"] = max_queue;
+  tracker.flush_windows(std::cout, now_ns(), true);
   out.update(tracker.summary());
   std::cout << out.dump() << std::endl;
   std::cout.flush();

@@ -11,12 +11,14 @@
 #include <vector>
 
 #include "latency.hpp"
+#include "relay_windows.hpp"
 
 namespace loadgen {
 
 class RelayTracker {
  public:
-  RelayTracker(double rate, std::uint64_t warm, std::uint64_t measured, std::size_t agents);
+  // window_seconds > 0: latency is also kept per window of that many seconds (relay_windows.hpp).
+  RelayTracker(double rate, std::uint64_t warm, std::uint64_t measured, std::size_t agents, double window_seconds = 0);
 
   void start(std::int64_t t0_ns) { t0_ = t0_ns; }
   std::int64_t intended_ns(std::uint64_t k) const {
@@ -34,6 +36,8 @@ class RelayTracker {
   // Everything measured is acked and delivered to every agent.
   bool complete() const;
   nlohmann::json summary();
+  // Prints the finished windows (all of them when `all`), one JSON line each.
+  void flush_windows(std::ostream& out, std::int64_t now, bool all);
 
  private:
   double rate_;
@@ -47,6 +51,8 @@ class RelayTracker {
   std::map<std::string, std::uint64_t> error_codes_;
   std::string first_close_;
   Latency delivery_, ack_, send_lag_;
+  RelayWindows windows_;
+  std::int64_t wall_offset_ns_;  // CLOCK_REALTIME − CLOCK_MONOTONIC: windows carry Unix times
 };
 
 }  // namespace loadgen

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "parley/auth/agent_accounts.hpp"
 #include "parley/auth/agent_presence.hpp"
 #include "parley/auth/login_attempts.hpp"
@@ -54,14 +56,31 @@ void Housekeeping::close_ended_sessions() {
 }
 
 void Housekeeping::prune_event_log() {
-  pool_.run<Unit>(
+  struct Pruned {
+    std::int64_t events = 0, presence = 0, processes = 0;
+    double ms = 0;
+  };
+  pool_.run<Pruned>(
       [](store::DbConn& conn) {
-        conversation::prune_event_log(conn);
-        auth::prune_presence(conn);  // rows of processes that stopped (automatic assignment)
-        auth::prune_stopped_processes(conn);  // and their visitors (reply emails)
-        return Unit{};
+        auto started = std::chrono::steady_clock::now();
+        Pruned p;
+        p.events = conversation::prune_event_log(conn);
+        p.presence = auth::prune_presence(conn);  // rows of processes that stopped (automatic assignment)
+        p.processes = auth::prune_stopped_processes(conn);  // and their visitors (reply emails)
+        p.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        return p;
       },
-      [](Outcome<Unit>) {});  // any process may prune; a failed round is retried next time
+      [](Outcome<Pruned> pruned) {
+        // One line a minute, with its duration: a stall of delivery can be matched to it
+        // (bench/soak puts it on the latency timeline).
+        if (pruned.ok()) {
+          spdlog::info("housekeeping: pruned {} event_log rows, {} presence rows, {} stopped processes in {:.1f} ms",
+                       pruned.value().events, pruned.value().presence, pruned.value().processes, pruned.value().ms);
+        } else {
+          // Any process may prune; a failed round is retried next time.
+          spdlog::warn("housekeeping: pruning the event log failed ({}); retrying next round", pruned.error().what());
+        }
+      });
 }
 
 void Housekeeping::prune_login_failures() {

@@ -98,10 +98,11 @@ pqxx::result read_event_page(pqxx::connection& conn, std::int64_t after, std::in
   return txn.exec_prepared(kReadStatement, after, limit, max_bytes);
 }
 
-void prune_event_log(store::DbConn& conn) {
+std::int64_t prune_event_log(store::DbConn& conn) {
   pqxx::work txn(conn.raw());
-  conn.exec(txn, kPrune);
+  auto r = conn.exec(txn, kPrune);
   txn.commit();
+  return static_cast<std::int64_t>(r.affected_rows());
 }
 
 }  // namespace parley::conversation

@@ -90,6 +90,25 @@ describe('benchmarks: smoke runs', { skip: !existsSync(LOADGEN) && `no load gene
     assert.equal(after - before, json.visitors + Math.round(json.warmup * json.rate) + json.sent, 'rows stored');
   });
 
+  it('relay --window: a line per window whose counts add up to the summary', async () => {
+    const r = await run(LOADGEN, [...relayArgs(server.url), '--window', '1']);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const json = lines.pop();
+    assertNothingLost(json);
+    assert.equal(json.window, 1);
+    assert.deepEqual(lines.map((l) => [l.mode, l.window]), [['relay-window', 0], ['relay-window', 1]]);
+    const sum = (f) => lines.reduce((n, l) => n + f(l), 0);
+    assert.equal(sum((l) => l.sent), json.sent);
+    assert.equal(sum((l) => l.delivered), json.delivered);
+    assert.equal(sum((l) => l.acked), json.acked);
+    assert.equal(sum((l) => l.delivery.count), json.delivery.count);
+    for (const l of lines) {
+      assert.equal(l.due, l.sent, JSON.stringify(l));
+      assert.equal(typeof l.start_unix_ms, 'number');
+      assert.equal(typeof l.delivery.p99_ms, 'number');
+    }
+  });
+
   it('idle: sockets from several processes and source addresses authenticate and stay open', async () => {
     const { json } = await loadgen(['idle', '--url', server.url, '--connections', '12', '--processes', '2', '--tokens', '3',
       '--sources', '3', '--hold', '1', '--settle', '0', '--measure-pid', String(server.proc.pid)]);
@@ -232,6 +251,20 @@ describe('benchmarks: scripts', { skip: !existsSync(LOADGEN) && 'no load generat
     assert.equal(result.sent, 200, r.stdout);
     assert.match(r.stdout, /µs\/msg +\S*.*parley serve/, r.stdout);
     assert.match(r.stdout, /parley_commit_batch_size_count +[1-9]/, r.stdout);
+  });
+
+  it('bench/soak: a timeline row per window and the summary, nothing lost', async () => {
+    const printed = await runScript('soak', [], {
+      BENCH_VISITORS: '4', BENCH_RATE: '20', BENCH_DURATION: '2', BENCH_WINDOW: '1', BENCH_WARMUP: '0.5',
+      BENCH_HISTORY_CONVERSATIONS: '10', BENCH_SOAK_EVENT_ROWS_PER_S: '2', BENCH_SOAK_EVENT_AGE_S: '5',
+    });
+    const text = printed.join('\n');
+    const windows = printed.filter((l) => /^\| (⚠ )?\d+(\.\d+)? \| \d\d:\d\d:\d\d \| 20 \| 20 \|/.test(l));
+    assert.equal(windows.length, 2, text);
+    const summary = printed.filter((l) => l.startsWith('| soak 20 msg/s, 2s, run 1 |'));
+    assert.equal(summary.length, 1, text);
+    assert.match(summary[0], /sent 40 \| lost 0 \| unacked 0 \|/);
+    assert.match(summary[0], /windows over 50 ms: \d of 2/);
   });
 
   it('bench/relay cross: one process and A → B, fixed and sweep, nothing lost or unpersisted', async () => {

@@ -78,7 +78,7 @@ void prepare_event_reads(pqxx::connection& conn);
 // Columns: seq, visitor_id, frame, to_agents, visitor_frame, visitor_ids, rows (how many rows
 // the page had before the byte bound cut it).
 pqxx::result read_event_page(pqxx::connection& conn, std::int64_t after, std::int64_t limit, std::int64_t max_bytes);
-// Deletes rows older than every feed can still need (10 minutes).
-void prune_event_log(store::DbConn& conn);
+// Deletes rows older than every feed can still need (10 minutes); returns how many.
+std::int64_t prune_event_log(store::DbConn& conn);
 
 }  // namespace parley::conversation
