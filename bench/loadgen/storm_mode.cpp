@@ -333,6 +333,9 @@ int run_storm(const Options& options) {
 
   for (auto& c : children) write_line(c.control_fd, "hold");
   std::this_thread::sleep_for(std::chrono::duration<double>(hold));
+  // Read before the sockets go: their end is not the server's doing.
+  auto closes_end = server_closes(server, kServerCloses);
+  auto all_end = server_closes(server, kAllCloses);
   for (auto& c : children) write_line(c.control_fd, "stop");
   std::size_t open_at_end = 0, closed_before_hold = 0, closed_during_hold = 0;
   nlohmann::json closes = nlohmann::json::object();
@@ -349,8 +352,6 @@ int run_storm(const Options& options) {
     int st = 0;
     ::waitpid(c.pid, &st, 0);
   }
-  auto closes_end = server_closes(server, kServerCloses);
-  auto all_end = server_closes(server, kAllCloses);
 
   Latency ready_latency, auth_latency;
   ready_latency.reserve(ready);
@@ -382,7 +383,8 @@ int run_storm(const Options& options) {
                         {"server_closes_hold", delta(closes_storm, closes_end)},
                         {"all_closes_storm", delta(all_before, all_storm)},
                         {"all_closes_hold", delta(all_storm, all_end)}};
-  auto per_socket = [&](std::int64_t us) { return ready ? std::round(static_cast<double>(us) / static_cast<double>(ready)) : 0.0; };
+  // Per socket opened: those refused cost the server too.
+  auto per_socket = [&](std::int64_t us) { return std::round(static_cast<double>(us) / static_cast<double>(n)); };
   if (server_pid && server_cpu0 >= 0 && server_cpu1 >= 0) {
     out["server_cpu_ms"] = (server_cpu1 - server_cpu0) / 1000;
     out["server_cpu_us_per_socket"] = per_socket(server_cpu1 - server_cpu0);
