@@ -73,7 +73,8 @@ std::string read_line(int fd) {
 
 // A bounded label for a close or failure as the client saw it.
 std::string label_of(std::string why) {
-  for (auto& c : why) if (c == '\n' || c == '"') c = ' ';
+  for (auto& c : why)
+    if (c == '\n' || c == '"') c = ' ';
   if (why.size() > 80) why.resize(80);
   return why;
 }
@@ -100,14 +101,17 @@ std::string label_of(std::string why) {
   auto report = [&] {
     if (reported) return;
     reported = true;
-    nlohmann::json r = {{"ready", ready}, {"failed", failed}, {"pending", (end - begin) - ready - failed}, {"failures", failures}};
+    nlohmann::json r = {
+        {"ready", ready}, {"failed", failed}, {"pending", (end - begin) - ready - failed}, {"failures", failures}};
     write_line(status_fd, r.dump());
   };
   auto settle = [&](Socket& s, bool ok, const std::string& why) {
     if (s.state == Ready || s.state == Failed) return;
     s.state = ok ? Ready : Failed;
-    if (ok) ++ready;
-    else ++failed, ++failures[label_of(why)];
+    if (ok)
+      ++ready;
+    else
+      ++failed, ++failures[label_of(why)];
     if (ready + failed == end - begin) report();
     // Posted, not called: a connect that fails at once must not recurse through the share.
     if (cfg.concurrency) boost::asio::post(ioc, [&] { launch(); });
@@ -138,9 +142,10 @@ std::string label_of(std::string why) {
                            settle(s, true, "");
                          } else if (text.find(R"("type":"error")") != std::string_view::npos) {
                            auto code = text.find(R"("code":")");
-                           std::string what = code == std::string_view::npos
-                                                  ? std::string(text.substr(0, 60))
-                                                  : std::string(text.substr(code + 8, text.find('"', code + 8) - code - 8));
+                           std::string what =
+                               code == std::string_view::npos
+                                   ? std::string(text.substr(0, 60))
+                                   : std::string(text.substr(code + 8, text.find('"', code + 8) - code - 8));
                            settle(s, false, "error frame " + what);
                          }
                        },
@@ -256,13 +261,14 @@ int run_identify(const Options& options) {
 int run_storm(const Options& options) {
   auto server = parse_url(options.required("url"));
   auto tabs = static_cast<std::size_t>(std::max<std::int64_t>(1, options.integer("tabs", 19)));
-  std::vector<std::string> tokens = options.flag("tokens-file")
-                                        ? read_tokens(options.str("tokens-file", ""))
-                                        : identify_visitors(server, static_cast<std::size_t>(options.integer("visitors", 1000)));
+  std::vector<std::string> tokens =
+      options.flag("tokens-file")
+          ? read_tokens(options.str("tokens-file", ""))
+          : identify_visitors(server, static_cast<std::size_t>(options.integer("visitors", 1000)));
   std::size_t n = tokens.size() * tabs;
   auto per_process = static_cast<std::size_t>(std::max<std::int64_t>(1, options.integer("per-process", 9500)));
-  auto processes = static_cast<std::size_t>(
-      std::max<std::int64_t>(1, options.integer("processes", static_cast<std::int64_t>((n + per_process - 1) / per_process))));
+  auto processes = static_cast<std::size_t>(std::max<std::int64_t>(
+      1, options.integer("processes", static_cast<std::int64_t>((n + per_process - 1) / per_process))));
   auto sources = static_cast<std::size_t>(options.integer("sources", 4));
   auto concurrency = static_cast<std::size_t>(options.integer("concurrency", 0));
   double hold = options.number("hold", 30), ready_timeout = options.number("ready-timeout", 120);
@@ -400,9 +406,11 @@ int run_storm(const Options& options) {
     // The share of the server CPU that processes other than the server and PostgreSQL took
     // during the storm: a high one means the neighbours were measured too.
     static const long hz = sysconf(_SC_CLK_TCK);
-    double ours_ticks = static_cast<double>((server_cpu1 - server_cpu0) + (pg_cpu1 - pg_cpu0)) * static_cast<double>(hz) / 1e6;
+    double ours_ticks =
+        static_cast<double>((server_cpu1 - server_cpu0) + (pg_cpu1 - pg_cpu0)) * static_cast<double>(hz) / 1e6;
     double others = static_cast<double>(ticks1.busy - ticks0.busy) - ours_ticks;
-    out["others_on_server_cpu_pct"] = std::round(std::max(0.0, 1000 * others / static_cast<double>(ticks1.total - ticks0.total))) / 10;
+    out["others_on_server_cpu_pct"] =
+        std::round(std::max(0.0, 1000 * others / static_cast<double>(ticks1.total - ticks0.total))) / 10;
   }
   std::cout << out.dump() << std::endl;
   return ready == n && open_at_end == n ? 0 : 1;

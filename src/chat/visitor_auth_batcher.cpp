@@ -44,8 +44,10 @@ void VisitorAuthBatcher::run(Batch batch) {
     Batch live;
     live.reserve(batch.size());
     for (auto& p : batch) {
-      if (now - p.since > limits_.max_wait) p.done(ApiError::overloaded());
-      else live.push_back(std::move(p));
+      if (now - p.since > limits_.max_wait)
+        p.done(ApiError::overloaded());
+      else
+        live.push_back(std::move(p));
     }
     if (live.empty()) {
       std::lock_guard lock(mutex_);
@@ -85,8 +87,10 @@ void VisitorAuthBatcher::run(Batch batch) {
         [self = shared_from_this(), waiting, slot = std::move(slot)](Outcome<Found> result) {
           for (std::size_t i = 0; i < waiting->size(); ++i) {
             auto& p = (*waiting)[i];
-            if (result.ok()) p.done(result.value()[slot[i]]);
-            else p.done(result.error());
+            if (result.ok())
+              p.done(result.value()[slot[i]]);
+            else
+              p.done(result.error());
           }
           Batch next;
           {

@@ -7,7 +7,8 @@
 
 namespace parley::net {
 
-void CloseLog::note(link::ServerClose reason, int code, std::string_view text, const boost::asio::any_io_executor& executor) {
+void CloseLog::note(link::ServerClose reason, int code, std::string_view text,
+                    const boost::asio::any_io_executor& executor) {
   spdlog::debug("WebSocket closed by the server: {} ({} {})", link::to_string(reason), code, text);
   {
     std::lock_guard lock(mutex_);

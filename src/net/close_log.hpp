@@ -28,7 +28,7 @@ class CloseLog : public std::enable_shared_from_this<CloseLog> {
 
   std::mutex mutex_;
   std::array<std::uint64_t, link::kServerCloseReasons> pending_{};  // since the last line
-  bool window_open_ = false;  // a summary is due at the end of the current window
+  bool window_open_ = false;                                        // a summary is due at the end of the current window
 };
 
 }  // namespace parley::net

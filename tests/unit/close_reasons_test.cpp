@@ -5,8 +5,8 @@
 
 #include "parley/link/close_reasons.hpp"
 
-using parley::link::ServerClose;
 using parley::link::server_close_for;
+using parley::link::ServerClose;
 
 TEST(CloseReasons, DomainClosesByCodeAndReason) {
   EXPECT_EQ(server_close_for(1008, parley::link::kAuthTimedOut), ServerClose::auth_timeout);

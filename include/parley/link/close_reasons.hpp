@@ -10,9 +10,9 @@
 namespace parley::link {
 
 // The reason texts the domain closes with (their code is in the comment).
-inline constexpr std::string_view kAuthTimedOut = "authentication timed out";             // 1008
-inline constexpr std::string_view kAuthenticateFirst = "authenticate first";              // 1008
-inline constexpr std::string_view kTokenRequired = "visitorToken required";               // 1008
+inline constexpr std::string_view kAuthTimedOut = "authentication timed out";            // 1008
+inline constexpr std::string_view kAuthenticateFirst = "authenticate first";             // 1008
+inline constexpr std::string_view kTokenRequired = "visitorToken required";              // 1008
 inline constexpr std::string_view kTooManyBeforeReady = "too many frames before ready";  // 1008
 
 enum class ServerClose {
@@ -33,27 +33,37 @@ enum class ServerClose {
 inline constexpr std::size_t kServerCloseReasons = 13;
 
 inline constexpr std::array<std::string_view, kServerCloseReasons> kServerCloseLabels = {
-    "auth_timeout",  "auth_required", "auth_failed",  "auth_unavailable", "too_many_frames",  "session_ended", "shutdown",
-    "too_slow",      "too_big",       "ping_timeout", "protocol_error",   "handshake_failed", "other"};
+    "auth_timeout",   "auth_required",    "auth_failed", "auth_unavailable", "too_many_frames",
+    "session_ended",  "shutdown",         "too_slow",    "too_big",          "ping_timeout",
+    "protocol_error", "handshake_failed", "other"};
 
-inline std::string_view to_string(ServerClose reason) { return kServerCloseLabels[static_cast<std::size_t>(reason)]; }
+inline std::string_view to_string(ServerClose reason) {
+  return kServerCloseLabels[static_cast<std::size_t>(reason)];
+}
 
 // The reason of a close the server begins with `code` and `reason`.
 inline ServerClose server_close_for(int code, std::string_view reason) {
   switch (code) {
-    case 1001: return ServerClose::shutdown;
+    case 1001:
+      return ServerClose::shutdown;
     case 1002:
-    case 1003: return ServerClose::protocol_error;
+    case 1003:
+      return ServerClose::protocol_error;
     case 1008:
       if (reason == kAuthTimedOut) return ServerClose::auth_timeout;
       if (reason == kTooManyBeforeReady) return ServerClose::too_many_frames;
       if (reason == kAuthenticateFirst || reason == kTokenRequired) return ServerClose::auth_required;
       return ServerClose::other;
-    case 1009: return ServerClose::too_big;
-    case 1011: return ServerClose::auth_unavailable;
-    case 4001: return ServerClose::session_ended;
-    case 4401: return ServerClose::auth_failed;
-    default: return ServerClose::other;
+    case 1009:
+      return ServerClose::too_big;
+    case 1011:
+      return ServerClose::auth_unavailable;
+    case 4001:
+      return ServerClose::session_ended;
+    case 4401:
+      return ServerClose::auth_failed;
+    default:
+      return ServerClose::other;
   }
 }
 
