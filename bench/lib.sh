@@ -54,6 +54,8 @@ bench_init() {
 synchronous_commit = on
 log_min_messages = warning
 CONF
+  # A bench's own settings (e.g. pg_stat_statements), one per line, before the first start.
+  [ -z "${BENCH_PG_CONF:-}" ] || printf '%s\n' "$BENCH_PG_CONF" >>"$BENCH_TMP/data/postgresql.conf"
   # pg_ctl's children (the postmaster and every backend) inherit this affinity.
   taskset -c "$BENCH_SERVER_CPU" bash -c "source '$PARLEY_ROOT/scripts/lib/common.sh'; pg_start '$BENCH_TMP/data'" ||
     die "PostgreSQL did not start"

@@ -2,6 +2,8 @@
 //   parley_loadgen idle  --url http://127.0.0.1:PORT --connections N [--processes P] [--measure-pid PID]
 //   parley_loadgen relay --url … --visitors V --rate R --duration D --agent-email E --agent-password P [--window S]
 //   parley_loadgen coldstart --url … -- SERVER COMMAND…
+//   parley_loadgen identify --url … --count N > tokens
+//   parley_loadgen storm --url … --tokens-file F --tabs T [--hold S] [--measure-pid PID] [--pg-pid PID]
 #include <signal.h>
 
 #include <iostream>
@@ -16,7 +18,9 @@ int main(int argc, char** argv) {
     if (mode == "idle") return loadgen::run_idle(options);
     if (mode == "relay") return loadgen::run_relay(options);
     if (mode == "coldstart") return loadgen::run_coldstart(options);
-    std::cerr << "usage: parley_loadgen idle|relay|coldstart --url http://HOST:PORT [options] (see bench/README.md)\n";
+    if (mode == "identify") return loadgen::run_identify(options);
+    if (mode == "storm") return loadgen::run_storm(options);
+    std::cerr << "usage: parley_loadgen idle|relay|coldstart|identify|storm --url http://HOST:PORT [options] (see bench/README.md)\n";
     return 2;
   } catch (const loadgen::UsageError& e) {
     std::cerr << "parley_loadgen: " << e.what() << "\n";

@@ -159,6 +159,22 @@ std::shared_ptr<void> register_metrics_routes(http::Router& router, ApiContext& 
     return out;
   });
 
+  r.callback("parley_websocket_server_closes_total",
+             "WebSockets the server closed, by reason (a subset of parley_websocket_closes_total).", Type::counter,
+             {"reason"}, [stats] {
+               std::vector<Registry::Sample> out;
+               for (std::size_t i = 0; i < link::kServerCloseReasons; ++i) {
+                 out.push_back({{std::string(link::kServerCloseLabels[i])}, static_cast<double>(stats->ws_server_closes[i].load())});
+               }
+               return out;
+             });
+  const auto* auth = &ctx.chat->visitor_auth_stats();
+  r.callback("parley_visitor_auth_total", "Visitor sockets' auth frames looked up.", Type::counter,
+             [auth] { return static_cast<double>(auth->lookups.load()); });
+  r.callback("parley_visitor_auth_batches_total",
+             "Lookups of visitor auth frames: each is one statement for every auth that arrived meanwhile.",
+             Type::counter, [auth] { return static_cast<double>(auth->batches.load()); });
+
   r.callback("parley_messages_stored_total", "Chat messages committed to PostgreSQL (re-sends not counted).",
              Type::counter, [w] { return static_cast<double>(w->stats().messages_stored.load()); });
   r.callback("parley_message_writer_queue_depth", "Messages waiting for the group-commit writer.", Type::gauge,

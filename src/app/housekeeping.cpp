@@ -10,6 +10,7 @@
 #include "parley/auth/visitor_presence.hpp"
 #include "parley/auth/visitor_identity.hpp"
 #include "parley/conversation/event_writer.hpp"
+#include "parley/link/close_reasons.hpp"
 
 namespace parley::app {
 namespace {
@@ -35,7 +36,7 @@ void Housekeeping::stop() { thread_.stop(); }
 void Housekeeping::run_round() {
   ++round_;
   close_ended_sessions();
-  hub_.close_unauthenticated(std::chrono::steady_clock::now() - kAuthDeadline, 1008, "authentication timed out");
+  hub_.close_unauthenticated(std::chrono::steady_clock::now() - kAuthDeadline, 1008, std::string(link::kAuthTimedOut));
   if (round_ % kPruneEveryRounds == 0) prune_event_log();
   if (round_ % kPruneEveryRounds == 0) prune_login_failures();
   if (round_ % kVisitorPruneEveryRounds == 0) silent_visitor_prune_due_->store(true);

@@ -24,9 +24,23 @@ UPDATE visitor SET
   metadata = CASE WHEN $6 LIKE '%m%' THEN $7::jsonb ELSE metadata END,
   last_seen_at = now()
 WHERE id = $1)SQL"};
-const store::Statement kTouchByToken{"visitor_by_token", R"SQL(
-UPDATE visitor SET last_seen_at = now()
-WHERE id = (SELECT visitor_id FROM visitor_token WHERE token_hash = $1) RETURNING id, email)SQL"};
+// Many sockets' `auth` at once (VisitorAuthBatcher): $1 is the tokens' digests in hex. Each
+// visitor found is marked as seen unless it was within kSeenGranularity — after a deploy a
+// visitor's 19 tabs come back in several batches and its row is written once, not 19 times —
+// and a row another transaction holds is skipped (that one is identify, which marks it too, or
+// it is touched at the next auth): a lock never makes every socket's `auth` wait. Without
+// SKIP LOCKED one held visitor row would stall the whole batch.
+const store::Statement kVisitorsByTokens{"visitors_by_tokens", R"SQL(
+WITH wanted AS (
+  SELECT decode(h, 'hex') AS token_hash, i FROM unnest($1::text[]) WITH ORDINALITY AS u(h, i)
+), found AS (
+  SELECT w.i, v.id, v.email, v.last_seen_at < now() - interval '1 minute' AS stale
+  FROM wanted w JOIN visitor_token t ON t.token_hash = w.token_hash JOIN visitor v ON v.id = t.visitor_id
+), seen AS (
+  UPDATE visitor SET last_seen_at = now()
+  WHERE id IN (SELECT id FROM visitor WHERE id IN (SELECT id FROM found WHERE stale) FOR UPDATE SKIP LOCKED)
+)
+SELECT i, id, email FROM found)SQL"};
 const store::Statement kPruneSilent{"visitor_prune_silent", R"SQL(
 DELETE FROM visitor WHERE id IN (
   SELECT v.id FROM visitor v
@@ -146,11 +160,32 @@ IdentifyResult identify_visitor(store::DbConn& conn, const IdentifyRequest& requ
   return result;
 }
 
+std::vector<std::optional<VisitorSeen>> visitors_for_tokens(store::DbConn& conn, pqxx::transaction_base& txn,
+                                                            const std::vector<std::string>& token_digests) {
+  std::vector<std::optional<VisitorSeen>> out(token_digests.size());
+  if (token_digests.empty()) return out;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string digests = "{";
+  digests.reserve(2 + token_digests.size() * 65);
+  for (const auto& d : token_digests) {
+    if (digests.size() > 1) digests += ',';
+    for (unsigned char c : d) {
+      digests += kHex[c >> 4];
+      digests += kHex[c & 15];
+    }
+  }
+  digests += '}';
+  for (const auto& row : conn.exec(txn, kVisitorsByTokens, digests)) {
+    auto i = row[0].as<std::size_t>();  // WITH ORDINALITY counts from 1
+    if (i < 1 || i > out.size()) continue;
+    out[i - 1] = VisitorSeen{row[1].as<std::int64_t>(), row[2].is_null() ? std::string() : row[2].c_str()};
+  }
+  return out;
+}
+
 std::optional<VisitorSeen> visitor_for_token(store::DbConn& conn, pqxx::transaction_base& txn,
                                              const std::string& token_digest) {
-  auto v = conn.exec(txn, kTouchByToken, pqxx::binarystring(token_digest));
-  if (v.empty()) return std::nullopt;
-  return VisitorSeen{v[0][0].as<std::int64_t>(), v[0][1].is_null() ? std::string() : v[0][1].c_str()};
+  return std::move(visitors_for_tokens(conn, txn, {token_digest}).front());
 }
 
 void set_visitor_email(store::DbConn& conn, std::int64_t visitor_id, const std::string& email) {

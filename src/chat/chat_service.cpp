@@ -9,7 +9,11 @@ namespace parley::chat {
 
 ChatService::ChatService(store::DbPool& pool, MessageWriter& writer, Hub& hub, Cluster& cluster, AgentRoster& roster,
                          conversation::Conversations& conversations, conversation::ReadPositions& reads)
-    : parts_{pool, hub, conversations, reads}, writer_(writer), cluster_(cluster), roster_(roster) {}
+    : visitor_auth_(VisitorAuthBatcher::create(pool)),
+      parts_{pool, hub, conversations, reads, *visitor_auth_},
+      writer_(writer),
+      cluster_(cluster),
+      roster_(roster) {}
 
 bool ChatService::post_message(PendingMessage message, std::function<void(Outcome<StoredMessage>)> done) {
   // Offline mode decides by availability when the visitor wrote, not when it is committed.

@@ -3,7 +3,9 @@
 #include "connection_base.hpp"
 #include "parley/auth/crypto.hpp"
 #include "parley/auth/visitor_identity.hpp"
+#include "parley/chat/visitor_auth_batcher.hpp"
 #include "parley/core/text_validation.hpp"
+#include "parley/link/close_reasons.hpp"
 
 namespace parley::chat {
 namespace {
@@ -24,6 +26,7 @@ class VisitorConnection : public ConnectionBase {
   }
 
   void on_close() override {
+    closed_ = true;
     auto link = link_.lock();
     parts_.hub.remove_unauthenticated(link.get());
     if (visitor_id_) parts_.hub.remove_visitor(visitor_id_, link.get());
@@ -33,7 +36,7 @@ class VisitorConnection : public ConnectionBase {
   void handle(const std::string& type, const nlohmann::json& frame) override {
     if (!visitor_id_) {
       if (authenticating_) return hold_until_ready(frame);
-      if (type != "auth") return close(1008, "authenticate first");
+      if (type != "auth") return close(1008, std::string(link::kAuthenticateFirst));
       return authenticate(frame);
     }
     if (type == "send") return send(frame);
@@ -50,60 +53,63 @@ class VisitorConnection : public ConnectionBase {
  private:
   void hold_until_ready(const nlohmann::json& frame) {
     if (!held_) held_ = std::make_unique<std::vector<nlohmann::json>>();
-    if (held_->size() >= kFramesBeforeReady) return close(1008, "too many frames before ready");
+    if (held_->size() >= kFramesBeforeReady) return close(1008, std::string(link::kTooManyBeforeReady));
     held_->push_back(frame);
   }
 
   void authenticate(const nlohmann::json& frame) {
     if (!frame.contains("visitorToken") || !frame["visitorToken"].is_string()) {
-      return close(1008, "visitorToken required");
+      return close(1008, std::string(link::kTokenRequired));
     }
     authenticating_ = true;
-    std::string digest = auth::token_digest(frame["visitorToken"].get<std::string>());
-    struct Found {
-      auth::VisitorSeen visitor;
-      std::optional<ConversationRef> conversation;
-    };
-    with_db<Found>(
-        [digest](store::DbConn& conn) {
-          pqxx::work txn(conn.raw());
-          auto visitor = auth::visitor_for_token(conn, txn, digest);
-          if (!visitor) throw ApiError(401, "bad_token", "Unknown visitor token");
-          Found found{*visitor, conversation::open_conversation_of(conn, txn, visitor->visitor_id)};
-          txn.commit();
-          return found;
-        },
-        [this](Outcome<Found> result) {
-          authenticating_ = false;
-          if (!result.ok()) {
-            held_.reset();
-            reply_error(result.error());
-            return close(result.error().status() == 401 ? 4401 : 1011, result.error().what());
-          }
-          const auto& found = result.value();
-          visitor_id_ = found.visitor.visitor_id;
-          conversation_ = found.conversation;
-          if (auto link = link_.lock()) {
-            parts_.hub.remove_unauthenticated(link.get());
-            parts_.hub.add_visitor(visitor_id_, link);
-          }
-          nlohmann::json ready = {{"type", "ready"},
-                                  {"role", "visitor"},
-                                  {"visitorId", visitor_id_},
-                                  {"teamAvailable", parts_.hub.team_available()},
-                                  {"email", found.visitor.email.empty() ? nlohmann::json() : nlohmann::json(found.visitor.email)},
-                                  {"conversation", nullptr}};
-          // Only with business hours set: without them the frame is as before.
-          if (auto hours = parts_.hub.hours_doc(); !hours.is_null()) ready["hours"] = std::move(hours);
-          if (conversation_) {
-            ready["conversation"] = {{"id", conversation_->id}, {"status", conversation_->status}, {"page", conversation_->page}};
-            if (!conversation_->bot.empty()) ready["conversation"]["bot"] = conversation_->bot;
-          }
-          reply(ready);
-          if (auto held = std::move(held_)) {
-            for (const auto& f : *held) dispatch(f);
-          }
-        });
+    // It sent `auth`: the deadline for sockets that never do no longer applies. Were it kept
+    // until `ready`, an `auth` answered late (a reconnect storm) could be closed just after
+    // its `ready` by the housekeeping round that had picked it a moment before. A lookup that
+    // waits too long is answered 503 by the batcher instead.
+    if (auto link = link_.lock()) parts_.hub.remove_unauthenticated(link.get());
+    std::weak_ptr<ConnectionBase> weak = shared_from_this();
+    std::weak_ptr<ClientLink> link = link_;
+    parts_.visitor_auth.submit(auth::token_digest(frame["visitorToken"].get<std::string>()),
+                               [weak, link](Outcome<std::optional<VisitorAuth>> result) {
+                                 auto l = link.lock();
+                                 if (!l) return;
+                                 l->post([weak, result = std::move(result)]() mutable {
+                                   if (auto self = weak.lock()) {
+                                     std::static_pointer_cast<VisitorConnection>(self)->authenticated(std::move(result));
+                                   }
+                                 });
+                               });
+  }
+
+  void authenticated(Outcome<std::optional<VisitorAuth>> result) {
+    authenticating_ = false;
+    if (closed_) return;  // closed meanwhile: not a visitor's socket any more
+    if (result.ok() && !result.value()) result = ApiError(401, "bad_token", "Unknown visitor token");
+    if (!result.ok()) {
+      held_.reset();
+      reply_error(result.error());
+      return close(result.error().status() == 401 ? 4401 : 1011, result.error().what());
+    }
+    const auto& found = *result.value();
+    visitor_id_ = found.visitor.visitor_id;
+    conversation_ = found.conversation;
+    if (auto link = link_.lock()) parts_.hub.add_visitor(visitor_id_, link);
+    nlohmann::json ready = {{"type", "ready"},
+                            {"role", "visitor"},
+                            {"visitorId", visitor_id_},
+                            {"teamAvailable", parts_.hub.team_available()},
+                            {"email", found.visitor.email.empty() ? nlohmann::json() : nlohmann::json(found.visitor.email)},
+                            {"conversation", nullptr}};
+    // Only with business hours set: without them the frame is as before.
+    if (auto hours = parts_.hub.hours_doc(); !hours.is_null()) ready["hours"] = std::move(hours);
+    if (conversation_) {
+      ready["conversation"] = {{"id", conversation_->id}, {"status", conversation_->status}, {"page", conversation_->page}};
+      if (!conversation_->bot.empty()) ready["conversation"]["bot"] = conversation_->bot;
+    }
+    reply(ready);
+    if (auto held = std::move(held_)) {
+      for (const auto& f : *held) dispatch(f);
+    }
   }
 
   void send(const nlohmann::json& frame) {
@@ -310,6 +316,7 @@ class VisitorConnection : public ConnectionBase {
 
   std::int64_t visitor_id_ = 0;
   bool authenticating_ = false;
+  bool closed_ = false;  // on_close ran: a late `auth` answer must not register the socket
   // Frames that came after `auth`, before `ready`; allocated only then (idle sockets are many).
   std::unique_ptr<std::vector<nlohmann::json>> held_;
   bool starting_ = false;                // a conversation is being opened

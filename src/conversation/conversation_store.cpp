@@ -97,6 +97,10 @@ ORDER BY c.created_at DESC LIMIT 10)SQL"};
 const store::Statement kOpenConversation{"visitor_open_conversation",
                                          "SELECT id, status, page_url, coalesce(bot_state, '') FROM conversation "
                                          "WHERE visitor_id = $1 AND status <> 'RESOLVED'"};
+// The same for many visitors at once (the reconnect storm's batched `auth`).
+const store::Statement kOpenConversations{"visitors_open_conversations",
+                                          "SELECT visitor_id, id, status, page_url, coalesce(bot_state, '') FROM conversation "
+                                          "WHERE visitor_id = ANY($1::bigint[]) AND status <> 'RESOLVED'"};
 const store::Statement kVisitorOf{"conversation_visitor", "SELECT visitor_id FROM conversation WHERE id = $1"};
 
 std::string status_array(const std::vector<Status>& statuses) {
@@ -187,6 +191,18 @@ std::optional<ConversationRef> open_conversation_of(store::DbConn& conn, pqxx::t
   if (c.empty()) return std::nullopt;
   return ConversationRef{c[0][0].as<std::int64_t>(), c[0][1].c_str(), c[0][2].is_null() ? "" : c[0][2].c_str(),
                          c[0][3].c_str()};
+}
+
+std::map<std::int64_t, ConversationRef> open_conversations_of(store::DbConn& conn, pqxx::transaction_base& txn,
+                                                              const std::vector<std::int64_t>& visitor_ids) {
+  std::map<std::int64_t, ConversationRef> out;
+  if (visitor_ids.empty()) return out;
+  auto ids = store::array_literal(visitor_ids, [](std::int64_t id) { return std::to_string(id); });
+  for (const auto& c : conn.exec(txn, kOpenConversations, ids)) {
+    out[c[0].as<std::int64_t>()] = ConversationRef{c[1].as<std::int64_t>(), c[2].c_str(), c[3].is_null() ? "" : c[3].c_str(),
+                                                   c[4].c_str()};
+  }
+  return out;
 }
 
 std::optional<std::int64_t> visitor_of(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id) {

@@ -31,11 +31,29 @@ struct Server::Impl {
         timer->async_wait([this, timer](beast::error_code) { do_accept(); });
         return;
       }
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<HttpSession>(std::move(socket), state)->run();
+      start_session(std::move(socket));
+      // After a restart every open widget reconnects at once. One accept per completion is one
+      // per trip round the I/O queue, which then holds thousands of handshakes and `auth`
+      // answers: the listen queue (at most net.core.somaxconn, 4096 here) overflowed, and
+      // clients waited for SYN retries, or were reset. So take what is waiting now, a bounded
+      // number per turn.
+      for (int i = 0; i < kAcceptBurst; ++i) {
+        tcp::socket next(asio::make_strand(ioc));
+        acceptor.accept(next, ec);  // non-blocking: would_block once none is waiting
+        if (ec) break;             // an error (EMFILE) comes again from async_accept above
+        start_session(std::move(next));
+      }
       do_accept();
     });
   }
+
+  void start_session(tcp::socket socket) {
+    beast::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<HttpSession>(std::move(socket), state)->run();
+  }
+
+  static constexpr int kAcceptBurst = 64;
 
   // Ends run() once every session is gone, or at `deadline`: a peer that never answers
   // our close cannot hold the process.
@@ -72,6 +90,7 @@ std::uint16_t Server::bind() {
   acceptor.set_option(asio::socket_base::reuse_address(true));
   acceptor.bind(endpoint);
   acceptor.listen(asio::socket_base::max_listen_connections);
+  acceptor.non_blocking(true);  // do_accept's burst must never block the I/O thread
   return acceptor.local_endpoint().port();
 }
 

@@ -10,6 +10,7 @@
 
 #include "parley/net/address_set.hpp"
 #include "parley/net/server.hpp"
+#include "close_log.hpp"
 #include "static_files.hpp"
 
 namespace parley::net {
@@ -49,6 +50,7 @@ struct SharedState {
   AddressSet trusted_proxies;
   std::atomic<bool> stopping{false};
   const StaticFiles static_files;  // the embedded assets' responses, serialized once
+  const std::shared_ptr<CloseLog> close_log = std::make_shared<CloseLog>();
 
   std::mutex sessions_mutex;
   std::unordered_map<const void*, std::weak_ptr<Stoppable>> sessions;

@@ -95,6 +95,7 @@ void WsSession::run(bhttp::request<bhttp::string_body>&& upgrade_request) {
 void WsSession::on_accept(beast::error_code ec) {
   if (ec) {
     note_close(WsCloseReason::error);
+    note_server_close(link::ServerClose::handshake_failed, 0, ec.message());
     return finish();
   }
   open_ = true;
@@ -122,11 +123,16 @@ void WsSession::on_first_byte(beast::error_code ec, std::size_t bytes) {
 void WsSession::on_read(beast::error_code ec, std::size_t) {
   if (ec == websocket::error::message_too_big) {
     note_close(WsCloseReason::too_big);
+    note_server_close(link::ServerClose::too_big, 1009, "too big");
     buffer_.clear();
     // Beast has already begun the close handshake with 1009 "too big".
     return finish();
   }
   if (ec == websocket::error::closed) note_close(reason_for_code(ws_.reason().code));
+  // The idle timeout: no answer to our keep-alive ping (Beast pings at half of it).
+  if (ec == beast::error::timeout) note_server_close(link::ServerClose::ping_timeout, 0, "");
+  // Beast answers a protocol violation with close 1002 itself.
+  if (ec == websocket::condition::protocol_violation) note_server_close(link::ServerClose::protocol_error, 1002, ec.message());
   if (ec) {
     note_close(WsCloseReason::error);
     return finish();
@@ -160,7 +166,7 @@ void WsSession::enqueue(link::Frame frame) {
   if (!open_ || closing_) return;
   if (queued_frames() >= kWsSendQueueFrames || queued_bytes_ + frame->size() > kWsSendQueueBytes) {
     note_close(WsCloseReason::too_slow);
-    spdlog::warn("closing a WebSocket whose client is too slow ({} frames queued)", queued_frames());
+    note_server_close(link::ServerClose::too_slow, 0, std::to_string(queued_frames()) + " frames queued");
     // It is not reading, so a polite close would wait behind the queue: cut it.
     drop_unsent();
     closing_ = true;
@@ -224,14 +230,23 @@ void WsSession::close(int code, std::string reason) {
 void WsSession::post(std::function<void()> fn) { asio::post(ws_.get_executor(), std::move(fn)); }
 
 void WsSession::start_close(websocket::close_reason reason) {
-  if (!open_ || closing_) return;
+  if (!open_ || closing_ || pending_close_) return;
   note_close(reason_for_code(reason.code));
+  note_server_close(link::server_close_for(reason.code, std::string_view(reason.reason.data(), reason.reason.size())),
+                    reason.code, std::string_view(reason.reason.data(), reason.reason.size()));
   if (writing_) {  // one write at a time: close after the queue drains
     pending_close_ = std::make_unique<websocket::close_reason>(reason);
     return;
   }
   closing_ = true;
   ws_.async_close(reason, exact([self = shared_from_this()](beast::error_code) { self->finish(); }));
+}
+
+void WsSession::note_server_close(link::ServerClose reason, int code, std::string_view text) {
+  if (server_closed_) return;
+  server_closed_ = true;
+  state_->stats.ws_server_closes[static_cast<std::size_t>(reason)].fetch_add(1);
+  state_->close_log->note(reason, code, text, ws_.get_executor());
 }
 
 void WsSession::finish() {

@@ -70,6 +70,8 @@ class WsSession : public link::ClientLink, public Stoppable, public std::enable_
   void note_close(WsCloseReason r) {
     if (!close_reason_) close_reason_ = r;
   }
+  bool server_closed_ = false;  // counted once, when the server decides to close
+  void note_server_close(link::ServerClose reason, int code, std::string_view text);
 };
 
 }  // namespace parley::net

@@ -230,6 +230,17 @@ describe('benchmarks: scripts', { skip: !existsSync(LOADGEN) && 'no load generat
     assert.ok(!/n\/a/.test(row), `a cell without a value: ${row}`);
   });
 
+  it('bench/reconnect-storm: every tab of every visitor is ready, none closed, CPU and statements per socket', async () => {
+    const [row, ...more] = await runScript('reconnect-storm', ['6', '3'], { BENCH_HOLD: '1' });
+    assert.equal(more.length, 0, more.join('\n'));
+    assert.match(row, /^\| reconnect storm 6×3 = 18 sockets \|/);
+    assert.match(row, /ready 18 \/ 18 \/ 18 of 18/);
+    assert.match(row, /server closes 0 \/ 0 \/ 0/);
+    assert.match(row, /closed after ready 0 \/ 0 \/ 0/);
+    assert.match(row, /[0-9.]+ \/ [0-9.]+ \/ [0-9.]+ statements\/socket/);
+    assert.ok(!/n\/a/.test(row), `a cell without a value: ${row}`);
+  });
+
   it('bench/writer-transaction: a row per batch size, with PostgreSQL CPU per message', async () => {
     const printed = await runScript('writer-transaction', [], { BENCH_BATCHES: '1 3', BENCH_MESSAGES: '6', BENCH_HISTORY_CONVERSATIONS: '10' });
     assert.equal(printed.length, 2, printed.join('\n'));

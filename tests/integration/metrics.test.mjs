@@ -223,6 +223,9 @@ describe('/metrics from loopback', () => {
       parley_connections: 'gauge',
       parley_http_requests_total: 'counter',
       parley_websocket_closes_total: 'counter',
+      parley_websocket_server_closes_total: 'counter',
+      parley_visitor_auth_total: 'counter',
+      parley_visitor_auth_batches_total: 'counter',
       parley_messages_stored_total: 'counter',
       parley_commit_batch_size: 'histogram',
       parley_commit_duration_seconds: 'histogram',
@@ -335,6 +338,45 @@ describe('/metrics from loopback', () => {
         1,
       { deadline: 10000, what: 'too_big counted' },
     );
+  });
+
+  it('the sockets the server closes are counted by reason, the client\'s own closes are not', async () => {
+    const before = await scrape(server);
+    const serverCloses = (m, reason) => value(m, 'parley_websocket_server_closes_total', { reason });
+    for (const reason of ['auth_timeout', 'auth_required', 'auth_failed', 'auth_unavailable', 'too_many_frames',
+      'session_ended', 'shutdown', 'too_slow', 'too_big', 'ping_timeout', 'protocol_error', 'handshake_failed', 'other']) {
+      assert.notEqual(serverCloses(before, reason), undefined, `server_closes_total{reason=${reason}} missing`);
+    }
+    // Something else than `auth` first; `auth` with an unknown token; a binary frame.
+    const early = await connectWs(server.wsUrl + '?role=visitor');
+    early.send({ type: 'typing' });
+    assert.equal((await early.closed).code, 1008);
+    const unknown = await connectWs(server.wsUrl + '?role=visitor');
+    unknown.send({ type: 'auth', visitorToken: randomBytes(32).toString('base64url') });
+    assert.equal((await unknown.closed).code, 4401);
+    const binary = await connectWs(server.wsUrl + '?role=visitor');
+    binary.send(Buffer.from([1, 2, 3]));
+    assert.equal((await binary.closed).code, 1003);
+    // A visitor who leaves: not the server's doing.
+    const leaving = await visitor(server);
+    await leaving.close(1000);
+    const after = await waitFor(
+      async () => {
+        const m = await scrape(server);
+        return value(m, 'parley_connections', { kind: 'visitor' }) === 0 &&
+          value(m, 'parley_connections', { kind: 'unauthenticated' }) === 0 ? m : null;
+      },
+      { deadline: 10000, what: 'every socket gone' },
+    );
+    const moved = (reason) => serverCloses(after, reason) - serverCloses(before, reason);
+    assert.equal(moved('auth_required'), 1);
+    assert.equal(moved('auth_failed'), 1);
+    assert.equal(moved('protocol_error'), 1);
+    const total = (m) => m.families.get('parley_websocket_server_closes_total').samples.reduce((n, s) => n + s.value, 0);
+    assert.equal(total(after) - total(before), 3, 'the visitor who left is not counted');
+    // The auth batcher looked the two tokens up.
+    assert.ok(value(after, 'parley_visitor_auth_total') - value(before, 'parley_visitor_auth_total') >= 2);
+    assert.ok(value(after, 'parley_visitor_auth_batches_total') > value(before, 'parley_visitor_auth_batches_total'));
   });
 
   it('route labels stay bounded: patterns, "static" and "unmatched", never raw paths', async () => {

@@ -350,16 +350,16 @@ describe('the visitor WebSocket', () => {
 
   it('frames sent right after auth, before ready arrives, are held and handled in order (not closed with 1008)', async () => {
     const v = await visitor();
-    // `auth` marks the visitor as seen (an UPDATE of its row): holding that row makes the
-    // lookup wait, so the frames below surely arrive while it is pending.
+    // `auth` looks the token up in visitor_token: holding that table makes the lookup wait,
+    // so the frames below surely arrive while it is pending.
     const holdAuth = async () => {
       const session = await psqlSession(db);
-      await session.run(`BEGIN; SELECT 1 FROM visitor WHERE id = ${v.visitorId} FOR UPDATE;`);
+      await session.run('BEGIN; LOCK TABLE visitor_token IN ACCESS EXCLUSIVE MODE;');
       return { release: async () => { await session.run('COMMIT;'); await session.end(); } };
     };
     const waitingForRow = () =>
-      waitFor(() => Number(query(db, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE visitor SET last_seen_at%'`)[0][0]) > 0,
-        { deadline: 20000, interval: 20, what: 'auth waiting for the visitor row' });
+      waitFor(() => Number(query(db, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%JOIN visitor_token t%'`)[0][0]) > 0,
+        { deadline: 20000, interval: 20, what: 'auth waiting for the token lookup' });
 
     let hold = await holdAuth();
     const ws = await connectWs(server.wsUrl + '?role=visitor');

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "parley/store/db_pool.hpp"
 
@@ -34,12 +35,18 @@ bool check_identity(const IdentifyRequest& request, const std::string& identity_
 // The database part; runs on a database thread.
 IdentifyResult identify_visitor(store::DbConn& conn, const IdentifyRequest& request, bool verified);
 
-// A visitor socket's `auth`: the visitor whose token has this digest (auth::token_digest),
-// marked as seen now; nullopt for an unknown token.
+// Visitor sockets' `auth`, many at once (chat::VisitorAuthBatcher): for each token digest
+// (auth::token_digest), in the order given, the visitor whose token it is — nullopt for an
+// unknown token — in one statement. Each visitor found is marked as seen (last_seen_at, which
+// the silent-visitor prune reads), at most once a minute and never waiting for a row another
+// transaction holds.
 struct VisitorSeen {
   std::int64_t visitor_id = 0;
   std::string email;  // empty when none was left
 };
+std::vector<std::optional<VisitorSeen>> visitors_for_tokens(store::DbConn& conn, pqxx::transaction_base& txn,
+                                                            const std::vector<std::string>& token_digests);
+// The same for one token (a visitor's REST call that carries it).
 std::optional<VisitorSeen> visitor_for_token(store::DbConn& conn, pqxx::transaction_base& txn,
                                              const std::string& token_digest);
 

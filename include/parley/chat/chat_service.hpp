@@ -9,6 +9,7 @@
 #include "parley/chat/hub.hpp"
 #include "parley/chat/link.hpp"
 #include "parley/chat/message_writer.hpp"
+#include "parley/chat/visitor_auth_batcher.hpp"
 #include "parley/hours/schedule.hpp"
 #include "parley/conversation/conversations.hpp"
 #include "parley/conversation/read_positions.hpp"
@@ -56,10 +57,15 @@ class ChatService : public std::enable_shared_from_this<ChatService> {
     Hub& hub;
     conversation::Conversations& conversations;
     conversation::ReadPositions& reads;
+    VisitorAuthBatcher& visitor_auth;
   };
+
+  // Visitor `auth` lookups and the statements they took (for /metrics).
+  const VisitorAuthBatcher::Stats& visitor_auth_stats() const { return visitor_auth_->stats(); }
 
  private:
   void post_away_reply(std::int64_t conversation_id, const hours::State& closed);
+  std::shared_ptr<VisitorAuthBatcher> visitor_auth_;  // before parts_, which refers to it
   ConnectionParts parts_;
   MessageWriter& writer_;
   Cluster& cluster_;

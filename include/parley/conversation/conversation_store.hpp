@@ -3,6 +3,7 @@
 // structs and ready-made JSON documents (built by the conversation_doc / message_doc views).
 // The writes are in conversations.hpp (they append events).
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
@@ -78,6 +79,10 @@ MessagePage visitor_messages_after(store::DbConn& conn, pqxx::transaction_base& 
 std::vector<std::string> visitor_history(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t visitor_id);
 std::optional<ConversationRef> open_conversation_of(store::DbConn& conn, pqxx::transaction_base& txn,
                                                     std::int64_t visitor_id);
+// The open conversation of each of these visitors that has one, in one statement (many
+// sockets' `auth` at once).
+std::map<std::int64_t, ConversationRef> open_conversations_of(store::DbConn& conn, pqxx::transaction_base& txn,
+                                                              const std::vector<std::int64_t>& visitor_ids);
 std::optional<std::int64_t> visitor_of(store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id);
 
 }  // namespace parley::conversation

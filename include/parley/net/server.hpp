@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "parley/link/client_link.hpp"
+#include "parley/link/close_reasons.hpp"
 #include "parley/config/config.hpp"
 #include "parley/core/outcome.hpp"
 #include "parley/net/router.hpp"
@@ -28,6 +29,8 @@ struct ServerStats {
   std::atomic<std::int64_t> http_connections{0};
   std::atomic<std::int64_t> ws_connections{0};
   std::atomic<std::uint64_t> ws_closes[kWsCloseReasons] = {};  // indexed by WsCloseReason
+  // The WebSockets the server closed (a subset of the above), indexed by link::ServerClose.
+  std::atomic<std::uint64_t> ws_server_closes[link::kServerCloseReasons] = {};
   // Called once per HTTP response (and per accepted upgrade, status 101) on the connection's
   // thread with the route pattern, "static" for assets, or "unmatched". Set before run().
   std::function<void(std::string_view route, int status)> on_response;
