@@ -20,9 +20,14 @@ void CloseLog::note(link::ServerClose reason, int code, std::string_view text,
   }
   // A client too slow to read is worth a warning (written at once); the other reasons are the
   // protocol working as designed.
-  spdlog::log(reason == link::ServerClose::too_slow ? spdlog::level::warn : spdlog::level::info,
-              "WebSocket closed by the server: {}{}{}", link::to_string(reason), code ? " " + std::to_string(code) : "",
-              text.empty() ? "" : " " + std::string(text));
+  // Formatted by fmt, not by string concatenation (gcc 12 -O3 reports a false
+  // -Wstringop-overflow on `" " + std::to_string(...)`, which fails the Release build).
+  auto level = reason == link::ServerClose::too_slow ? spdlog::level::warn : spdlog::level::info;
+  if (code) {
+    spdlog::log(level, "WebSocket closed by the server: {} {}{}{}", link::to_string(reason), code, text.empty() ? "" : " ", text);
+  } else {
+    spdlog::log(level, "WebSocket closed by the server: {}{}{}", link::to_string(reason), text.empty() ? "" : " ", text);
+  }
   flush(executor);  // arms the window's timer
 }
 
@@ -47,7 +52,8 @@ void CloseLog::flush(const boost::asio::any_io_executor& executor) {
     for (std::size_t i = 0; i < counted.size(); ++i) {
       if (!counted[i]) continue;
       total += counted[i];
-      line += (line.empty() ? "" : ", ") + std::string(link::kServerCloseLabels[i]) + " " + std::to_string(counted[i]);
+      if (!line.empty()) line.append(", ");
+      line.append(link::kServerCloseLabels[i]).append(" ").append(std::to_string(counted[i]));
     }
     spdlog::info("{} more WebSockets closed by the server in the last {} s: {}", total,
                  std::chrono::duration_cast<std::chrono::seconds>(kWindow).count(), line);
