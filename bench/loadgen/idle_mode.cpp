@@ -21,6 +21,7 @@
 #include "proc.hpp"
 #include "setup.hpp"
 #include "ws_client.hpp"
+#include "pipe_lines.hpp"
 
 namespace loadgen {
 namespace {
@@ -35,25 +36,6 @@ struct ChildConfig {
   std::size_t sources;
   std::size_t concurrency;
 };
-
-void write_line(int fd, const std::string& line) {
-  std::string s = line + "\n";
-  for (std::size_t off = 0; off < s.size();) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n <= 0) return;
-    off += static_cast<std::size_t>(n);
-  }
-}
-
-std::string read_line(int fd) {
-  std::string line;
-  char c;
-  while (::read(fd, &c, 1) == 1) {
-    if (c == '\n') return line;
-    line += c;
-  }
-  return line;
-}
 
 // One child: opens its share, reports "R ready failed error", holds until the control pipe
 // says stop (or closes), reports "F open closed_during_hold", exits.

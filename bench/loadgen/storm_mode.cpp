@@ -29,6 +29,7 @@
 #include "proc.hpp"
 #include "setup.hpp"
 #include "ws_client.hpp"
+#include "pipe_lines.hpp"
 
 namespace loadgen {
 namespace {
@@ -51,25 +52,6 @@ struct ChildConfig {
   double ready_timeout;
   Timings timings;
 };
-
-void write_line(int fd, const std::string& line) {
-  std::string s = line + "\n";
-  for (std::size_t off = 0; off < s.size();) {
-    ssize_t n = ::write(fd, s.data() + off, s.size() - off);
-    if (n <= 0) return;
-    off += static_cast<std::size_t>(n);
-  }
-}
-
-std::string read_line(int fd) {
-  std::string line;
-  char c;
-  while (::read(fd, &c, 1) == 1) {
-    if (c == '\n') return line;
-    line += c;
-  }
-  return line;
-}
 
 // A bounded label for a close or failure as the client saw it.
 std::string label_of(std::string why) {

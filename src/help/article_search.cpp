@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 
 #include "parley/core/error.hpp"
 #include "parley/help/markdown.hpp"
@@ -23,6 +24,20 @@ const store::Statement kSettings{"help_search_settings",
                                  "set_config('pg_trgm.similarity_threshold', '0.3', true), "
                                  "set_config('plan_cache_mode', 'force_generic_plan', true)"};
 
+// The answer's columns, shared by both tiers' statements (`top`: the ranked ids, `q`: the query
+// and its words): a snippet from 320 characters around the first match, not the whole body, for
+// ts_headline. Joined once, at start, to each statement's own part.
+const std::string kAnswerColumns = R"SQL(
+SELECT a.id, a.slug, a.title, a.collection, top.score,
+       ts_headline($1::regconfig, substr(a.body_text, w.start, 320), q.query,
+                   'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
+FROM top JOIN article a USING (id), q,
+     LATERAL (SELECT min(nullif(strpos(lower(left(a.body_text, 10000)), left(x, greatest(3, length(x) - 1))), 0)) - 20 AS at
+              FROM unnest(q.words) x) found,
+     LATERAL (SELECT CASE WHEN found.at > 1 THEN found.at + strpos(substr(a.body_text, found.at, 30), ' ') ELSE 1 END AS start) w
+ORDER BY top.score DESC, a.id
+)SQL";
+
 // The full-text tier, first: $1 configuration, $2 the question, $3 the limit, $4 its words
 // (quotes and -exclusions removed). The articles whose vector matches
 // websearch_to_tsquery (at most 100 of them: fetching and ranking cost ~10 µs an article, so a
@@ -37,7 +52,7 @@ const store::Statement kSettings{"help_search_settings",
 // characters). Inline rather than a function: a SQL function with FROM was parsed and
 // planned again in every search, a PL/pgSQL one cost as much as the headline. The best
 // passage, the matches between \x02 and \x03, escaped and marked up in C++ (snippet_html).
-const store::Statement kSearch{"help_search", R"SQL(
+const std::string kSearchSql = R"SQL(
 WITH q AS (
   SELECT websearch_to_tsquery($1::regconfig, $2) AS query,
          tsvector_to_array(to_tsvector($1::regconfig, $4)) AS words
@@ -50,15 +65,8 @@ WITH q AS (
     SELECT m.id, ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_vector, q.query, 32) AS score FROM matches m, q
   ) hits WHERE score > 0 ORDER BY score DESC, id LIMIT $3
 )
-SELECT a.id, a.slug, a.title, a.collection, top.score,
-       ts_headline($1::regconfig, substr(a.body_text, w.start, 320), q.query,
-                   'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
-FROM top JOIN article a USING (id), q,
-     LATERAL (SELECT min(nullif(strpos(lower(left(a.body_text, 10000)), left(x, greatest(3, length(x) - 1))), 0)) - 20 AS at
-              FROM unnest(q.words) x) found,
-     LATERAL (SELECT CASE WHEN found.at > 1 THEN found.at + strpos(substr(a.body_text, found.at, 30), ' ') ELSE 1 END AS start) w
-ORDER BY top.score DESC, a.id
-)SQL"};
+)SQL" + kAnswerColumns;
+const store::Statement kSearch{"help_search", kSearchSql.c_str()};
 
 // Only when the full-text tier found nothing: $1 configuration, $2 the limit, $3 the question's
 // words (quotes and -exclusions removed), $4 the excluded words ("a or b", or ''), $5 a plain
@@ -78,7 +86,7 @@ ORDER BY top.score DESC, a.id
 // its words (at most 100), scored by their rank for any of the words times the share of the
 // question's words they hold (and the similarity of the corrections): a partial match never
 // outscores a whole one, and the bot's threshold keeps its meaning.
-const store::Statement kFallback{"help_search_fallback", R"SQL(
+const std::string kFallbackSql = R"SQL(
 WITH typed AS (
   SELECT t.lexeme AS word, t.positions[1] AS pos FROM unnest(to_tsvector('simple', $3)) t
 ), fixes AS (
@@ -124,15 +132,8 @@ WITH typed AS (
   SELECT id, score FROM (SELECT * FROM corrected_hits UNION ALL SELECT * FROM some_hits) hits
   WHERE score > 0 ORDER BY score DESC, id LIMIT $2
 )
-SELECT a.id, a.slug, a.title, a.collection, top.score,
-       ts_headline($1::regconfig, substr(a.body_text, w.start, 320), q.query,
-                   'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=35, MinWords=15')
-FROM top JOIN article a USING (id), q,
-     LATERAL (SELECT min(nullif(strpos(lower(left(a.body_text, 10000)), left(x, greatest(3, length(x) - 1))), 0)) - 20 AS at
-              FROM unnest(q.words) x) found,
-     LATERAL (SELECT CASE WHEN found.at > 1 THEN found.at + strpos(substr(a.body_text, found.at, 30), ' ') ELSE 1 END AS start) w
-ORDER BY top.score DESC, a.id
-)SQL"};
+)SQL" + kAnswerColumns;
+const store::Statement kFallback{"help_search_fallback", kFallbackSql.c_str()};
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
