@@ -65,7 +65,7 @@ void VisitorPresenceSync::write() {
         }
         return auth::store_visitor_presence(conn, process_id_, arrived, left, all);
       },
-      [this, batch, all](Outcome<bool> stored) {
+      [this, all](Outcome<bool> stored) {
         bool again = false;
         {
           std::lock_guard lock(mutex_);
