@@ -4,7 +4,8 @@
 //   password reset by `parley agent`, logged out through another process, expired);
 //   logout and password change through this process close them at once;
 // - closes visitor sockets that have not sent `auth` 10–20 s after opening;
-// - forgets old event_log rows (clients that were away catch up from the message table);
+// - forgets old event_log rows every round (clients that were away catch up from the message
+//   table), and the presence rows of stopped processes each minute;
 // - forgets failed logins older than a day (login throttling looks back 15 minutes);
 // - deletes anonymous visitors who never wrote and were not seen for 30 days (at the first
 //   round, then hourly; a round the database refused is retried at the next round).
@@ -26,7 +27,7 @@ class Housekeeping {
  private:
   void run_round();
   void close_ended_sessions();
-  void prune_event_log();
+  void prune_event_log(bool with_presence);
   void prune_login_failures();
   void prune_silent_visitors();
 

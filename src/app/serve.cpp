@@ -29,6 +29,7 @@
 #include "parley/mail/outbox.hpp"
 #include "parley/search/message_search.hpp"
 #include "parley/search/message_vectors.hpp"
+#include "parley/search/pending_list_flush.hpp"
 #include "parley/mail/outbox_worker.hpp"
 #include "parley/routing/router.hpp"
 #include "parley/store/migrations.hpp"
@@ -287,6 +288,9 @@ int serve(const Config& config) {
   api::SearchServices inbox_search{message_search, search_pool};
   search::MessageVectorRebuild vector_rebuild(config.database_url);
   vector_rebuild.start();
+  // Keeps the search index's pending lists short, so the message writer never flushes them.
+  search::PendingListFlush pending_list_flush(config.database_url);
+  pending_list_flush.start();
 
   http::Router router;
   api::register_health_routes(router, ctx);
@@ -340,6 +344,7 @@ int serve(const Config& config) {
   mailer.stop();  // after the writer: it may still enqueue; what is unsent waits in the outbox
   housekeeping.stop();
   vector_rebuild.stop();
+  pending_list_flush.stop();
   help_answers_listener.stop();
   search_pool.stop();
   business_hours.stop();  // its notices post to the pool: stopped before the pool
