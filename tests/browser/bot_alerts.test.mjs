@@ -10,30 +10,11 @@ import { startParley } from '../support/parley.mjs';
 import { identify, visitorSocket } from '../support/visitor.mjs';
 import { request, waitFor } from '../support/http.mjs';
 import { LONG, agentHelpers, conversationWith } from './lib.mjs';
+import { recordNotifications, controlVisibility } from './observers.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 const PASSWORD = 'bot-alerts-password-1';
 const { addAgent, agentInbox } = agentHelpers(PASSWORD);
-
-const OBSERVE = () => {
-  window.__notifications = [];
-  const Real = window.Notification;
-  if (Real) {
-    window.Notification = class extends Real {
-      constructor(title, options) {
-        window.__notifications.push({ title, body: options && options.body });
-        super(title, options);
-      }
-    };
-  }
-  let hidden = false;
-  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => hidden });
-  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
-  window.__setHidden = (h) => {
-    hidden = h;
-    document.dispatchEvent(new Event('visibilitychange'));
-  };
-};
 
 describe('inbox alerts with the FAQ bot', TEST_OPTS, () => {
   let server, parley, browser, A;
@@ -52,7 +33,8 @@ describe('inbox alerts with the FAQ bot', TEST_OPTS, () => {
     browser = await launchBrowser();
     A = await agentInbox(browser, parley, 'ola@support.test', async (ctx) => {
       await ctx.grantPermissions(['notifications'], { origin: parley });
-      await ctx.addInitScript(OBSERVE);
+      await ctx.addInitScript(recordNotifications);
+      await ctx.addInitScript(controlVisibility);
     });
     await A.page.evaluate(() => window.__setHidden(true));
   });

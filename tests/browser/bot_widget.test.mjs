@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from '../support/http.mjs';
 import {
-  LONG, VIEWPORT, widgetWorld, syncPage, openChat, visitorSend, watchPage, agentHelpers, conversationWith, screenshot,
+  LONG, VIEWPORT, widgetWorld, visitorSend, agentHelpers, conversationWith, screenshot,
 } from './lib.mjs';
 import { agentReply, replyInChat } from './flows.mjs';
 
@@ -50,17 +50,9 @@ describe('the bot and article suggestions in the widget', TEST_OPTS, () => {
     await world?.close();
   });
 
-  async function visitorPage(viewport = VIEWPORT) {
-    const ctx = await browser.newContext({ viewport });
-    const page = await ctx.newPage();
-    const watch = watchPage(page);
-    await page.goto(site.add(syncPage(parley, { title: 'Acme help' })));
-    const frame = await openChat(page, parley);
-    return { ctx, page, frame, watch };
-  }
 
   it('a suggestion while typing opens inside the widget; "Still need help?" keeps the text', TEST_OPTS, async () => {
-    const { ctx, page, frame, watch } = await visitorPage();
+    const { ctx, page, frame, watch } = await world.visitorPage();
     const input = frame.locator('#input');
     await input.click();
     await input.pressSequentially('ho', { delay: 5 });
@@ -85,7 +77,7 @@ describe('the bot and article suggestions in the widget', TEST_OPTS, () => {
 
   it('the bot answers a first message; "That answered my question" resolves it, resolved by the bot in the inbox', TEST_OPTS, async () => {
     agent = await agentInbox(browser, parley, 'kim@support.test');
-    const { ctx, page, frame } = await visitorPage();
+    const { ctx, page, frame } = await world.visitorPage();
     await visitorSend(frame, QUESTION);
     const bot = frame.locator('#live .msg.them').filter({ has: frame.locator('.who', { hasText: 'Bot' }) });
     await bot.locator('.al', { hasText: 'How to reset your password' }).waitFor({ timeout: LONG });
@@ -119,7 +111,7 @@ describe('the bot and article suggestions in the widget', TEST_OPTS, () => {
     const p = agent.page;
     await p.goto(`${parley}/inbox/#/open`);
     await p.getByTestId('conversation-list').waitFor({ state: 'attached', timeout: LONG });
-    const { ctx, page, frame, watch } = await visitorPage({ width: 375, height: 700 });
+    const { ctx, page, frame, watch } = await world.visitorPage({ width: 375, height: 700 });
     await visitorSend(frame, QUESTION);
     const talk = frame.locator('#ch button', { hasText: 'Talk to a person' });
     await talk.waitFor({ timeout: LONG });

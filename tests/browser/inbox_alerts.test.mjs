@@ -11,36 +11,11 @@ import { startParley } from '../support/parley.mjs';
 import { visitorWrites as writes } from '../support/visitor.mjs';
 import { waitFor } from '../support/http.mjs';
 import { LONG, agentHelpers, conversationWith } from './lib.mjs';
+import { recordNotifications, countChimes, controlVisibility } from './observers.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 const PASSWORD = 'inbox-alerts-password-1';
 const { addAgent, agentInbox } = agentHelpers(PASSWORD);
-
-const OBSERVE = () => {
-  window.__notifications = [];
-  window.__chimes = 0;
-  const Real = window.Notification;
-  if (Real) {
-    window.Notification = class extends Real {
-      constructor(title, options) {
-        window.__notifications.push({ title, body: options && options.body });
-        super(title, options);
-      }
-    };
-  }
-  const start = OscillatorNode.prototype.start;
-  OscillatorNode.prototype.start = function (...a) {
-    window.__chimes++;
-    return start.apply(this, a);
-  };
-  let hidden = false;
-  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => hidden });
-  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
-  window.__setHidden = (h) => {
-    hidden = h;
-    document.dispatchEvent(new Event('visibilitychange'));
-  };
-};
 
 describe('inbox alerts: desktop notification and sound', TEST_OPTS, () => {
   let server, parley, browser, A;
@@ -55,7 +30,9 @@ describe('inbox alerts: desktop notification and sound', TEST_OPTS, () => {
     browser = await launchBrowser();
     A = await agentInbox(browser, parley, 'nora@support.test', async (ctx) => {
       await ctx.grantPermissions(['notifications'], { origin: parley });
-      await ctx.addInitScript(OBSERVE);
+      await ctx.addInitScript(recordNotifications);
+      await ctx.addInitScript(countChimes);
+      await ctx.addInitScript(controlVisibility);
     });
   });
   after(async () => {

@@ -13,7 +13,9 @@ import { launchBrowser } from '../support/browser.mjs';
 /**
  * What a widget test file needs: one Parley, the customer's site on another origin and a
  * browser. `prepare(server)` runs before the site and the browser start (to add agents).
- * Returns { server, parley, site, browser, close() }.
+ * Returns { server, parley, site, browser, visitorPage(viewport, config), close() }:
+ * visitorPage opens a new visitor's page on the customer's site (the sync snippet with
+ * `config`) with the chat open, and returns { ctx, page, frame, watch }.
  */
 export async function widgetWorld(prepare = async () => {}) {
   const server = await startParley();
@@ -26,6 +28,14 @@ export async function widgetWorld(prepare = async () => {}) {
     parley,
     site,
     browser,
+    async visitorPage(viewport = VIEWPORT, config = { title: 'Acme help' }) {
+      const ctx = await browser.newContext({ viewport });
+      const page = await ctx.newPage();
+      const watch = watchPage(page);
+      await page.goto(site.add(syncPage(parley, config)));
+      const frame = await openChat(page, parley);
+      return { ctx, page, frame, watch };
+    },
     async close() {
       await browser.close();
       await site.close();

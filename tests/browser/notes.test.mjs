@@ -10,24 +10,11 @@ import { launchBrowser } from '../support/browser.mjs';
 import { startParley } from '../support/parley.mjs';
 import { identify, visitorSocket } from '../support/visitor.mjs';
 import { LONG, agentHelpers, conversationWith, screenshot } from './lib.mjs';
+import { recordNotifications } from './observers.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 const PASSWORD = 'notes-browser-password-1';
 const { addAgent, agentInbox } = agentHelpers(PASSWORD);
-
-// Records each `new Notification(…)` (the real one is still created), as inbox_alerts.test.mjs does.
-const OBSERVE = () => {
-  window.__notifications = [];
-  const Real = window.Notification;
-  if (Real) {
-    window.Notification = class extends Real {
-      constructor(title, options) {
-        window.__notifications.push({ title, body: options && options.body });
-        super(title, options);
-      }
-    };
-  }
-};
 
 describe('inbox: private notes and @mentions', TEST_OPTS, () => {
   let server, parley, browser, A, B, visitor, conversationId;
@@ -43,7 +30,7 @@ describe('inbox: private notes and @mentions', TEST_OPTS, () => {
     A = await agentInbox(browser, parley, 'ann@notes.test');
     B = await agentInbox(browser, parley, 'bob@notes.test', async (ctx) => {
       await ctx.grantPermissions(['notifications'], { origin: parley });
-      await ctx.addInitScript(OBSERVE);
+      await ctx.addInitScript(recordNotifications);
     });
     visitor = await visitorSocket(server, (await identify(server)).visitorToken);
     visitor.send({ type: 'send', clientId: 'q1', body: question });

@@ -19,26 +19,17 @@ import {
   conversationById, screenshot,
 } from './lib.mjs';
 import { agentReply, replyInChat } from './flows.mjs';
+import { controlVisibility, recordSocketFrames } from './observers.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 const PASSWORD = 'read-receipts-browser-password';
 const { addAgent, agentInbox } = agentHelpers(PASSWORD);
 const sqlText = (s) => `'${s.replace(/'/g, "''")}'`;
 
-const VISIBILITY = () => {
-  let hidden = false;
-  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
-  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => hidden });
-  window.__setHidden = (h) => {
-    hidden = h;
-    document.dispatchEvent(new Event('visibilitychange'));
-  };
-  window.__sent = [];
-  const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (data) {
-    try { window.__sent.push(JSON.parse(data)); } catch { /* not JSON */ }
-    return send.call(this, data);
-  };
+// In every frame (the chat frame included): visibility the test sets, and the frames sent.
+const observe = async (ctx) => {
+  await ctx.addInitScript(controlVisibility);
+  await ctx.addInitScript(recordSocketFrames);
 };
 const readsSent = (target) => target.evaluate(() => window.__sent.filter((f) => f.type === 'read'));
 const seenMark = (page) => page.getByTestId('messages').getByTestId('seen');
@@ -58,7 +49,7 @@ describe('read receipts', TEST_OPTS, () => {
 
   it('Seen appears when the visitor opens the widget on a visible page — not while closed, not while hidden', TEST_OPTS, async () => {
     const ctx = await browser.newContext({ viewport: VIEWPORT });
-    await ctx.addInitScript(VISIBILITY);
+    await observe(ctx);
     const page = await ctx.newPage();
     const A = await agentInbox(browser, parley, 'rita@support.test');
     try {
@@ -117,8 +108,8 @@ describe('read receipts', TEST_OPTS, () => {
   });
 
   it('unread markers come from the server: two devices of one agent agree, and a hidden tab does not read', TEST_OPTS, async () => {
-    const one = await agentInbox(browser, parley, 'rita@support.test', (ctx) => ctx.addInitScript(VISIBILITY));
-    const two = await agentInbox(browser, parley, 'rita@support.test', (ctx) => ctx.addInitScript(VISIBILITY));
+    const one = await agentInbox(browser, parley, 'rita@support.test', observe);
+    const two = await agentInbox(browser, parley, 'rita@support.test', observe);
     const v = await identify(server);
     const ws = await visitorSocket(server, v.visitorToken);
     try {

@@ -8,7 +8,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  LONG, VIEWPORT, widgetWorld, syncPage, openChat, visitorSend, waitSent, watchPage, agentHelpers, conversationWith, screenshot,
+  LONG, VIEWPORT, widgetWorld, openChat, visitorSend, waitSent, agentHelpers, conversationWith, screenshot,
 } from './lib.mjs';
 
 const TEST_OPTS = { timeout: 180000 };
@@ -32,14 +32,6 @@ describe('routing: automatic assignment seen by the visitor and in the inbox', T
     await world?.close();
   });
 
-  async function visitorPage(viewport = VIEWPORT) {
-    const ctx = await browser.newContext({ viewport });
-    const page = await ctx.newPage();
-    const watch = watchPage(page);
-    await page.goto(site.add(syncPage(parley, { title: 'Acme help' })));
-    const frame = await openChat(page, parley);
-    return { ctx, page, frame, watch };
-  }
 
   it('the admin sets Balanced with capacity; the visitor sees who joined; the queue waits for room', TEST_OPTS, async () => {
     admin = await agentInbox(browser, parley, 'ada@support.test');
@@ -68,7 +60,7 @@ describe('routing: automatic assignment seen by the visitor and in the inbox', T
     await p.getByTestId('toast').filter({ hasText: 'Bo Agent can now have 1 open conversation.' }).waitFor({ timeout: LONG });
 
     // A visitor writes: assigned to Bo at once, and told so.
-    const v1 = await visitorPage();
+    const v1 = await world.visitorPage();
     await visitorSend(v1.frame, 'My order has not arrived');
     await waitSent(v1.frame, 'My order has not arrived', world.server);
     await v1.frame.locator('#live .sys', { hasText: 'Bo Agent joined the conversation' }).waitFor({ timeout: LONG });
@@ -88,7 +80,7 @@ describe('routing: automatic assignment seen by the visitor and in the inbox', T
     await boRow.getByTestId('routing-open').filter({ hasText: '1' }).waitFor({ timeout: LONG });
 
     // A second visitor (on a phone) finds nobody with room: queued, counted beside the list.
-    const v2 = await visitorPage(PHONE);
+    const v2 = await world.visitorPage(PHONE);
     await visitorSend(v2.frame, 'Can I change my address?');
     await waitSent(v2.frame, 'Can I change my address?', world.server);
     await p.getByTestId('routing-queue').filter({ hasText: '1' }).waitFor({ timeout: LONG });

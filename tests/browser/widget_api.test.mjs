@@ -12,22 +12,12 @@ import {
   agentHelpers, conversationWith, screenshot, chatFrame,
 } from './lib.mjs';
 import { agentReply, replyInChat } from './flows.mjs';
+import { keepWidgetShadowRoot } from './observers.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 const PASSWORD = 'widget-api-password-1';
 const { addAgent, agentInbox } = agentHelpers(PASSWORD);
 const sqlText = (s) => `'${s.replace(/'/g, "''")}'`;
-
-/** Keeps the loader's (closed) shadow root reachable as window.__parleyShadow, and records the
- *  arguments of every `unread` and `message` event the page receives. */
-const OBSERVE = () => {
-  const attach = Element.prototype.attachShadow;
-  Element.prototype.attachShadow = function (o) {
-    const r = attach.call(this, o);
-    if (this.localName === 'parley-chat') window.__parleyShadow = r;
-    return r;
-  };
-};
 
 /** What the launcher's badge shows: its text when displayed, '' when hidden. */
 const badge = (page) => page.evaluate(() => {
@@ -60,7 +50,7 @@ describe('the embed API: unread, message, identify, shutdown', TEST_OPTS, () => 
 
   async function customerPage(config) {
     const ctx = await browser.newContext({ viewport: VIEWPORT });
-    await ctx.addInitScript(OBSERVE);
+    await ctx.addInitScript(keepWidgetShadowRoot);
     const page = await ctx.newPage();
     const watch = watchPage(page);
     await page.goto(site.add(syncPage(parley, config)));

@@ -11,20 +11,11 @@ import { startParley } from '../support/parley.mjs';
 import { launchBrowser } from '../support/browser.mjs';
 import { identify, visitorSocket } from '../support/visitor.mjs';
 import { LONG, VIEWPORT, agentHelpers, screenshot, chatFrame, customerSite, syncPage, conversationWith } from './lib.mjs';
+import { keepWidgetShadowRoot } from './observers.mjs';
 
 const TEST_OPTS = { timeout: 240000 };
 const PASSWORD = 'widget-settings-browser-1';
 const { addAgent, agentInbox } = agentHelpers(PASSWORD);
-
-/** Keeps the loader's closed shadow root reachable as window.__parleyShadow (observes, replaces nothing). */
-const OBSERVE = () => {
-  const attach = Element.prototype.attachShadow;
-  Element.prototype.attachShadow = function (o) {
-    const r = attach.call(this, o);
-    if (this.localName === 'parley-chat') window.__parleyShadow = r;
-    return r;
-  };
-};
 
 /** The launcher as the page shows it: its colour and which side it is on. */
 async function launcher(page) {
@@ -67,7 +58,7 @@ describe('widget settings and keyboard shortcuts in the inbox', TEST_OPTS, () =>
 
   it('an admin changes the colour and team name; the demo widget follows on reload; init options win', TEST_OPTS, async () => {
     const ctx = await browser.newContext({ viewport: VIEWPORT });
-    await ctx.addInitScript(OBSERVE);
+    await ctx.addInitScript(keepWidgetShadowRoot);
     const demo = await ctx.newPage();
     await demo.goto(`${base}/demo/`);
     assert.deepEqual(await launcher(demo), { color: 'rgb(47, 91, 234)', side: 'right' }, 'the defaults before any change');
@@ -133,7 +124,7 @@ describe('widget settings and keyboard shortcuts in the inbox', TEST_OPTS, () =>
 
     // A page's own init options win, field by field: colour and title from the page, position stored.
     const own = await browser.newContext({ viewport: VIEWPORT });
-    await own.addInitScript(OBSERVE);
+    await own.addInitScript(keepWidgetShadowRoot);
     const page = await own.newPage();
     await page.goto(site.add(syncPage(base, { color: '#aa2200', title: 'Page Team' })));
     assert.deepEqual(await launcher(page), { color: 'rgb(170, 34, 0)', side: 'left' });
@@ -146,7 +137,7 @@ describe('widget settings and keyboard shortcuts in the inbox', TEST_OPTS, () =>
   it('a /widget.json that never answers does not keep the launcher away: the page’s own options after a while', TEST_OPTS, async () => {
     const ctx = await browser.newContext({ viewport: VIEWPORT });
     try {
-      await ctx.addInitScript(OBSERVE);
+      await ctx.addInitScript(keepWidgetShadowRoot);
       let asked = false;
       await ctx.route('**/widget.json', () => { asked = true; }); // held: never fulfilled, never failed
       const demo = await ctx.newPage();
