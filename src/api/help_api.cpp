@@ -172,12 +172,17 @@ void search_articles(ApiContext& ctx, HelpServices& help, const http::Request& r
     std::string key = help::AnswerCache::key(ctx.config.text_search_config, "public", limit, q);
     if (auto kept = help.answers.find(key)) return with_cors(http::Response::json(200, results_json(*kept)));
     std::uint64_t generation = help.answers.generation();  // before the search's snapshot
-    ctx.pool.run<help::AnswerCache::Answer>(
+    help.search_pool.run<help::AnswerCache::Answer>(
         [&help, q, limit, key = std::move(key), generation](store::DbConn& conn) {
-          return help.answers.put(key, help.search.answer(conn, q, limit), generation);
+          return help.answers.put(key, help.search.answer_on_search_connection(conn, q, limit), generation);
         },
         [with_cors](Outcome<help::AnswerCache::Answer> r) {
-          if (!r.ok()) return with_cors(http::Response::error(r.error()));
+          if (!r.ok()) {
+            ApiError e = search_error(r.error());
+            http::Response failed = http::Response::error(e);
+            if (e.code() == "search_busy") failed.headers.emplace_back("Retry-After", "1");
+            return with_cors(std::move(failed));
+          }
           with_cors(http::Response::json(200, results_json(*r.value())));
         });
   } catch (const ApiError& e) {
@@ -216,6 +221,10 @@ std::string parse_search_query(const std::string& raw) {
   }
   auto first = q.find_first_not_of(" \t");
   return first == std::string::npos ? std::string() : q.substr(first, q.find_last_not_of(" \t") - first + 1);
+}
+
+ApiError search_error(const ApiError& e) {
+  return e.code() == "overloaded" ? ApiError(503, "search_busy", "Too many searches at once; retry in a moment") : e;
 }
 
 void check_search_rate(HelpServices& help, const http::Request& request) {

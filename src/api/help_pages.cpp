@@ -71,7 +71,7 @@ void article_page(ApiContext& ctx, HelpServices& help, const http::Request& requ
 }
 
 // The same search as /api/help/search (limit 5) and under the same per-address limit.
-void search_page(ApiContext& ctx, HelpServices& help, const http::Request& request, http::Responder respond) {
+void search_page(ApiContext&, HelpServices& help, const http::Request& request, http::Responder respond) {
   auto answer = [request, respond](int status, const std::string& html) {
     http::Response r = page_response(request, status, html, help::etag_of(html));
     if (status == 429) r.headers.emplace_back("Retry-After", "60");
@@ -85,10 +85,13 @@ void search_page(ApiContext& ctx, HelpServices& help, const http::Request& reque
   } catch (const ApiError& e) {
     return answer(e.status(), help::render_search_page(q.empty() ? std::string("…") : q, {}, e.what()));
   }
-  ctx.pool.run<std::vector<help::ArticleHit>>(
-      [&help, q](store::DbConn& conn) { return help.search.answer(conn, q, help::kMaxResults); },
+  help.search_pool.run<std::vector<help::ArticleHit>>(
+      [&help, q](store::DbConn& conn) { return help.search.answer_on_search_connection(conn, q, help::kMaxResults); },
       [answer, q](Outcome<std::vector<help::ArticleHit>> r) {
-        if (!r.ok()) return answer(r.error().status(), help::render_search_page(q, {}, r.error().what()));
+        if (!r.ok()) {
+          ApiError e = search_error(r.error());
+          return answer(e.status(), help::render_search_page(q, {}, e.what()));
+        }
         answer(200, help::render_search_page(q, r.value()));
       });
 }

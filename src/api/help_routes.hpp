@@ -16,6 +16,10 @@ std::string parse_search_query(const std::string& raw);
 // ApiError 429 when this client address has searched too often (loopback is not limited).
 void check_search_rate(HelpServices& help, const http::Request& request);
 
+// A failed search's error: the search pool's full queue (503 overloaded) as 503 search_busy;
+// any other error as it is.
+ApiError search_error(const ApiError& e);
+
 void register_help_pages(http::Router& router, ApiContext& ctx, HelpServices& help);
 
 }  // namespace parley::api

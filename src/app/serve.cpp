@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "parley/api/api.hpp"
@@ -56,6 +57,13 @@ constexpr int kSearchesPerMinute = 120;
 constexpr unsigned kSearchThreads = 2;
 constexpr std::size_t kSearchQueueLimit = 8;
 constexpr auto kSearchTimeout = std::chrono::milliseconds(3000);
+// The help-center search's own connections (docs/HELP_CENTER.md "Search"): searches the
+// answer cache cannot answer run in PostgreSQL at most this many at once (one per core, 2 to
+// 8), so answers from memory never wait behind them on the CPU and they do not share a core
+// eight ways; up to kHelpSearchQueueLimit wait (~1 ms of work each), then 503 search_busy.
+constexpr unsigned kHelpSearchMinThreads = 2;
+constexpr unsigned kHelpSearchMaxThreads = 8;
+constexpr std::size_t kHelpSearchQueueLimit = 32;
 constexpr auto kHousekeepingInterval = std::chrono::seconds(10);
 
 // Every socket is a file: take all the process is allowed.
@@ -282,7 +290,11 @@ int serve(const Config& config) {
   help::AnswerCacheListener help_answers_listener(config.database_url, help_answers);
   help_answers_listener.start();
   SlidingWindowLimit search_by_address(kSearchesPerMinute, std::chrono::minutes(1));
-  api::HelpServices help{articles, article_search, search_by_address, help_pages, help_answers};
+  store::DbPool help_search_pool(
+      config.database_url,
+      std::clamp(std::thread::hardware_concurrency(), kHelpSearchMinThreads, kHelpSearchMaxThreads),
+      kHelpSearchQueueLimit, article_search.session_setup());
+  api::HelpServices help{articles, article_search, search_by_address, help_pages, help_answers, help_search_pool};
   store::DbPool search_pool(config.database_url, kSearchThreads, kSearchQueueLimit);
   search::MessageSearch message_search(config.text_search_config, kSearchTimeout);
   api::SearchServices inbox_search{message_search, search_pool};
@@ -346,6 +358,7 @@ int serve(const Config& config) {
   vector_rebuild.stop();
   pending_list_flush.stop();
   help_answers_listener.stop();
+  help_search_pool.stop();
   search_pool.stop();
   business_hours.stop();  // its notices post to the pool: stopped before the pool
   bot.stop();  // its sweep posts to the pool: stopped before the pool

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "parley/core/error.hpp"
@@ -18,6 +19,10 @@ namespace {
 // than running them).
 // The second statement (below) gets what is left of the search's time, not a timeout of its own.
 const store::Statement kTimeLeft{"help_search_time_left", "SELECT set_config('statement_timeout', $1, true)"};
+// The help search's own connections (answer_on_search_connection) set these for the session
+// instead (ArticleSearch::session_setup); only a slow first statement changes the session's
+// timeout, to what the search has left, and back.
+const store::Statement kSessionTimeout{"help_search_session_timeout", "SELECT set_config('statement_timeout', $1, false)"};
 const store::Statement kSettings{"help_search_settings",
                                  "SELECT set_config('statement_timeout', $1, true), "
                                  "set_config('client_min_messages', 'warning', true), "
@@ -40,9 +45,10 @@ ORDER BY top.score DESC, a.id
 
 // The full-text tier, first: $1 configuration, $2 the question, $3 the limit, $4 its words
 // (quotes and -exclusions removed). The articles whose vector matches
-// websearch_to_tsquery (at most 100 of them: fetching and ranking cost ~10 µs an article, so a
-// query of words in most articles — "settings" — ranks the first 100 found rather than taking
-// 100 ms; a help center's real questions match far fewer), scored by ts_rank_cd with weights
+// websearch_to_tsquery (at most 50 of them: fetching and ranking cost ~10 µs an article, so a
+// query of words in most articles — "settings" — ranks the first 50 found rather than taking
+// 100 ms; a help center's real questions match far fewer, and past 50 the ranking was of the
+// first found anyway — 100 until 2026-12-07, ~9 % of the CPU of a search), scored by ts_rank_cd with weights
 // D 0.1, C 0.2, B 0.4 (body), A 1.0 (title), normalised to rank / (rank + 1) (flag 32).
 // Snippets: ts_headline over 320 characters of the body's plain text — room for the 35 words
 // a snippet shows at most — from the word before the first place the question's words appear
@@ -59,7 +65,7 @@ WITH q AS (
 ), matches AS (
   SELECT a.id, a.search_vector FROM article a, q
   WHERE a.status = 'published' AND a.search_vector @@ q.query
-  LIMIT 100
+  LIMIT 50
 ), top AS (
   SELECT id, score FROM (
     SELECT m.id, ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', m.search_vector, q.query, 32) AS score FROM matches m, q
@@ -197,26 +203,29 @@ std::string snippet_html(std::string_view headline) {
   return out;
 }
 
-std::vector<ArticleHit> ArticleSearch::answer(store::DbConn& conn, std::string_view question, int limit) {
-  limit = std::clamp(limit, 1, kMaxResults);
-  std::string q(question);
-  if (std::all_of(q.begin(), q.end(), is_space)) return {};
+namespace {
+
+ApiError too_long() { return ApiError(503, "search_timeout", "The search took too long; try fewer words"); }
+
+// Before the second statement: `elapsed` is the time the search took so far. Throws
+// too_long() when nothing is left, and makes PostgreSQL cancel that statement in time.
+using BeforeFallback = std::function<void(std::chrono::milliseconds elapsed)>;
+
+// Both tiers on `txn`: full text, then — only when it found nothing — typos and some of the
+// words. The statement timeout (set by the caller) cancels a statement: 503 search_timeout.
+std::vector<ArticleHit> run_tiers(store::DbConn& conn, pqxx::transaction_base& txn, const std::string& config,
+                                  const std::string& q, int limit, const BeforeFallback& before_fallback) {
   QueryParts parts = split_query(q);
   auto started = std::chrono::steady_clock::now();
-  auto too_long = [] { return ApiError(503, "search_timeout", "The search took too long; try fewer words"); };
-  pqxx::read_transaction txn(conn.raw());
-  conn.exec(txn, kSettings, std::to_string(timeout_.count()));
   pqxx::result rows;
   try {
     // Quotes and -exclusions are search syntax: such a query means every word it names.
-    rows = conn.exec(txn, kSearch, config_, q, limit, parts.similar_text);
+    rows = conn.exec(txn, kSearch, config, q, limit, parts.similar_text);
     if (rows.empty() && !parts.similar_text.empty()) {
       // One budget for the whole search: the fallback runs only in the time the first left.
-      auto left = timeout_ - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-      if (left.count() < 1) throw too_long();
-      conn.exec(txn, kTimeLeft, std::to_string(left.count()));
+      before_fallback(std::chrono::ceil<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started));
       bool plain_question = parts.excluded.empty() && q.find('"') == std::string::npos;
-      rows = conn.exec(txn, kFallback, config_, limit, parts.similar_text, parts.excluded, plain_question);
+      rows = conn.exec(txn, kFallback, config, limit, parts.similar_text, parts.excluded, plain_question);
     }
   } catch (const pqxx::sql_error& e) {
     // 57014: cancelled by statement_timeout (libpqxx 6.4 has no class of its own for it).
@@ -224,11 +233,71 @@ std::vector<ArticleHit> ArticleSearch::answer(store::DbConn& conn, std::string_v
     throw;
   }
   std::vector<ArticleHit> hits;
+  hits.reserve(rows.size());
   for (const auto& r : rows) {
     hits.push_back(ArticleHit{r[0].as<std::int64_t>(), r[1].c_str(), r[2].c_str(), r[3].c_str(),
                               snippet_html(r[5].c_str()), std::clamp(r[4].as<double>(), 0.0, 1.0)});
   }
   return hits;
+}
+
+}  // namespace
+
+std::vector<ArticleHit> ArticleSearch::answer(store::DbConn& conn, std::string_view question, int limit) {
+  limit = std::clamp(limit, 1, kMaxResults);
+  std::string q(question);
+  if (std::all_of(q.begin(), q.end(), is_space)) return {};
+  pqxx::read_transaction txn(conn.raw());
+  conn.exec(txn, kSettings, std::to_string(timeout_.count()));
+  return run_tiers(conn, txn, config_, q, limit, [&](std::chrono::milliseconds elapsed) {
+    auto left = timeout_ - elapsed;
+    if (left.count() < 1) throw too_long();
+    conn.exec(txn, kTimeLeft, std::to_string(left.count()));
+  });
+}
+
+std::chrono::milliseconds ArticleSearch::session_timeout() const {
+  return std::max(std::chrono::milliseconds(1), timeout_ - timeout_ / 10);
+}
+
+std::string ArticleSearch::session_setup() const {
+  // The same values as kSettings, for the session; read-only: these connections only search.
+  return "SET statement_timeout = " + std::to_string(session_timeout().count()) +
+         "; SET client_min_messages = warning; SET pg_trgm.similarity_threshold = 0.3"
+         "; SET plan_cache_mode = force_generic_plan; SET default_transaction_read_only = on";
+}
+
+std::vector<ArticleHit> ArticleSearch::answer_on_search_connection(store::DbConn& conn, std::string_view question,
+                                                                   int limit) {
+  limit = std::clamp(limit, 1, kMaxResults);
+  std::string q(question);
+  if (std::all_of(q.begin(), q.end(), is_space)) return {};
+  // Each statement is a transaction of its own; the first's snapshot is not needed by the
+  // second (it runs only when the first found nothing).
+  pqxx::nontransaction txn(conn.raw());
+  const auto session = session_timeout();
+  bool timeout_changed = false;
+  auto restore = [&] {
+    if (timeout_changed) conn.exec(txn, kSessionTimeout, std::to_string(session.count()));
+    timeout_changed = false;
+  };
+  try {
+    auto hits = run_tiers(conn, txn, config_, q, limit, [&](std::chrono::milliseconds elapsed) {
+      auto left = timeout_ - elapsed;
+      if (left.count() < 1) throw too_long();
+      // elapsed + session ≤ timeout: the session's own timeout bounds the whole search.
+      if (elapsed + session <= timeout_) return;
+      conn.exec(txn, kSessionTimeout, std::to_string(left.count()));
+      timeout_changed = true;
+    });
+    restore();
+    return hits;
+  } catch (const pqxx::broken_connection&) {
+    throw;  // the connection is replaced, with its settings
+  } catch (...) {
+    restore();  // outside a transaction a failed statement leaves the session usable
+    throw;
+  }
 }
 
 }  // namespace parley::help

@@ -72,8 +72,8 @@ ApiError ConnectionSlot::translate_current_exception() {
   }
 }
 
-DbPool::DbPool(std::string url, unsigned threads, std::size_t queue_limit)
-    : url_(std::move(url)), queue_limit_(queue_limit) {
+DbPool::DbPool(std::string url, unsigned threads, std::size_t queue_limit, std::string session_setup)
+    : url_(std::move(url)), session_setup_(std::move(session_setup)), queue_limit_(queue_limit) {
   for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this, i] { thread_main(i); });
 }
 
@@ -108,7 +108,7 @@ bool DbPool::enqueue(Job job) {
 }
 
 void DbPool::thread_main(std::size_t) {
-  ConnectionSlot slot(url_);
+  ConnectionSlot slot(url_, session_setup_);
   for (;;) {
     Job job;
     {

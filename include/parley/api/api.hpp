@@ -93,6 +93,9 @@ struct HelpServices {
   SlidingWindowLimit& search_by_address;  // public searches per client address
   help::PageCache& pages;                  // rendered /help pages, forgotten on every write
   help::AnswerCache& answers;              // recent search answers, forgotten on every write
+  // The search's own connections (ArticleSearch::session_setup): at most as many searches in
+  // PostgreSQL at once as it has threads, a bounded queue (503 search_busy past it).
+  store::DbPool& search_pool;
 };
 // /api/articles (agents), /api/help/* (public) and the /help pages.
 void register_help_routes(http::Router& router, ApiContext& ctx, HelpServices& help);

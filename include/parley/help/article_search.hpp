@@ -35,10 +35,25 @@ class ArticleSearch : public AnswerSource {
       : config_(std::move(text_search_config)), timeout_(statement_timeout) {}
 
   // Published articles only; scores in 0..1, best first; `limit` is clamped to 1..kMaxResults.
-  // An empty (or all-stop-word) question finds nothing.
+  // An empty (or all-stop-word) question finds nothing. On any connection: a read-only
+  // transaction of its own, its settings set in it (the FAQ bot's way).
   std::vector<ArticleHit> answer(store::DbConn& conn, std::string_view question, int limit) override;
 
+  // The settings of a connection that only searches (the help search's own pool, serve.cpp),
+  // set once when it connects: the statement timeout (see below), no NOTICE for a query of stop
+  // words, pg_trgm's similarity threshold, the generic plan, read-only.
+  std::string session_setup() const;
+  // The same answer as answer(), on a connection set up with session_setup(): no transaction
+  // and no settings statement, so a search is ONE round trip to PostgreSQL (two when the
+  // typo / some-of-the-words tier runs) instead of four or five. The statement timeout still
+  // bounds the whole search: the session's timeout is 9/10 of it, and the second statement
+  // runs under it only when the first took at most the remaining tenth; otherwise the
+  // timeout is set to what is left around it (two more round trips, a slow search's).
+  std::vector<ArticleHit> answer_on_search_connection(store::DbConn& conn, std::string_view question, int limit);
+
  private:
+  std::chrono::milliseconds session_timeout() const;
+
   std::string config_;
   std::chrono::milliseconds timeout_;
 };

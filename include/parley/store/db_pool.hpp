@@ -69,7 +69,9 @@ class ConnectionSlot {
 
 class DbPool {
  public:
-  DbPool(std::string url, unsigned threads, std::size_t queue_limit);
+  // `session_setup` runs on each thread's every new connection (ConnectionSlot): settings a
+  // pool's work relies on without setting them in each transaction.
+  DbPool(std::string url, unsigned threads, std::size_t queue_limit, std::string session_setup = {});
   ~DbPool();
   DbPool(const DbPool&) = delete;
   DbPool& operator=(const DbPool&) = delete;
@@ -94,6 +96,7 @@ class DbPool {
   void thread_main(std::size_t index);
 
   std::string url_;
+  std::string session_setup_;
   std::size_t queue_limit_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
