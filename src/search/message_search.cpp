@@ -45,9 +45,14 @@ WITH msg AS (
   -- With no pair (no phrase, an excluded one, a stop word between) the condition folds away.
   SELECT m.id, m.conversation_id, m.created_at AS at
   FROM message m
-  WHERE m.search_vector @@ websearch_to_tsquery($1::regconfig, $2)
-    AND (message_phrase_pairs($1::regconfig, NULLIF($17::text, '')) IS NULL
-         OR message_word_pairs(m.search_vector) @@ message_phrase_pairs($1::regconfig, NULLIF($17::text, '')))
+  WHERE CASE WHEN message_phrase_pairs($1::regconfig, NULLIF($17::text, '')) IS NULL
+             THEN m.search_vector @@ websearch_to_tsquery($1::regconfig, $2)
+             -- With pairs, the phrase is checked by the operator's function, which no index
+             -- serves: otherwise the planner ANDs the words' index into the pairs' (reading the
+             -- posting lists of both words, 44 ms for "account email", to save a few heap rows).
+             ELSE ts_match_vq(m.search_vector, websearch_to_tsquery($1::regconfig, $2))
+                  AND message_word_pairs(m.search_vector) @@ message_phrase_pairs($1::regconfig, NULLIF($17::text, ''))
+        END
     AND m.id < coalesce(NULLIF($4::text, '')::bigint, 9223372036854775807)
     AND (NULLIF($8::text, '') IS NULL OR m.created_at >= NULLIF($8::text, '')::date::timestamptz)
     AND (NULLIF($9::text, '') IS NULL OR m.created_at < (NULLIF($9::text, '')::date + 1)::timestamptz)
