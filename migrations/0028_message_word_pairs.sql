@@ -16,8 +16,9 @@
 -- get their pairs from the same UPDATE.
 --
 -- PL/pgSQL rather than SQL: its plan is kept for the session, so the writer's one-row
--- statements do not plan a SQL function body each time. ~35 µs per message of ~15 words,
--- about what to_tsvector of the text costs (measured on the history, docs/BENCHMARKS.md).
+-- statements do not plan a SQL function body each time. 19–35 µs for a message of
+-- 10–20 words, about what to_tsvector of the text costs; +38 µs per INSERT with the index
+-- entries (docs/BENCHMARKS.md#inbox-search).
 CREATE FUNCTION message_word_pairs(v tsvector) RETURNS tsvector
   LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
@@ -90,8 +91,8 @@ CREATE FUNCTION message_phrase_pairs(cfg regconfig, phrases text) RETURNS tsquer
   FROM chain WHERE gap = 1 AND n IN (SELECT n FROM phrase)
 $$;
 
--- An upgrade builds this once over every message: 10 million messages took ~N min (see
--- docs/OPERATIONS.md#upgrades); the memory makes the GIN build sort in fewer passes.
+-- An upgrade builds this once over every message: 10 million messages took ≈8.7 min and
+-- 600 MB (docs/OPERATIONS.md#upgrades); the memory makes the GIN build sort in fewer passes.
 SET LOCAL maintenance_work_mem = '256MB';
 CREATE INDEX message_word_pairs ON message USING gin (message_word_pairs(search_vector))
   WITH (gin_pending_list_limit = 1024);  -- as message_search_vector (0031): flushed every second by each process
