@@ -19,7 +19,7 @@ const CLASSES = {
   common: ['order', 'account', 'payment', 'refund', 'password', 'shipping', 'invoice', 'login', 'card', 'delivery'],
   rare: extra.rare || [],
   unique: extra.unique || [],
-  phrase: ['"reset password"', '"order payment"', '"card declined"', '"thank you"', '"tracking number"',
+  phrase: extra.phrase || ['"reset password"', '"order payment"', '"card declined"', '"thank you"', '"tracking number"',
     '"refund order"', '"please help"', '"account email"'],
   exclusion: ['order -refund', 'payment -card', 'password -reset', 'invoice -tax'],
   name: ['Margaret Garcia', 'jennifer.smith', 'Kowalsky', 'user-424242', 'Haruto Tanaka', 'Ingrid Nielsen'],

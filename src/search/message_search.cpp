@@ -6,6 +6,7 @@
 
 #include "parley/core/error.hpp"
 #include "parley/help/article_search.hpp"
+#include "parley/search/search_phrases.hpp"
 
 namespace parley::search {
 namespace {
@@ -26,7 +27,8 @@ const store::Statement kSettings{"search_settings",
 // $5 statuses ('' = any, else '{OPEN,ASSIGNED}'), $6 assignee ('' = any), $7 unassigned only,
 // $8 first day, $9 last day (UTC, inclusive; '' = unbounded), $10 no conversation filter,
 // $11 conversation id ('' = none), $12 visitor words ('' = none), $13 their LIKE pattern,
-// $14/$15 conversation cursor (µs, id; '' = start), $16 label id ('' = any).
+// $14/$15 conversation cursor (µs, id; '' = start), $16 label id ('' = any), $17 the quoted
+// phrases every match holds (required_phrases, one a line; '' = none).
 //
 // The predicates that are constant for a query ($5 IS NULL …) fold away in its custom plan.
 // Messages are ordered by id (ids grow with time, and the primary key walks backwards for
@@ -35,13 +37,22 @@ const store::Statement kSearch{"inbox_search", R"SQL(
 WITH msg AS (
   -- The planner walks the messages newest first when the words are common (it stops at the
   -- limit) and reads the GIN index, then sorts, when they are rare: by the words' frequencies.
-  -- A phrase ("reset password") is planned as if every message holding both words held it: on
-  -- generated text, where two common words are rarely next to each other, walking found 21
-  -- matches only after seconds (docs/BENCHMARKS.md#inbox-search). Checking the index's
-  -- candidates instead was tried: fast for two rare words, 7.7 s for two common ones.
+  -- A quoted phrase adds its pairs of neighbouring words ($17: the phrases every match holds,
+  -- one a line): message_word_pairs(search_vector) @@ 'reset password', read from the pairs'
+  -- own index (migration 0028) — the words index knows both words are there, not that they are
+  -- neighbours, and walking or rechecking for them took seconds on 10 million messages
+  -- (docs/BENCHMARKS.md#inbox-search). The phrase itself is still checked on search_vector.
+  -- With no pair (no phrase, an excluded one, a stop word between) the condition folds away.
   SELECT m.id, m.conversation_id, m.created_at AS at
   FROM message m
-  WHERE m.search_vector @@ websearch_to_tsquery($1::regconfig, $2)
+  WHERE CASE WHEN message_phrase_pairs($1::regconfig, NULLIF($17::text, '')) IS NULL
+             THEN m.search_vector @@ websearch_to_tsquery($1::regconfig, $2)
+             -- With pairs, the phrase is checked by the operator's function, which no index
+             -- serves: otherwise the planner ANDs the words' index into the pairs' (reading the
+             -- posting lists of both words, 44 ms for "account email", to save a few heap rows).
+             ELSE ts_match_vq(m.search_vector, websearch_to_tsquery($1::regconfig, $2))
+                  AND message_word_pairs(m.search_vector) @@ message_phrase_pairs($1::regconfig, NULLIF($17::text, ''))
+        END
     AND m.id < coalesce(NULLIF($4::text, '')::bigint, 9223372036854775807)
     AND (NULLIF($8::text, '') IS NULL OR m.created_at >= NULLIF($8::text, '')::date::timestamptz)
     AND (NULLIF($9::text, '') IS NULL OR m.created_at < (NULLIF($9::text, '')::date + 1)::timestamptz)
@@ -205,7 +216,8 @@ SearchPage MessageSearch::run(store::DbConn& conn, const SearchRequest& req) con
     rows = conn.exec(txn, kSearch, config_, req.q, fetch, opt(req.cursor.message_below), statuses,
                      opt(f.assignee), f.unassigned, f.from_day, f.to_day, no_conversation_filter,
                      opt(terms.conversation_id), terms.text, like_pattern(terms.text),
-                     opt(req.cursor.conversation_at_us), opt(req.cursor.conversation_id), opt(f.label));
+                     opt(req.cursor.conversation_at_us), opt(req.cursor.conversation_id), opt(f.label),
+                     required_phrases(req.q));
   } catch (const pqxx::sql_error& e) {
     // 57014: cancelled by statement_timeout (libpqxx 6.4 has no class of its own for it).
     if (e.sqlstate() == "57014") {
