@@ -67,10 +67,12 @@ void Housekeeping::prune_event_log(bool with_presence) {
     double ms = 0;
   };
   pool_.run<Pruned>(
-      [with_presence](store::DbConn& conn) {
+      [with_presence, pruned_below = event_log_pruned_below_](store::DbConn& conn) {
         auto started = std::chrono::steady_clock::now();
         Pruned p;
-        p.events = conversation::prune_event_log(conn);
+        auto events = conversation::prune_event_log(conn, pruned_below->load());
+        pruned_below->store(events.next_from);  // rounds do not overlap: one every 10 s, each done in ms
+        p.events = events.deleted;
         if (with_presence) {
           p.presence = auth::prune_presence(conn);  // rows of processes that stopped (automatic assignment)
           p.processes = auth::prune_stopped_processes(conn);  // and their visitors (reply emails)

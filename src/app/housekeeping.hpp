@@ -36,6 +36,8 @@ class Housekeeping {
   int round_ = 0;
   // Shared with the pool's completion callback, which may run after this object is gone.
   std::shared_ptr<std::atomic<bool>> silent_visitor_prune_due_ = std::make_shared<std::atomic<bool>>(true);
+  // Where the next event-log prune starts (everything below was deleted by this process).
+  std::shared_ptr<std::atomic<std::int64_t>> event_log_pruned_below_ = std::make_shared<std::atomic<std::int64_t>>(0);
   PeriodicThread thread_;
 };
 

@@ -16,14 +16,24 @@ INSERT INTO event_log (visitor_id, frame, to_agents, visitor_frame) VALUES ($1, 
 const store::Statement kAppendToAgents{"event_append_to_agents",
                                        "INSERT INTO event_log (frame, to_agents) VALUES ($1, true)"};
 const store::Statement kNotify{"event_notify", "SELECT pg_notify($1, '')"};
-// Rows commit in seq order, so the old ones are a prefix: found by walking the primary key
-// from the start up to the first recent row (no index on created_at to keep up per message).
+// Rows commit in seq order, so the old ones are a prefix: found by walking the primary key up
+// to the first recent row (no index on created_at to keep up per message).
 // Ten minutes: long enough for any process's feed to have read them, short enough to keep
 // the table small.
+//
+// From seq $1 on: everything below it was deleted by this process's previous prune. Seqs are
+// taken under the event-order lock, so no row below a cut can commit after it. Starting the
+// walk at the head of the table instead passed over every row the earlier prunes had deleted
+// and autovacuum had not yet removed — 155 ms for a prune that deleted nothing, in bench/soak.
 const store::Statement kPrune{"event_log_prune", R"SQL(
-DELETE FROM event_log WHERE seq < coalesce(
-  (SELECT seq FROM event_log WHERE created_at >= now() - interval '10 minutes' ORDER BY seq LIMIT 1),
-  (SELECT max(seq) + 1 FROM event_log)))SQL"};
+WITH cut AS (
+  SELECT coalesce(
+    (SELECT seq FROM event_log WHERE seq >= $1 AND created_at >= now() - interval '10 minutes' ORDER BY seq LIMIT 1),
+    (SELECT max(seq) + 1 FROM event_log)) AS seq
+), gone AS (
+  DELETE FROM event_log WHERE seq >= $1 AND seq < (SELECT seq FROM cut) RETURNING 1
+)
+SELECT coalesce((SELECT seq FROM cut), $1), (SELECT count(*) FROM gone))SQL"};
 
 constexpr const char* kReadStatement = "event_log_read";
 constexpr const char* kReadSql = R"SQL(
@@ -98,11 +108,11 @@ pqxx::result read_event_page(pqxx::connection& conn, std::int64_t after, std::in
   return txn.exec_prepared(kReadStatement, after, limit, max_bytes);
 }
 
-std::int64_t prune_event_log(store::DbConn& conn) {
+EventLogPrune prune_event_log(store::DbConn& conn, std::int64_t from_seq) {
   pqxx::work txn(conn.raw());
-  auto r = conn.exec(txn, kPrune);
+  auto r = conn.exec(txn, kPrune, from_seq);
   txn.commit();
-  return static_cast<std::int64_t>(r.affected_rows());
+  return {r[0][1].as<std::int64_t>(), r[0][0].as<std::int64_t>()};
 }
 
 }  // namespace parley::conversation

@@ -78,7 +78,12 @@ void prepare_event_reads(pqxx::connection& conn);
 // Columns: seq, visitor_id, frame, to_agents, visitor_frame, visitor_ids, rows (how many rows
 // the page had before the byte bound cut it).
 pqxx::result read_event_page(pqxx::connection& conn, std::int64_t after, std::int64_t limit, std::int64_t max_bytes);
-// Deletes rows older than every feed can still need (10 minutes); returns how many.
-std::int64_t prune_event_log(store::DbConn& conn);
+// Deletes rows older than every feed can still need (10 minutes), from seq `from_seq` on (0 the
+// first time; then the previous prune's `next_from`: rows below it are gone already).
+struct EventLogPrune {
+  std::int64_t deleted = 0;
+  std::int64_t next_from = 0;
+};
+EventLogPrune prune_event_log(store::DbConn& conn, std::int64_t from_seq);
 
 }  // namespace parley::conversation
