@@ -2,10 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <set>
-
-#include "parley/store/array_literal.hpp"
-
 namespace parley::mail {
 namespace {
 
@@ -61,31 +57,6 @@ WITH input AS (
 SELECT (SELECT count(*) FROM support_new) + (SELECT count(*) FROM followup) + (SELECT count(*) FROM ack)
      + (SELECT count(*) FROM reply))SQL"};
 
-// Which of a batch's conversations could get an email row from kEnqueue: the common case
-// (nobody online, every conversation already has its "new conversation" email and a pending
-// follow-up, the visitor's address unknown or already acknowledged) is none. A superset of
-// what kEnqueue would insert — kEnqueue still decides, under its ON CONFLICT rules — so
-// leaving the others out changes nothing. It saves kEnqueue's fixed cost (four INSERTs into a
-// table of eight indexes, set up even when they insert nothing) on every writer batch while
-// nobody is online: 2.2 → 0.3 ms per batch of 40 (docs/BENCHMARKS.md, the visitor delivery
-// path). Per conversation: one index lookup each in conversation, visitor, email_outbox.
-const store::Statement kNeeded{"outbox_needed", R"SQL(
-SELECT x.c FROM (
-  SELECT c, bool_or(away) AS away, bool_or(gone) AS gone
-  FROM unnest($1::bigint[], $2::bool[], $3::bool[]) AS u(c, away, gone) GROUP BY c
-) x
-JOIN conversation cv ON cv.id = x.c
-LEFT JOIN visitor v ON v.id = cv.visitor_id AND coalesce(v.email, '') <> ''
-CROSS JOIN LATERAL (
-  SELECT coalesce(bool_or(kind = 'support_new'), false) AS has_new,
-         coalesce(bool_or(kind = 'support_followup' AND status = 'pending'), false) AS has_followup,
-         coalesce(bool_or(kind = 'visitor_ack'), false) AS has_ack,
-         coalesce(bool_or(kind = 'visitor_reply' AND status = 'pending'), false) AS has_reply
-  FROM email_outbox e WHERE e.conversation_id = x.c
-) e
-WHERE (x.away AND (($4::text <> '' AND NOT (e.has_new AND e.has_followup)) OR (v.id IS NOT NULL AND NOT e.has_ack)))
-   OR (x.gone AND v.id IS NOT NULL AND NOT e.has_reply))SQL"};
-
 // A visitor who gave their address after writing (within the hour, before any agent answered,
 // conversation still open) gets the acknowledgement they would have had.
 const store::Statement kLateAcks{"outbox_late_acks", R"SQL(
@@ -111,32 +82,15 @@ FROM email_outbox WHERE conversation_id = $1)SQL"};
 
 bool enqueue_emails(store::DbConn& conn, pqxx::transaction_base& txn, const std::vector<MessageEvent>& events,
                     const EnqueueSettings& settings) {
-  struct Candidate {
-    const MessageEvent* event;
-    bool away, gone;
-  };
-  std::vector<Candidate> candidates;
+  nlohmann::json rows = nlohmann::json::array();
   for (const auto& e : events) {
     bool away = e.sender == "VISITOR" && !e.team_available;
     bool gone = e.sender == "AGENT" && !e.visitor_connected;
-    if (away || gone) candidates.push_back({&e, away, gone});
+    if (!away && !gone) continue;
+    rows.push_back({{"m", e.message_id}, {"c", e.conversation_id}, {"s", e.sender}, {"away", away}, {"gone", gone},
+                    {"ooh", e.out_of_hours}});
   }
-  if (candidates.empty()) return false;  // the common case costs nothing
-  auto flag = [](bool b) { return std::string(b ? "t" : "f"); };
-  auto needed_rows = conn.exec(
-      txn, kNeeded,
-      store::array_literal(candidates, [](const Candidate& c) { return std::to_string(c.event->conversation_id); }),
-      store::array_literal(candidates, [&](const Candidate& c) { return flag(c.away); }),
-      store::array_literal(candidates, [&](const Candidate& c) { return flag(c.gone); }), settings.support_email);
-  std::set<std::int64_t> needed;
-  for (const auto& row : needed_rows) needed.insert(row[0].as<std::int64_t>());
-  nlohmann::json rows = nlohmann::json::array();
-  for (const auto& [e, away, gone] : candidates) {
-    if (!needed.count(e->conversation_id)) continue;  // nothing kEnqueue could insert for it
-    rows.push_back({{"m", e->message_id}, {"c", e->conversation_id}, {"s", e->sender}, {"away", away}, {"gone", gone},
-                    {"ooh", e->out_of_hours}});
-  }
-  if (rows.empty()) return false;
+  if (rows.empty()) return false;  // the common case costs nothing
   auto r = conn.exec(txn, kEnqueue, rows.dump(), settings.support_email, settings.batch_seconds,
                     settings.team_may_return_seconds);
   return !r.empty() && r[0][0].as<std::int64_t>() > 0;
