@@ -1,6 +1,7 @@
 // parley_loadgen: Parley's load generator (see bench/README.md).
 //   parley_loadgen idle  --url http://127.0.0.1:PORT --connections N [--processes P] [--measure-pid PID]
 //   parley_loadgen relay --url … --visitors V --rate R --duration D --agent-email E --agent-password P [--window S]
+//                        [--pairs [--agents 0]]  (two tabs per visitor: tab A sends, tab B receives)
 //   parley_loadgen coldstart --url … -- SERVER COMMAND…
 //   parley_loadgen identify --url … --count N > tokens
 //   parley_loadgen storm --url … --tokens-file F --tabs T [--hold S] [--measure-pid PID] [--pg-pid PID]

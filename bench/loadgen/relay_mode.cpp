@@ -5,6 +5,11 @@
 // and loss (sent − delivered) after a drain period. With --agent-url the agents log in to and
 // connect to another server process than the visitors (several processes on one database:
 // delivery then crosses processes through PostgreSQL).
+// With --pairs (the visitor delivery path, issue #21): each visitor opens two tabs with the
+// same visitor token; tab A sends, and latency is intended send → receipt on tab B (what
+// carries an agent's reply to a visitor, and a visitor's own other tabs). --agents 0 is then
+// allowed (nobody online: the offline-email rules run for every message); agents that are
+// online must receive every message too.
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -38,7 +43,12 @@ int run_relay(const Options& options) {
   Endpoint server = parse_url(options.required("url"));
   Endpoint agent_server = parse_url(options.str("agent-url", options.required("url")));
   auto visitors_n = static_cast<std::size_t>(options.integer("visitors", 100));
-  auto agents_n = static_cast<std::size_t>(std::max<std::int64_t>(1, options.integer("agents", 1)));
+  bool pairs = options.flag("pairs");
+  auto agents_n = static_cast<std::size_t>(std::max<std::int64_t>(pairs ? 0 : 1, options.integer("agents", 1)));
+  // Receivers of every message: in pairs mode tab B is receiver 0 (its latency is the one
+  // reported) and the agents follow; else the agents, the first one's latency reported.
+  std::size_t first_agent = pairs ? 1 : 0;
+  std::size_t tabs = pairs ? 2 : 1;
   double rate = options.number("rate", 1000), duration = options.number("duration", 10);
   double warmup = options.number("warmup", 2), drain = options.number("drain", 10);
   auto sources = static_cast<std::size_t>(options.integer("sources", 4));
@@ -52,7 +62,7 @@ int run_relay(const Options& options) {
 
   nlohmann::json out = {{"mode", "relay"},     {"label", options.str("label", "")}, {"rate", rate},
                         {"duration", duration}, {"warmup", warmup},                  {"visitors", visitors_n},
-                        {"agents", agents_n},   {"body_bytes", body.size()},
+                        {"agents", agents_n},   {"body_bytes", body.size()}, {"pairs", pairs},
                         {"cross_process", agent_server.origin() != server.origin()}};
   if (window > 0) out["window"] = window;
   auto fail = [&](const std::string& why) {
@@ -63,7 +73,7 @@ int run_relay(const Options& options) {
 
   auto warm = static_cast<std::uint64_t>(std::llround(warmup * rate));
   auto measured = static_cast<std::uint64_t>(std::llround(duration * rate));
-  RelayTracker tracker(rate, warm, measured, agents_n, window);
+  RelayTracker tracker(rate, warm, measured, first_agent + agents_n, window);
 
   boost::asio::io_context ioc(1);
   auto guard = boost::asio::make_work_guard(ioc);
@@ -98,7 +108,9 @@ int run_relay(const Options& options) {
                        for_each_frame(text, [&](std::string_view frame) {
                          auto type = frame_type(frame);
                          if (type == "message") {
-                           if (auto k = numbered_id(frame_client_id(frame), 'm')) tracker.on_delivered(a, *k, now_ns());
+                           if (auto k = numbered_id(frame_client_id(frame), 'm')) {
+                             tracker.on_delivered(first_agent + a, *k, now_ns());
+                           }
                          } else if (type == "ready") {
                            ++agents_ready;
                          }
@@ -116,11 +128,14 @@ int run_relay(const Options& options) {
   } catch (const std::exception& e) {
     return fail(e.what());
   }
-  std::vector<std::shared_ptr<WsClient>> visitors(visitors_n);
+  // Socket s is tab s / V of visitor s % V: the first V sockets (tab A) send.
+  std::size_t sockets_n = visitors_n * tabs;
+  std::vector<std::shared_ptr<WsClient>> visitors(sockets_n);
   std::size_t visitors_ready = 0, visitors_failed = 0, opened = 0, next_visitor = 0;
   std::function<void()> connect_next = [&] {
-    if (next_visitor >= visitors_n) return;
+    if (next_visitor >= sockets_n) return;
     std::size_t i = next_visitor++;
+    bool receiving_tab = i >= visitors_n;
     auto client = WsClient::create(ioc);
     visitors[i] = client;
     WsClient* raw = client.get();
@@ -132,9 +147,18 @@ int run_relay(const Options& options) {
              ++visitors_failed, setup_error = "visitor: " + err;
              return connect_next();
            }
-           raw->send(R"({"type":"auth","visitorToken":")" + tokens[i] + "\"}");
+           raw->send(R"({"type":"auth","visitorToken":")" + tokens[i % visitors_n] + "\"}");
          },
-         [&, is_ready](std::string_view text) {
+         [&, is_ready, receiving_tab](std::string_view text) {
+           if (receiving_tab && *is_ready) {
+             for_each_frame(text, [&](std::string_view frame) {
+               auto type = frame_type(frame);
+               if (type == "error") return tracker.on_error(frame);
+               if (type != "message") return;
+               if (auto k = numbered_id(frame_client_id(frame), 'm')) tracker.on_delivered(0, *k, now_ns());
+             });
+             return;
+           }
            auto type = frame_type(text);
            if (type == "ack") {
              auto id = frame_client_id(text);
@@ -160,8 +184,8 @@ int run_relay(const Options& options) {
            tracker.on_closed("visitor: " + why);
          }});
   };
-  for (std::size_t c = 0; c < std::min<std::size_t>(200, visitors_n); ++c) connect_next();
-  if (!run_until([&] { return visitors_ready + visitors_failed == visitors_n; }, 120) || visitors_failed) {
+  for (std::size_t c = 0; c < std::min<std::size_t>(200, sockets_n); ++c) connect_next();
+  if (!run_until([&] { return visitors_ready + visitors_failed == sockets_n; }, 120) || visitors_failed) {
     return fail(setup_error.empty() ? "visitors did not get ready" : setup_error);
   }
 

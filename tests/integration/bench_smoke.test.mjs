@@ -90,6 +90,18 @@ describe('benchmarks: smoke runs', { skip: !existsSync(LOADGEN) && `no load gene
     assert.equal(after - before, json.visitors + Math.round(json.warmup * json.rate) + json.sent, 'rows stored');
   });
 
+  it('relay --pairs: each message reaches the visitor’s other tab (and the agent, when one is online), stored once', async () => {
+    for (const agents of ['0', '1']) {
+      const before = Number(query(server.databaseUrl, 'SELECT count(*) FROM message')[0][0]);
+      const { json } = await loadgen([...relayArgs(server.url), '--pairs', '--agents', agents]);
+      assertNothingLost(json);
+      assert.equal(json.pairs, true);
+      assert.equal(json.agents, Number(agents));
+      const after = Number(query(server.databaseUrl, 'SELECT count(*) FROM message')[0][0]);
+      assert.equal(after - before, json.visitors + Math.round(json.warmup * json.rate) + json.sent, 'rows stored');
+    }
+  });
+
   it('relay --window: a line per window whose counts add up to the summary', async () => {
     const r = await run(LOADGEN, [...relayArgs(server.url), '--window', '1']);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
