@@ -92,7 +92,7 @@ class VisitorConnection : public ConnectionBase {
     }
     const auto& found = *result.value();
     visitor_id_ = found.visitor.visitor_id;
-    conversation_ = found.conversation;
+    remember(found.conversation);
     if (auto link = link_.lock()) parts_.hub.add_visitor(visitor_id_, link);
     nlohmann::json ready = {{"type", "ready"},
                             {"role", "visitor"},
@@ -155,7 +155,7 @@ class VisitorConnection : public ConnectionBase {
             return;
           }
           auto& opening = result.value();
-          if (opening.conversation) conversation_ = opening.conversation;
+          if (opening.conversation) remember(opening.conversation);
           bool refused = false;  // one refused: the ones after it are too, to keep their order
           bool first = opening.created;  // the first message sent into a conversation begun here
           for (auto& m : waiting) {
@@ -183,7 +183,7 @@ class VisitorConnection : public ConnectionBase {
         },
         [this, then = std::move(then)](Outcome<std::optional<ConversationRef>> r) {
           if (!r.ok()) return reply_error(r.error());
-          if (!conversation_ && r.value()) conversation_ = r.value();
+          if (!conversation_ && r.value()) remember(r.value());
           then();
         });
   }
@@ -314,14 +314,21 @@ class VisitorConnection : public ConnectionBase {
         });
   }
 
+  // The open conversation, allocated only when there is one: most widget sockets are visitors
+  // who never write, and an idle socket's memory counts (docs/BENCHMARKS.md: ≤ 4 KiB a socket;
+  // held inline it took 112 bytes of every socket).
+  void remember(const std::optional<ConversationRef>& conversation) {
+    conversation_ = conversation ? std::make_unique<ConversationRef>(*conversation) : nullptr;
+  }
+
   std::int64_t visitor_id_ = 0;
   bool authenticating_ = false;
-  bool closed_ = false;  // on_close ran: a late `auth` answer must not register the socket
+  bool closed_ = false;    // on_close ran: a late `auth` answer must not register the socket
+  bool starting_ = false;  // a conversation is being opened
   // Frames that came after `auth`, before `ready`; allocated only then (idle sockets are many).
   std::unique_ptr<std::vector<nlohmann::json>> held_;
-  bool starting_ = false;                // a conversation is being opened
-  std::vector<PendingMessage> waiting_;  // messages waiting for it
-  std::optional<ConversationRef> conversation_;
+  std::vector<PendingMessage> waiting_;  // messages waiting for the conversation being opened
+  std::unique_ptr<ConversationRef> conversation_;
   std::chrono::steady_clock::time_point last_typing_{};
 };
 
