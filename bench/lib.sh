@@ -73,11 +73,20 @@ bench_db() {
   printf '%s' "$url"
 }
 
-# bench_prefill_history DB: a history like a deployment's (HISTORY_CONVERSATIONS resolved
+# bench_prefill_history DB [TARGET]: a history like a deployment's (HISTORY_CONVERSATIONS resolved
 # conversations of 20 messages each), then VACUUM ANALYZE, so plans and statistics are those of
-# a database in use rather than of an empty one. The same for Parley and the peer.
+# a database in use rather than of an empty one. The same for Parley and the peer. For a Parley
+# TARGET (the default) the messages get their search vectors as they are inserted, as in a
+# deployment that has been running: otherwise Parley's first start rebuilds them in the
+# background (a one-off after an upgrade), which took PostgreSQL's time during the first
+# minute of every relay run. The peer's database keeps none (its inserts then skip the work).
 bench_prefill_history() {
+  local index_config=""
+  if [[ "${2:-parley}" == parley* ]]; then
+    index_config="UPDATE message_search SET config = '${PARLEY_TEXT_SEARCH_CONFIG:-english}', rebuild_below = NULL;"
+  fi
   pg_psql "$BENCH_PG_SOCK" "$1" -q <<SQL >/dev/null
+$index_config
 INSERT INTO visitor (name) SELECT 'history ' || g FROM generate_series(1, ${BENCH_HISTORY_CONVERSATIONS:-10000}) g;
 INSERT INTO conversation (visitor_id, status, page_url, created_at, updated_at)
   SELECT id, 'RESOLVED', 'https://shop.example/', now() - interval '30 days', now() - interval '30 days' FROM visitor;
