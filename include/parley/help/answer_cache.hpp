@@ -1,7 +1,7 @@
 #pragma once
 // The answers of recent help-center searches, kept for a short while in this process, so that
 // the questions many visitors ask ("reset password", the widget's first letters typed) are
-// answered from memory rather than by PostgreSQL (0.6–2 ms of CPU each, docs/BENCHMARKS.md).
+// answered from memory rather than by PostgreSQL (about 0.7 ms of CPU each on average, docs/BENCHMARKS.md).
 //
 // Correctness: an article written through this process calls invalidate() after its commit:
 // every answer is forgotten at once, and an answer computed from a snapshot taken before the
