@@ -98,8 +98,6 @@ void MessageWriter::thread_main() {
     }
     write_batch(slot, batch);
     batch.clear();
-    std::lock_guard lock(mutex_);
-    writing_since_.reset();
   }
 }
 
@@ -156,6 +154,12 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
     tx.commit();  // notifies and wakes this process's feed
     return std::move(out);
   });
+  {
+    // Written (or failed) before anyone hears of it: a sender acked below may send again at
+    // once, and must not be refused as overloaded for the wait of a batch that is over.
+    std::lock_guard lock(mutex_);
+    writing_since_.reset();
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   stats_.batches.fetch_add(1);
   if (stats_.on_batch) stats_.on_batch(rows.size(), seconds);
