@@ -55,7 +55,10 @@ function move(step) {
   if (!conversationsShown()) return false;
   const items = [...document.querySelectorAll('#conv-list .conv-item[href]')];
   if (!items.length) return false;
-  const at = items.findIndex((a) => a.getAttribute('aria-current') === 'true');
+  // The open conversation as the address says: a click on an item changes it at once, while the
+  // list marks aria-current when it next renders — j, k, ↓ pressed quickly read a stale mark.
+  const openId = location.hash.split('/').pop();
+  const at = items.findIndex((a) => a.dataset.conversationId === openId);
   const next = at < 0 ? items[step > 0 ? 0 : items.length - 1] : items[at + step];
   if (!next) return false;
   next.click();
