@@ -250,7 +250,11 @@ describe('benchmarks: scripts', { skip: !existsSync(LOADGEN) && 'no load generat
     assert.match(row, /server closes 0 \/ 0 \/ 0/);
     assert.match(row, /closed after ready 0 \/ 0 \/ 0/);
     assert.match(row, /[0-9.]+ \/ [0-9.]+ \/ [0-9.]+ statements\/socket/);
-    assert.ok(!/n\/a/.test(row), `a cell without a value: ${row}`);
+    assert.match(row, /total [0-9.]+ \/ [0-9.]+ \/ [0-9.]+ µs\/socket/);
+    // The neighbours' share of the server CPU is read from /proc/stat in clock ticks (10 ms): a
+    // storm of 18 sockets may end within one tick, and then it has no value (n/a), honestly.
+    const measured = row.replace(/others on the server CPU [^|]*\|/, '');
+    assert.ok(!/n\/a/.test(measured), `a cell without a value: ${row}`);
   });
 
   it('bench/writer-transaction: a row per batch size, with PostgreSQL CPU per message', async () => {
