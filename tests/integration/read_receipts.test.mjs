@@ -240,12 +240,18 @@ describe('the reply email to an absent visitor', TEST, () => {
   const makeDue = (emailId) => psql(databaseUrl, `UPDATE email_outbox SET due_at = now() WHERE id = ${emailId}`);
   const repliesTo = (address) => standin.acceptedTo(address).filter((a) => /replied/.test(a.body.subject));
 
-  // The visitor wrote on B and left; the agent replies on A, which never had their socket, so
-  // the reply email is enqueued however quickly B notices the close.
+  // Whether a process holds a tab of the visitor, as the reply's transaction asks (every process
+  // writes its visitors to visitor_presence a moment after their first tab opens or last closes).
+  const presence = (visitorId) => Number(query(databaseUrl, `SELECT count(*) FROM visitor_presence WHERE visitor_id = ${visitorId}`)[0][0]);
+
+  // The visitor wrote on B and left — once B has stored that they left, A's reply to them is
+  // enqueued as an email (until then they count as chatting live on B).
   async function absentVisitor() {
     const address = `ann-${rand()}@read.test`;
     const c = await conversationWith(B, 1, { name: 'Ann', email: address });
+    await waitFor(() => presence(c.v.visitorId) === 1, { deadline: LIVE, what: 'B stored Ann as connected' });
     await c.ws.close();
+    await waitFor(() => presence(c.v.visitorId) === 0, { deadline: LIVE, what: 'B stored Ann as gone' });
     return { ...c, address };
   }
 
@@ -296,7 +302,7 @@ describe('the reply email to an absent visitor', TEST, () => {
   it('across processes: A\'s reply to a visitor gone from B is emailed unless they come back to B and read it in time', TEST, async () => {
     const address = `back-${rand()}@read.test`;
     const c = await conversationWith(B, 1, { name: 'Liv', email: address });
-    const live = () => Number(query(databaseUrl, `SELECT count(*) FROM visitor_presence WHERE visitor_id = ${c.v.visitorId}`)[0][0]);
+    const live = () => presence(c.v.visitorId);
     await waitFor(() => live() === 1, { deadline: LIVE, what: 'B stored Liv as connected' });
     await c.ws.close();
     await waitFor(() => live() === 0, { deadline: LIVE, what: 'B stored Liv as gone' });
