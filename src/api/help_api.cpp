@@ -180,7 +180,7 @@ void search_articles(ApiContext& ctx, HelpServices& help, const http::Request& r
           if (!r.ok()) {
             ApiError e = search_error(r.error());
             http::Response failed = http::Response::error(e);
-            if (e.code() == "search_busy") failed.headers.emplace_back("Retry-After", "1");
+            if (auto after = search_retry_after(e); !after.empty()) failed.headers.emplace_back("Retry-After", after);
             return with_cors(std::move(failed));
           }
           with_cors(http::Response::json(200, results_json(*r.value())));
@@ -226,6 +226,8 @@ std::string parse_search_query(const std::string& raw) {
 ApiError search_error(const ApiError& e) {
   return e.code() == "overloaded" ? ApiError(503, "search_busy", "Too many searches at once; retry in a moment") : e;
 }
+
+std::string search_retry_after(const ApiError& e) { return e.code() == "search_busy" ? "1" : ""; }
 
 void check_search_rate(HelpServices& help, const http::Request& request) {
   if (limited_address(request.remote_address) && !help.search_by_address.try_acquire(request.remote_address)) {

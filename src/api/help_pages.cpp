@@ -72,9 +72,10 @@ void article_page(ApiContext& ctx, HelpServices& help, const http::Request& requ
 
 // The same search as /api/help/search (limit 5) and under the same per-address limit.
 void search_page(ApiContext&, HelpServices& help, const http::Request& request, http::Responder respond) {
-  auto answer = [request, respond](int status, const std::string& html) {
+  auto answer = [request, respond](int status, const std::string& html, const std::string& retry_after = "") {
     http::Response r = page_response(request, status, html, help::etag_of(html));
     if (status == 429) r.headers.emplace_back("Retry-After", "60");
+    if (!retry_after.empty()) r.headers.emplace_back("Retry-After", retry_after);
     respond(std::move(r));
   };
   std::string q;
@@ -90,7 +91,7 @@ void search_page(ApiContext&, HelpServices& help, const http::Request& request, 
       [answer, q](Outcome<std::vector<help::ArticleHit>> r) {
         if (!r.ok()) {
           ApiError e = search_error(r.error());
-          return answer(e.status(), help::render_search_page(q, {}, e.what()));
+          return answer(e.status(), help::render_search_page(q, {}, e.what()), search_retry_after(e));
         }
         answer(200, help::render_search_page(q, r.value()));
       });

@@ -19,6 +19,9 @@ void check_search_rate(HelpServices& help, const http::Request& request);
 // A failed search's error: the search pool's full queue (503 overloaded) as 503 search_busy;
 // any other error as it is.
 ApiError search_error(const ApiError& e);
+// When a client should try a refused search again, for a Retry-After header: "1" for
+// search_busy (a full queue drains in moments); "" for any other error.
+std::string search_retry_after(const ApiError& e);
 
 void register_help_pages(http::Router& router, ApiContext& ctx, HelpServices& help);
 
