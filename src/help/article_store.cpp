@@ -52,6 +52,9 @@ const store::Statement kAll{"article_all", "SELECT " PARLEY_ARTICLE_COLUMNS " FR
 const store::Statement kTakenSlugs{"article_taken_slugs",
                                    "SELECT slug FROM article WHERE slug = $1 OR slug ~ ('^' || $1 || '-[0-9]+$')"};
 // Two agents creating "Billing FAQ" at once must not both pick billing-faq-2.
+// After a bulk import the planner would otherwise judge the help search's plans by the
+// statistics of an almost empty table until autovacuum's next pass (a minute or more).
+const store::Statement kAnalyzeAfterImport{"article_analyze_after_import", "ANALYZE article, help_word"};
 const store::Statement kSlugLock{"article_slug_lock", "SELECT pg_advisory_xact_lock(hashtext('parley.article.slug'))"};
 
 constexpr std::string_view kSpace = " \t\r\n\f\v";
@@ -253,6 +256,8 @@ std::pair<int, int> ArticleStore::import(store::DbConn& conn, const std::vector<
   }
   conn.exec(txn, kChangedNotify);
   txn.commit();
+  pqxx::nontransaction analyze(conn.raw());
+  conn.exec(analyze, kAnalyzeAfterImport);
   return {created, updated};
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { helpServer, agentCookie, importArticles, FIXTURES } from '../support/help.mjs';
 import { runParley } from '../support/parley.mjs';
-import { createDatabase } from '../support/pg.mjs';
+import { createDatabase, query } from '../support/pg.mjs';
 import { request } from '../support/http.mjs';
 import { assertError } from '../support/assert.mjs';
 
@@ -284,6 +284,29 @@ describe('parley articles import / export', () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  // Searched right after an import (docs/HELP_CENTER.md "Search"): the help search's GIN indexes
+  // hold every entry in the index proper — none in a pending list each search would scan in full —
+  // and the planner has the tables' statistics without waiting for autovacuum (off here, so only
+  // the import can have made them).
+  it('leaves the search indexes without pending entries and the tables analyzed', async () => {
+    const db = createDatabase();
+    assert.equal((await runParley(['migrate'], { env: { DATABASE_URL: db } })).code, 0);
+    query(db, 'CREATE EXTENSION IF NOT EXISTS pgstattuple');
+    query(db, 'ALTER TABLE article SET (autovacuum_enabled = false)');
+    query(db, 'ALTER TABLE help_word SET (autovacuum_enabled = false)');
+    await importArticles(db);
+    for (const index of ['article_search_vector', 'help_word_trgm']) {
+      const [[pending]] = query(db, `SELECT pending_tuples FROM pgstatginindex('${index}')`);
+      assert.equal(Number(pending), 0, `${index} has no pending entries`);
+    }
+    const analyzed = query(db, `SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables
+                                WHERE relname IN ('article', 'help_word') ORDER BY relname`);
+    assert.deepEqual(analyzed, [['article', 't'], ['help_word', 't']]);
+    const [[articles, words]] = query(db, `SELECT (SELECT reltuples FROM pg_class WHERE relname = 'article'),
+                                                  (SELECT reltuples FROM pg_class WHERE relname = 'help_word')`);
+    assert.ok(Number(articles) >= 50 && Number(words) >= 500, `the planner knows the imported rows (${articles}, ${words})`);
   });
 
   it('odd values round-trip too (quotes, no collection, no trailing newline, empty body)', async () => {
