@@ -23,11 +23,18 @@ const store::Statement kTimeLeft{"help_search_time_left", "SELECT set_config('st
 // instead (ArticleSearch::session_setup); only a slow first statement changes the session's
 // timeout, to what the search has left, and back.
 const store::Statement kSessionTimeout{"help_search_session_timeout", "SELECT set_config('statement_timeout', $1, false)"};
-const store::Statement kSettings{"help_search_settings",
-                                 "SELECT set_config('statement_timeout', $1, true), "
-                                 "set_config('client_min_messages', 'warning', true), "
-                                 "set_config('pg_trgm.similarity_threshold', '0.3', true), "
-                                 "set_config('plan_cache_mode', 'force_generic_plan', true)"};
+// The search's settings besides its timeout, written once: X(name, value) for each. The bot's
+// searches set them for their transaction (kSettings), the help search's own connections for
+// their session (session_setup).
+#define PARLEY_HELP_SEARCH_SETTINGS(X)               \
+  X("client_min_messages", "warning")                \
+  X("pg_trgm.similarity_threshold", "0.3")           \
+  X("plan_cache_mode", "force_generic_plan")
+#define PARLEY_SET_FOR_TRANSACTION(name, value) ", set_config('" name "', '" value "', true)"
+#define PARLEY_SET_FOR_SESSION(name, value) "; SET " name " = '" value "'"
+const store::Statement kSettings{
+    "help_search_settings",
+    "SELECT set_config('statement_timeout', $1, true)" PARLEY_HELP_SEARCH_SETTINGS(PARLEY_SET_FOR_TRANSACTION)};
 
 // The answer's columns, shared by both tiers' statements (`top`: the ranked ids, `q`: the query
 // and its words): a snippet from 320 characters around the first match, not the whole body, for
@@ -261,10 +268,9 @@ std::chrono::milliseconds ArticleSearch::session_timeout() const {
 }
 
 std::string ArticleSearch::session_setup() const {
-  // The same values as kSettings, for the session; read-only: these connections only search.
+  // Read-only besides: these connections only search.
   return "SET statement_timeout = " + std::to_string(session_timeout().count()) +
-         "; SET client_min_messages = warning; SET pg_trgm.similarity_threshold = 0.3"
-         "; SET plan_cache_mode = force_generic_plan; SET default_transaction_read_only = on";
+         PARLEY_HELP_SEARCH_SETTINGS(PARLEY_SET_FOR_SESSION) "; SET default_transaction_read_only = on";
 }
 
 std::vector<ArticleHit> ArticleSearch::answer_on_search_connection(store::DbConn& conn, std::string_view question,
