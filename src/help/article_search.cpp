@@ -218,10 +218,16 @@ ApiError too_long() { return ApiError(503, "search_timeout", "The search took to
 // too_long() when nothing is left, and makes PostgreSQL cancel that statement in time.
 using BeforeFallback = std::function<void(std::chrono::milliseconds elapsed)>;
 
+// A question of nothing but spaces has no answer, and costs no statement.
+bool blank(std::string_view question) { return std::all_of(question.begin(), question.end(), is_space); }
+
 // Both tiers on `txn`: full text, then — only when it found nothing — typos and some of the
-// words. The statement timeout (set by the caller) cancels a statement: 503 search_timeout.
+// words, at most kMaxResults hits. The statement timeout (set by the caller) cancels a
+// statement: 503 search_timeout.
 std::vector<ArticleHit> run_tiers(store::DbConn& conn, pqxx::transaction_base& txn, const std::string& config,
-                                  const std::string& q, int limit, const BeforeFallback& before_fallback) {
+                                  std::string_view question, int limit, const BeforeFallback& before_fallback) {
+  limit = std::clamp(limit, 1, kMaxResults);
+  const std::string q(question);
   QueryParts parts = split_query(q);
   auto started = std::chrono::steady_clock::now();
   pqxx::result rows;
@@ -251,12 +257,10 @@ std::vector<ArticleHit> run_tiers(store::DbConn& conn, pqxx::transaction_base& t
 }  // namespace
 
 std::vector<ArticleHit> ArticleSearch::answer(store::DbConn& conn, std::string_view question, int limit) {
-  limit = std::clamp(limit, 1, kMaxResults);
-  std::string q(question);
-  if (std::all_of(q.begin(), q.end(), is_space)) return {};
+  if (blank(question)) return {};
   pqxx::read_transaction txn(conn.raw());
   conn.exec(txn, kSettings, std::to_string(timeout_.count()));
-  return run_tiers(conn, txn, config_, q, limit, [&](std::chrono::milliseconds elapsed) {
+  return run_tiers(conn, txn, config_, question, limit, [&](std::chrono::milliseconds elapsed) {
     auto left = timeout_ - elapsed;
     if (left.count() < 1) throw too_long();
     conn.exec(txn, kTimeLeft, std::to_string(left.count()));
@@ -275,9 +279,7 @@ std::string ArticleSearch::session_setup() const {
 
 std::vector<ArticleHit> ArticleSearch::answer_on_search_connection(store::DbConn& conn, std::string_view question,
                                                                    int limit) {
-  limit = std::clamp(limit, 1, kMaxResults);
-  std::string q(question);
-  if (std::all_of(q.begin(), q.end(), is_space)) return {};
+  if (blank(question)) return {};
   // Each statement is a transaction of its own; the first's snapshot is not needed by the
   // second (it runs only when the first found nothing).
   pqxx::nontransaction txn(conn.raw());
@@ -288,7 +290,7 @@ std::vector<ArticleHit> ArticleSearch::answer_on_search_connection(store::DbConn
     timeout_changed = false;
   };
   try {
-    auto hits = run_tiers(conn, txn, config_, q, limit, [&](std::chrono::milliseconds elapsed) {
+    auto hits = run_tiers(conn, txn, config_, question, limit, [&](std::chrono::milliseconds elapsed) {
       auto left = timeout_ - elapsed;
       if (left.count() < 1) throw too_long();
       // elapsed + session ≤ timeout: the session's own timeout bounds the whole search.
