@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <string>
 
 #include "parley/core/error.hpp"
 #include "parley/help/article_search.hpp"
@@ -23,48 +24,73 @@ const store::Statement kSettings{"search_settings",
                                  "set_config('pg_trgm.word_similarity_threshold', '0.5', true), "
                                  "set_config('plan_cache_mode', 'force_custom_plan', true)"};
 
-// $1 configuration, $2 query (websearch syntax), $3 limit + 1, $4 message cursor ('' = start),
-// $5 statuses ('' = any, else '{OPEN,ASSIGNED}'), $6 assignee ('' = any), $7 unassigned only,
-// $8 first day, $9 last day (UTC, inclusive; '' = unbounded), $10 no conversation filter,
-// $11 conversation id ('' = none), $12 visitor words ('' = none), $13 their LIKE pattern,
-// $14/$15 conversation cursor (µs, id; '' = start), $16 label id ('' = any), $17 the quoted
-// phrases every match holds (required_phrases, one a line; '' = none).
+// The conditions on a message, shared by the two ways of reading them below. $1 configuration, $2 query
+// (websearch syntax), $4 message cursor ('' = start), $5 statuses ('' = any, else
+// '{OPEN,ASSIGNED}'), $6 assignee ('' = any), $7 unassigned only, $8 first day, $9 last day
+// (UTC, inclusive; '' = unbounded), $10 no conversation filter, $16 label id ('' = any), $17 the
+// quoted phrases every match holds (required_phrases, one a line; '' = none).
+//
+// A quoted phrase adds its pairs of neighbouring words: message_word_pairs(search_vector) @@
+// 'reset password', read from the pairs' own index (migration 0028) — the words index knows
+// both words are there, not that they are neighbours, and walking or rechecking for them took
+// seconds on 10 million messages (docs/BENCHMARKS.md#inbox-search). The phrase itself is still
+// checked on search_vector, by the operator's function, which no index serves: otherwise the
+// planner ANDs the words' index into the pairs' (reading the posting lists of both words, 44 ms
+// for "account email", to save a few heap rows). With no pair (no phrase, an excluded one, a
+// stop word between) the condition folds away in the custom plan.
+const char* const kMessageMatches = R"SQL(
+      CASE WHEN message_phrase_pairs($1::regconfig, NULLIF($17::text, '')) IS NULL
+           THEN m.search_vector @@ websearch_to_tsquery($1::regconfig, $2)
+           ELSE ts_match_vq(m.search_vector, websearch_to_tsquery($1::regconfig, $2))
+                AND message_word_pairs(m.search_vector) @@ message_phrase_pairs($1::regconfig, NULLIF($17::text, ''))
+      END
+  AND m.id < coalesce(NULLIF($4::text, '')::bigint, 9223372036854775807)
+  AND (NULLIF($8::text, '') IS NULL OR m.created_at >= NULLIF($8::text, '')::date::timestamptz)
+  AND (NULLIF($9::text, '') IS NULL OR m.created_at < (NULLIF($9::text, '')::date + 1)::timestamptz)
+  AND ($10 OR EXISTS (
+    SELECT 1 FROM conversation c WHERE c.id = m.conversation_id
+      AND (NULLIF($5::text, '') IS NULL OR c.status = ANY (NULLIF($5::text, '')::conversation_status[]))
+      AND (NULLIF($6::text, '') IS NULL OR c.assigned_agent_id = NULLIF($6::text, '')::bigint)
+      AND (NOT $7 OR c.assigned_agent_id IS NULL)
+      AND (NULLIF($16::text, '') IS NULL OR EXISTS (
+        SELECT 1 FROM conversation_label cl WHERE cl.conversation_id = c.id AND cl.label_id = NULLIF($16::text, '')::bigint))))
+)SQL";
+
+// $1–$10, $16, $17 as above; $3 limit + 1, $11 conversation id ('' = none), $12 visitor words
+// ('' = none), $13 their LIKE pattern, $14/$15 conversation cursor (µs, id; '' = start).
 //
 // The predicates that are constant for a query ($5 IS NULL …) fold away in its custom plan.
 // Messages are ordered by id (ids grow with time, and the primary key walks backwards for
 // free); a conversation filter is an EXISTS so that without one no join is planned at all.
-const store::Statement kSearch{"inbox_search", R"SQL(
-WITH msg AS (
-  -- The planner walks the messages newest first when the words are common (it stops at the
-  -- limit) and reads the GIN index, then sorts, when they are rare: by the words' frequencies.
-  -- A quoted phrase adds its pairs of neighbouring words ($17: the phrases every match holds,
-  -- one a line): message_word_pairs(search_vector) @@ 'reset password', read from the pairs'
-  -- own index (migration 0028) — the words index knows both words are there, not that they are
-  -- neighbours, and walking or rechecking for them took seconds on 10 million messages
-  -- (docs/BENCHMARKS.md#inbox-search). The phrase itself is still checked on search_vector.
-  -- With no pair (no phrase, an excluded one, a stop word between) the condition folds away.
-  SELECT m.id, m.conversation_id, m.created_at AS at
-  FROM message m
-  WHERE CASE WHEN message_phrase_pairs($1::regconfig, NULLIF($17::text, '')) IS NULL
-             THEN m.search_vector @@ websearch_to_tsquery($1::regconfig, $2)
-             -- With pairs, the phrase is checked by the operator's function, which no index
-             -- serves: otherwise the planner ANDs the words' index into the pairs' (reading the
-             -- posting lists of both words, 44 ms for "account email", to save a few heap rows).
-             ELSE ts_match_vq(m.search_vector, websearch_to_tsquery($1::regconfig, $2))
-                  AND message_word_pairs(m.search_vector) @@ message_phrase_pairs($1::regconfig, NULLIF($17::text, ''))
-        END
-    AND m.id < coalesce(NULLIF($4::text, '')::bigint, 9223372036854775807)
-    AND (NULLIF($8::text, '') IS NULL OR m.created_at >= NULLIF($8::text, '')::date::timestamptz)
-    AND (NULLIF($9::text, '') IS NULL OR m.created_at < (NULLIF($9::text, '')::date + 1)::timestamptz)
-    AND ($10 OR EXISTS (
-      SELECT 1 FROM conversation c WHERE c.id = m.conversation_id
-        AND (NULLIF($5::text, '') IS NULL OR c.status = ANY (NULLIF($5::text, '')::conversation_status[]))
-        AND (NULLIF($6::text, '') IS NULL OR c.assigned_agent_id = NULLIF($6::text, '')::bigint)
-        AND (NOT $7 OR c.assigned_agent_id IS NULL)
-        AND (NULLIF($16::text, '') IS NULL OR EXISTS (
-          SELECT 1 FROM conversation_label cl WHERE cl.conversation_id = c.id AND cl.label_id = NULLIF($16::text, '')::bigint))))
-  ORDER BY m.id DESC
-  LIMIT $3
+//
+// Two ways to the newest matches, and the statement runs one (the other's one-time filter is
+// false, so it is never started): walking the primary key newest first until the page is full,
+// or reading the index (the words' or the pairs') and sorting the matches by id. The walk
+// wins for a word in many messages and costs a pass over the whole table for one in none of
+// the newest; the index costs what the word's messages cost to read. The planner chose from
+// its cost model, and for words it estimated at 0.04–0.09 % (rare words, codes that occur once)
+// it walked — 100 ms past the 400,000 newest messages on the history, seconds had the word been
+// older. Here the choice is a rule on the planner's own estimate (message_search_share,
+// migration 0032): walk only for matches estimated above 1 in 200 messages, which is also the
+// most PostgreSQL ever assumes for a word it does not track — so an unknown word is never
+// walked for, whatever the statistics' target (docs/BENCHMARKS.md#inbox-search).
+const std::string kSearchSql = std::string(R"SQL(
+WITH gate AS MATERIALIZED (
+  SELECT message_search_share(websearch_to_tsquery($1::regconfig, $2),
+                              message_phrase_pairs($1::regconfig, NULLIF($17::text, ''))) > 0.005 AS walk
+), msg AS (
+  (SELECT m.id, m.conversation_id, m.created_at AS at
+   FROM message m
+   WHERE (SELECT walk FROM gate) AND )SQL") + kMessageMatches + R"SQL(
+   ORDER BY m.id DESC
+   LIMIT $3)
+  UNION ALL
+  -- id + 0: the same order, which the primary key cannot give, so the planner reads an index.
+  (SELECT m.id, m.conversation_id, m.created_at AS at
+   FROM message m
+   WHERE NOT (SELECT walk FROM gate) AND )SQL" + kMessageMatches + R"SQL(
+   ORDER BY m.id + 0 DESC
+   LIMIT $3)
 ), like_visitors AS MATERIALIZED (
   -- Visitors first, through the trigram index, then their conversations through
   -- conversation_by_visitor (the planner cannot estimate these operators, and a guess of
@@ -119,7 +145,8 @@ FROM hits h
 JOIN conversation_doc cd ON cd.id = h.conversation_id
 LEFT JOIN message m ON h.is_message AND m.id = h.id
 ORDER BY h.at DESC, h.is_message DESC, h.id DESC
-)SQL"};
+)SQL";
+const store::Statement kSearch{"inbox_search", kSearchSql.c_str()};
 
 std::optional<std::int64_t> parse_id(std::string_view s) {
   if (s.empty() || s.size() > 18) return std::nullopt;
