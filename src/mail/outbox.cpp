@@ -42,6 +42,15 @@ WITH input AS (
   GROUP BY i.c
   ON CONFLICT (conversation_id, kind) WHERE status = 'pending' AND kind IN ('support_followup', 'visitor_reply') DO NOTHING
   RETURNING conversation_id, due_at
+), pending AS (
+  -- The conversations' follow-ups pending now: written above, or before (by an earlier batch,
+  -- another process, or the FAQ bot's hand-off; this statement's snapshot does not see the rows
+  -- its own CTEs insert, hence both). Read only when the writer did not know of one
+  -- (PendingFollowups): about once per conversation per window.
+  SELECT conversation_id, due_at FROM followup
+  UNION ALL
+  SELECT e.conversation_id, e.due_at FROM offline o
+  JOIN email_outbox e ON e.conversation_id = o.c AND e.kind = 'support_followup' AND e.status = 'pending'
 ), ack AS (
   INSERT INTO email_outbox (kind, conversation_id, to_address, first_message_id, covers_through_message_id,
                            due_at, unless_team_returns)
@@ -61,9 +70,9 @@ WITH input AS (
 )
 SELECT (SELECT count(*) FROM support_new) + (SELECT count(*) FROM followup) + (SELECT count(*) FROM ack)
      + (SELECT count(*) FROM reply),
-  -- The follow-ups written now, and how long until each is due (PendingFollowups).
+  -- The pending follow-ups, and how long until each is due (PendingFollowups).
   (SELECT coalesce(json_agg(json_build_array(conversation_id,
-     (extract(epoch FROM due_at - clock_timestamp()) * 1000)::bigint)), '[]') FROM followup)::text)SQL"};
+     (extract(epoch FROM due_at - clock_timestamp()) * 1000)::bigint)), '[]') FROM pending)::text)SQL"};
 
 // A visitor who gave their address after writing (within the hour, before any agent answered,
 // conversation still open) gets the acknowledgement they would have had.

@@ -42,8 +42,8 @@ struct EnqueueSettings {
 //    sooner than `team_may_return_seconds`, and marked to be skipped if the team returns).
 //  - agent message, visitor not connected, visitor email known: the pending reply email.
 // With `pending`, a visitor message whose conversation's follow-up is known to be pending skips
-// the statement (it would write nothing for it), and the follow-ups written teach `pending`
-// (pending_followups.hpp).
+// the statement (it would write nothing for it), and the statement tells `pending` of the
+// follow-ups pending in the conversations it saw (pending_followups.hpp).
 bool enqueue_emails(store::DbConn& conn, pqxx::transaction_base& txn, const std::vector<MessageEvent>& events,
                     const EnqueueSettings& settings, PendingFollowups* pending = nullptr);
 
