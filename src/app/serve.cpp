@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <memory>
 #include <thread>
 
 #include "parley/api/api.hpp"
@@ -32,6 +33,7 @@
 #include "parley/search/message_vectors.hpp"
 #include "parley/search/pending_list_flush.hpp"
 #include "parley/mail/outbox_worker.hpp"
+#include "parley/mail/pending_followups.hpp"
 #include "parley/routing/router.hpp"
 #include "parley/store/migrations.hpp"
 #include "housekeeping.hpp"
@@ -106,8 +108,10 @@ bool migrate_with_retries(const std::string& url, const sigset_t& signals) {
 // the message batch's transaction: the email is enqueued with the message or not at all.
 chat::BatchHook offline_email_hook(const chat::VisitorPresenceSync& presence, mail::EnqueueSettings settings,
                                    const PresenceGrace& grace) {
-  return [&presence, settings, &grace](store::DbConn& conn, pqxx::transaction_base& txn,
-                                       const std::vector<chat::InsertedMessage>& rows) {
+  // Shared by the copies of the hook; only the writer thread runs it.
+  auto pending = std::make_shared<mail::PendingFollowups>();
+  return [&presence, settings, &grace, pending](store::DbConn& conn, pqxx::transaction_base& txn,
+                                                const std::vector<chat::InsertedMessage>& rows) {
     std::vector<std::int64_t> replied_to;  // only an agent's reply may be emailed to the visitor
     for (const auto& m : rows) {
       if (m.sender == "AGENT") replied_to.push_back(m.visitor_id);
@@ -118,7 +122,7 @@ chat::BatchHook offline_email_hook(const chat::VisitorPresenceSync& presence, ma
       bool connected = m.sender != "AGENT" || live.count(m.visitor_id) > 0;
       events.push_back({m.id, m.conversation_id, m.sender, m.team_available, connected, m.out_of_hours});
     }
-    return mail::enqueue_emails(conn, txn, events, grace.apply(settings));
+    return mail::enqueue_emails(conn, txn, events, grace.apply(settings), pending.get());
   };
 }
 

@@ -105,7 +105,8 @@ struct OutboxWorker::Impl {
   std::function<bool()> team_available;  // across processes (the hub hears the others)
   std::optional<ResendClient> client;
   std::mt19937_64 rng{std::random_device{}()};
-  std::chrono::steady_clock::time_point quiet_until{};  // rate-limits "database unavailable" warnings
+  std::chrono::steady_clock::time_point quiet_until{};     // rate-limits "database unavailable" warnings
+  std::chrono::steady_clock::time_point next_late_acks{};  // the late-acknowledgement sweep: once per poll interval
 };
 
 OutboxWorker::OutboxWorker(const Config& config) : impl_(std::make_unique<Impl>()) {
@@ -262,7 +263,13 @@ void OutboxWorker::thread_main() {
   while (!stopping_) {
     auto claimed = slot.run<std::vector<Claimed>>([&](store::DbConn& conn) {
       pqxx::work txn(conn.raw());
-      enqueue_late_acknowledgements(conn, txn);  // claimable by the statement below
+      // At most once per poll interval: the writer wakes the worker after every batch that
+      // enqueued an email, many times a second when many visitors write while nobody is online.
+      auto now = std::chrono::steady_clock::now();
+      if (now >= im.next_late_acks) {
+        enqueue_late_acknowledgements(conn, txn);  // claimable by the statement below
+        im.next_late_acks = now + kPollInterval;
+      }
       std::vector<Claimed> out;
       for (const auto& row : conn.exec(txn, kClaim, kLeaseSeconds, kClaimBatch)) {
         Claimed c;

@@ -168,6 +168,61 @@ describe('offline mode: emails when nobody is available', TEST, () => {
     v.ws.terminate();
   });
 
+  it('messages spread over a pending follow-up → each in exactly one support email; after it went out, the next starts another', TEST, async () => {
+    // While a conversation's follow-up is pending, the writer skips the enqueue statement for its
+    // visitor messages (mail/pending_followups.hpp): they must still all reach the support address,
+    // each once, by the follow-up's rendering.
+    const { server, standin, databaseUrl } = await setup();
+    const v = await visitor(server);
+    const first = await send(v.ws, 'spread-01'); // the "new conversation" email
+    const early = ['spread-02', 'spread-03', 'spread-04', 'spread-05'];
+    for (const t of early) await send(v.ws, t); // each its own batch: 02 writes the follow-up, the rest join it
+    await waitFor(() => standin.acceptedTo(SUPPORT).length === 2, { deadline: 30000, what: 'the first follow-up' });
+    await send(v.ws, 'spread-06'); // the follow-up went out: this one needs another
+    await waitFor(() => standin.acceptedTo(SUPPORT).length === 3, { deadline: 30000, what: 'the second follow-up' });
+    const support = standin.acceptedTo(SUPPORT);
+    assert.match(support[0].body.subject, /New conversation/);
+    for (const t of ['spread-01', ...early, 'spread-06']) {
+      const holding = support.filter((e) => e.body.text.includes(t)).length;
+      assert.equal(holding, 1, `${t} is in ${holding} support emails: ${support.map((e) => e.body.text).join('\n---\n')}`);
+    }
+    assert.ok(support[2].body.text.includes('spread-06'), 'the last message is not in the last follow-up');
+    const kinds = outbox(databaseUrl, first.conversationId).map((r) => r.kind);
+    assert.deepEqual(kinds, ['support_new', 'support_followup', 'support_followup']);
+    v.ws.terminate();
+  });
+
+  it('an address given after writing → one late acknowledgement; none when an agent answered first', TEST, async () => {
+    const { server, standin, databaseUrl } = await setup({ agents: [{ email: 'bo@acme.test', name: 'Bo' }] });
+    const cookie = await login(server, 'bo@acme.test'); // a session, no socket: nobody is available
+    const ann = await visitor(server);
+    const cal = await visitor(server);
+    const a = await send(ann.ws, 'Ann writes before giving an address');
+    const c = await send(cal.ws, 'Cal writes before giving an address');
+    assert.deepEqual(outbox(databaseUrl, a.conversationId).map((r) => r.kind), ['support_new'], 'no address yet: no acknowledgement');
+    const res = await request(`${server.url}/api/inbox/${c.conversationId}/reply`, {
+      method: 'POST', headers: { Cookie: cookie }, body: { clientId: `a-${id()}`, body: 'Bo answers Cal' },
+    });
+    assert.equal(res.status, 201, res.text);
+    // Cal's address first: the sweep that acknowledges Ann (given after) has seen Cal's too.
+    cal.ws.send({ type: 'email', email: 'cal@acme.test' });
+    await cal.ws.nextMessage('visitor');
+    ann.ws.send({ type: 'email', email: 'ann@acme.test' });
+    await ann.ws.nextMessage('visitor');
+    await waitFor(() => outbox(databaseUrl, a.conversationId).some((r) => r.kind === 'visitor_ack'), {
+      deadline: 30000, what: "Ann's late acknowledgement",
+    });
+    assert.deepEqual(outbox(databaseUrl, c.conversationId).map((r) => r.kind), ['support_new'], 'Cal was answered: no acknowledgement');
+    await standin.waitForAccepted(3, { deadline: 30000 }); // two support emails and Ann's acknowledgement
+    const [ack] = standin.acceptedTo('ann@acme.test');
+    assert.ok(ack.body.text.includes('Ann writes before giving an address'), ack.body.text);
+    await send(ann.ws, 'Ann writes again');
+    assert.equal(outbox(databaseUrl, a.conversationId).filter((r) => r.kind === 'visitor_ack').length, 1, 'acknowledged twice');
+    assert.equal(standin.acceptedTo('cal@acme.test').length, 0);
+    ann.ws.terminate();
+    cal.ws.terminate();
+  });
+
   it('an agent online → no email', TEST, async () => {
     const { server, standin, databaseUrl } = await setup({ agents: [{ email: 'bo@acme.test', name: 'Bo' }] });
     const cookie = await login(server, 'bo@acme.test');

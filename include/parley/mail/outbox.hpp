@@ -12,6 +12,8 @@
 
 namespace parley::mail {
 
+class PendingFollowups;  // pending_followups.hpp
+
 // A stored message as the outbox sees it; availability was decided by the caller.
 struct MessageEvent {
   std::int64_t message_id = 0;
@@ -39,8 +41,11 @@ struct EnqueueSettings {
 //    and one acknowledgement to the visitor if their email is known (all of them due no
 //    sooner than `team_may_return_seconds`, and marked to be skipped if the team returns).
 //  - agent message, visitor not connected, visitor email known: the pending reply email.
+// With `pending`, a visitor message whose conversation's follow-up is known to be pending skips
+// the statement (it would write nothing for it), and the statement tells `pending` of the
+// follow-ups pending in the conversations it saw (pending_followups.hpp).
 bool enqueue_emails(store::DbConn& conn, pqxx::transaction_base& txn, const std::vector<MessageEvent>& events,
-                    const EnqueueSettings& settings);
+                    const EnqueueSettings& settings, PendingFollowups* pending = nullptr);
 
 // Acknowledges conversations whose visitor gave an email address after their first message
 // (the widget asks for it in away mode): one statement, run by the worker as it polls.
