@@ -34,16 +34,23 @@ const arrayParams = (rows) => [
 ];
 const bareParams = (rows) => [rows.map((r) => r.c), rows.map((r) => r.k), rows.map((r) => r.b)];
 
+// The writer's statement in `file`, with the parameters it takes: one JSON document (before
+// issue #21's round two) or a typed array per column.
+const writerStatement = (label, file) => {
+  const sql = statementOf(file);
+  return sql.includes('$1::json')
+    ? { name: `${label} (JSON in, json_build_object out)`, sql, params: (rows) => [jsonParam(rows)] }
+    : { name: `${label} (arrays in, documents from C++)`, sql, params: arrayParams };
+};
+
 const BARE = `INSERT INTO message (conversation_id, sender, client_id, body)
 SELECT c, 'VISITOR', k, b FROM unnest($1::bigint[], $2::text[], $3::text[]) AS x(c, k, b)
 ON CONFLICT ON CONSTRAINT message_client_id_once DO NOTHING RETURNING id`;
 
 // The steps, cumulative from the top: each row takes one more thing away.
 const variants = [
-  { name: 'writer statement of main (JSON in, json_build_object out)', sql: statementOf(opts.sources.before), params: (rows) => [jsonParam(rows)] },
-  ...(opts.sources.after
-    ? [{ name: 'writer statement of this branch (arrays in, frames from C++)', sql: statementOf(opts.sources.after), params: arrayParams }]
-    : []),
+  writerStatement(opts.sources.after ? 'writer statement before' : 'writer statement', opts.sources.before),
+  ...(opts.sources.after ? [writerStatement('writer statement after', opts.sources.after)] : []),
   {
     name: 'JSON in, no documents out (lookups, insert, bump)',
     sql: `WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(i int, c bigint, s message_sender, a bigint, an text, k text, b text)
