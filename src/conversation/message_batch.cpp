@@ -88,7 +88,7 @@ class ArrayLiteral {
     next();
     text_ += v ? std::to_string(*v) : std::string("NULL");
   }
-  std::string done() { return text_ + '}'; }
+  std::string done() const { return text_.empty() ? std::string("{}") : text_ + '}'; }
 
  private:
   void next() { text_ += text_.empty() ? '{' : ','; }
