@@ -1,6 +1,5 @@
 #include "parley/chat/message_writer.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -103,22 +102,20 @@ void MessageWriter::thread_main() {
 
 void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<PendingMessage>& batch) {
   // The same (conversation, client id) twice in one batch — a re-send racing the
-  // original — is written once, and both senders get that one row.
-  std::vector<std::size_t> first_of(batch.size());
+  // original — is written once, and both senders get that one row: batch[i] is rows[row_of[i]],
+  // and rows[r] came first from batch[first_of[r]].
+  std::vector<std::size_t> row_of(batch.size());
+  std::vector<std::size_t> first_of;
   std::map<std::pair<std::int64_t, std::string>, std::size_t> seen;
-  nlohmann::json rows = nlohmann::json::array();
+  std::vector<conversation::BatchRow> rows;
+  rows.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& m = batch[i];
-    auto [it, fresh] = seen.try_emplace({m.conversation_id, m.client_id}, i);
-    first_of[i] = it->second;
+    auto [it, fresh] = seen.try_emplace({m.conversation_id, m.client_id}, rows.size());
+    row_of[i] = it->second;
     if (!fresh) continue;
-    rows.push_back({{"i", i},
-                    {"c", m.conversation_id},
-                    {"s", m.sender},
-                    {"a", m.agent_id ? nlohmann::json(*m.agent_id) : nlohmann::json()},
-                    {"an", m.agent_name.empty() ? nlohmann::json() : nlohmann::json(m.agent_name)},
-                    {"k", m.client_id},
-                    {"b", m.body}});
+    first_of.push_back(i);
+    rows.push_back({m.conversation_id, m.sender, m.agent_id, m.agent_name, m.client_id, m.body});
   }
 
   auto started = std::chrono::steady_clock::now();
@@ -127,16 +124,15 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
   auto outcome = slot.run<std::vector<conversation::StoredRow>>([&](store::DbConn& conn) {
     event_seq.reset();  // this attempt's (a lost connection is tried again)
     conversation::EventTransaction tx(conn, committed_);
-    auto stored = conversation::store_message_batch(
-        tx, rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), batch.size());
+    auto stored = conversation::store_message_batch(tx, rows);
     auto& out = stored.rows;
     event_seq = stored.event_seq;
     if (hooks_.hook) {
       std::vector<InsertedMessage> inserted;
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (!out[i].inserted || !out[i].doc) continue;
-        inserted.push_back({out[i].id, batch[i].conversation_id, out[i].visitor_id, batch[i].sender, batch[i].team_available,
-                            batch[i].out_of_hours});
+      for (std::size_t r = 0; r < out.size(); ++r) {
+        if (!out[r].inserted || !out[r].doc) continue;
+        const auto& m = batch[first_of[r]];
+        inserted.push_back({out[r].id, m.conversation_id, out[r].visitor_id, m.sender, m.team_available, m.out_of_hours});
       }
       if (!inserted.empty()) wake_after_commit = hooks_.hook(conn, tx.txn(), inserted);
     }
@@ -148,7 +144,7 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
       }
       std::sort(lines.begin(), lines.end(), [&](std::size_t a, std::size_t b) { return out[a].id < out[b].id; });
       EventOrigins::Origins senders;
-      for (auto i : lines) senders.push_back(batch[i].from_socket);
+      for (auto r : lines) senders.push_back(batch[first_of[r]].from_socket);
       origins_.add(*event_seq, std::move(senders));
     }
     tx.commit();  // notifies and wakes this process's feed
@@ -184,7 +180,7 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
   const auto& results = outcome.value();
   std::size_t stored = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const conversation::StoredRow& row = results[first_of[i]];
+    const conversation::StoredRow& row = results[row_of[i]];
     auto& m = batch[i];
     if (!row.doc) {
       if (row.agent_refused) {
@@ -198,7 +194,7 @@ void MessageWriter::write_batch(store::ConnectionSlot& slot, std::vector<Pending
       }
       continue;
     }
-    bool inserted = row.inserted && first_of[i] == i;
+    bool inserted = row.inserted && first_of[row_of[i]] == i;
     if (inserted) ++stored;
     if (inserted && m.opens_conversation && hooks_.opened) hooks_.opened(m.conversation_id);
     m.done(StoredMessage{row.id, m.conversation_id, row.visitor_id, inserted, *row.doc});

@@ -266,6 +266,17 @@ describe('benchmarks: scripts', { skip: !existsSync(LOADGEN) && 'no load generat
     });
   });
 
+  it('bench/writer-steps: a row per step and batch size, with the PostgreSQL backend\'s CPU per message', async () => {
+    const printed = await runScript('writer-steps', [], { BENCH_BATCHES: '3', BENCH_MESSAGES: '6', BENCH_HISTORY_CONVERSATIONS: '10' });
+    // 5 steps (the statement, no documents out with JSON and with arrays, the bare insert, the
+    // empty transaction) and 4 schema steps
+    assert.equal(printed.length, 9, printed.join('\n'));
+    for (const row of printed) {
+      assert.match(row, /^\| writer step: .*, batches of 3 \|/);
+      assert.match(row, /PostgreSQL backend CPU [0-9.]+ \/ [0-9.]+ \/ [0-9.]+ µs\/msg/);
+    }
+  });
+
   it('bench/profile-relay: one relay run, nothing lost, CPU per process and the batches printed', async () => {
     const r = await run(path.join(ROOT, 'bench', 'profile-relay'), ['20'], {
       env: { BENCH_VISITORS: '4', BENCH_HISTORY_CONVERSATIONS: '10', BENCH_BUILD: '0', BENCH_RESULTS: '/dev/null', PARLEY_BIN, LOADGEN },

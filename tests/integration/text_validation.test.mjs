@@ -88,6 +88,21 @@ describe('text a person types', () => {
     });
   }
 
+  it('quotes, backslashes, braces, commas and the word NULL are stored and acked byte for byte; a re-send gets the same document', async () => {
+    // The writer passes bodies to PostgreSQL as array literals and builds the documents in C++.
+    const body = 'say "hi" \\ {a,b} NULL, "" \\" \u00e9\u{1F642} </script>';
+    const reply = await send(body);
+    assert.equal(reply.type, 'ack', JSON.stringify(reply));
+    assert.equal(reply.message.body, body);
+    const stored = query(server.databaseUrl, `SELECT encode(convert_to(body, 'UTF8'), 'hex') FROM message WHERE id = ${reply.message.id}`)[0][0];
+    assert.equal(stored, Buffer.from(body).toString('hex'));
+    const [doc] = query(server.databaseUrl, `SELECT doc::text FROM message_doc WHERE id = ${reply.message.id}`)[0];
+    assert.deepEqual(reply.message, JSON.parse(doc), 'the ack differs from the stored document');
+    ws.send({ type: 'send', clientId: reply.clientId, body });
+    const again = await ws.nextMessage((m) => m && m.type === 'ack' && m.clientId === reply.clientId);
+    assert.deepEqual(again.message, reply.message);
+  });
+
   it('a name in any script is fine', async () => {
     const res = await identifyWith({ name: 'Zo\u00eb \u05e9\u05e8\u05d4', email: 'zoe@acme.io' });
     assert.equal(res.status, 200, res.text);
