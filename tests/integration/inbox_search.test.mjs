@@ -165,6 +165,23 @@ describe('inbox search: visitors and conversation ids', () => {
     assert.ok(!convIds(await hits('Xavier Unknownperson')).includes(ids.refund));
   });
 
+  // The similar spellings come from the trigram index however few visitors there are; inline,
+  // the planner read the visitors one by one until 100 resembled the words (a million of them
+  // on the benchmark's history, for a word like nobody's name: docs/BENCHMARKS.md "Inbox search").
+  it('similar spellings are read from the trigram index, not by reading every visitor', async () => {
+    const counts = () => psql(database, `SELECT (SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'visitor')
+                                             || ' ' || (SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = 'visitor_search_trgm')`)
+      .split(' ').map(Number);
+    // The control: the same look-up written inline is a sequential read on this small table.
+    assert.match(psql(database, `EXPLAIN SELECT v.id FROM visitor v
+                                 WHERE 'tompson' <% visitor_search_text(v.name, v.email, v.user_id) LIMIT 100`), /Seq Scan on visitor/);
+    const [seqBefore, indexBefore] = counts();
+    const found = psql(database, "SET pg_trgm.word_similarity_threshold = 0.5; SELECT count(*) FROM similar_visitors('tompson', 100)");
+    assert.ok(Number(found) >= 1, `tompson resembles Thompson (${found})`);
+    await waitFor(() => counts()[1] > indexBefore, { what: 'the look-up counted in pg_stat_user_indexes' });
+    assert.equal(counts()[0], seqBefore, 'no sequential read of visitor');
+  });
+
   it('% and _ are literal characters, not wildcards', async () => {
     assert.deepEqual(await hits('%%%'), []);
   });
