@@ -18,6 +18,19 @@ describe('the message writer killed with SIGKILL', () => {
   after(async () => server?.stop());
 
   it('every acked message is stored with its acked id; re-sent after a restart, every message is stored once', async () => {
+    // Node's test runner cancels a test whose event loop has nothing left to wait for, and the
+    // server's process and pipes are unref'd (tests/support/parley.mjs): once a killed server's
+    // sockets have closed, a wait could be left holding nothing (seen in CI under the sanitized
+    // build: "Promise resolution is still pending but the event loop has already resolved").
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      await killAndResend();
+    } finally {
+      clearInterval(keepAlive);
+    }
+  });
+
+  async function killAndResend() {
     server = await startParley();
     const db = server.databaseUrl;
     const visitors = [];
@@ -35,7 +48,15 @@ describe('the message writer killed with SIGKILL', () => {
       });
       for (let i = 0; i < EACH; i++) ws.send({ type: 'send', clientId: `k${v}-${i}`, body: `message ${i} of visitor ${v}` });
     }
-    await killedAt;
+    // A deadline for the acks: a hang becomes a clear failure.
+    let deadline;
+    await Promise.race([
+      killedAt,
+      new Promise((resolve, reject) => {
+        deadline = setTimeout(() => reject(new Error(`only ${acks} of ${KILL_AFTER} acks within 60 s`)), 60000);
+      }),
+    ]);
+    clearTimeout(deadline);
     assert.equal(await server.kill(), 'SIGKILL');
     const ackedBeforeKill = acks;
     assert.ok(ackedBeforeKill < VISITORS * EACH, 'everything was acked before the kill: nothing was in flight');
@@ -68,5 +89,5 @@ describe('the message writer killed with SIGKILL', () => {
     const [[rows, distinct]] = query(db, `SELECT count(*), count(DISTINCT (conversation_id, client_id)) FROM message WHERE client_id LIKE 'k%'`);
     assert.equal(Number(rows), VISITORS * EACH);
     assert.equal(Number(distinct), VISITORS * EACH);
-  });
+  }
 });
