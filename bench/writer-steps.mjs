@@ -47,43 +47,36 @@ const BARE = `INSERT INTO message (conversation_id, sender, client_id, body)
 SELECT c, 'VISITOR', k, b FROM unnest($1::bigint[], $2::text[], $3::text[]) AS x(c, k, b)
 ON CONFLICT ON CONSTRAINT message_client_id_once DO NOTHING RETURNING id`;
 
+// The writer's look-ups, insert and activity bump without its documents, over `input` (columns
+// c conversation, s sender, a agent, k client id, b body, i order): the JSON and array rows differ
+// only in how `input` is read.
+const lookupsInsertBump = (input) => `WITH input AS (${input}
+), target AS MATERIALIZED (
+  SELECT input.*, cv.visitor_id, cv.status,
+    input.a IS NULL OR EXISTS (SELECT 1 FROM agent WHERE id = input.a AND NOT disabled FOR SHARE) AS agent_ok
+  FROM input, LATERAL (SELECT visitor_id, status FROM conversation WHERE id = input.c OFFSET 0) cv
+), ins AS (
+  INSERT INTO message (conversation_id, sender, agent_id, client_id, body)
+  SELECT c, s, a, k, b FROM target WHERE agent_ok AND (s <> 'VISITOR' OR status <> 'RESOLVED') ORDER BY i
+  ON CONFLICT ON CONSTRAINT message_client_id_once DO NOTHING RETURNING id, conversation_id
+), bump AS (
+  UPDATE conversation SET updated_at = now()
+  WHERE id = ANY (ARRAY(SELECT DISTINCT conversation_id FROM ins)) AND updated_at < now() - interval '1 second'
+) SELECT id FROM ins`;
+
 // The steps, cumulative from the top: each row takes one more thing away.
 const variants = [
   writerStatement(opts.sources.after ? 'writer statement before' : 'writer statement', opts.sources.before),
   ...(opts.sources.after ? [writerStatement('writer statement after', opts.sources.after)] : []),
   {
     name: 'JSON in, no documents out (lookups, insert, bump)',
-    sql: `WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(i int, c bigint, s message_sender, a bigint, an text, k text, b text)
-), target AS MATERIALIZED (
-  SELECT input.*, cv.visitor_id, cv.status,
-    input.a IS NULL OR EXISTS (SELECT 1 FROM agent WHERE id = input.a AND NOT disabled FOR SHARE) AS agent_ok
-  FROM input, LATERAL (SELECT visitor_id, status FROM conversation WHERE id = input.c OFFSET 0) cv
-), ins AS (
-  INSERT INTO message (conversation_id, sender, agent_id, client_id, body)
-  SELECT c, s, a, k, b FROM target WHERE agent_ok AND (s <> 'VISITOR' OR status <> 'RESOLVED') ORDER BY i
-  ON CONFLICT ON CONSTRAINT message_client_id_once DO NOTHING RETURNING id, conversation_id
-), bump AS (
-  UPDATE conversation SET updated_at = now()
-  WHERE id = ANY (ARRAY(SELECT DISTINCT conversation_id FROM ins)) AND updated_at < now() - interval '1 second'
-) SELECT id FROM ins`,
+    sql: lookupsInsertBump(`SELECT * FROM json_to_recordset($1::json) AS x(i int, c bigint, s message_sender, a bigint, an text, k text, b text)`),
     params: (rows) => [jsonParam(rows)],
   },
   {
     name: 'arrays in, no documents out (lookups, insert, bump)',
-    sql: `WITH input AS (SELECT * FROM unnest($1::bigint[], $2::message_sender[], $3::bigint[], $4::text[], $5::text[], $6::text[])
-    WITH ORDINALITY AS x(c, s, a, k, b, f, i)
-), target AS MATERIALIZED (
-  SELECT input.*, cv.visitor_id, cv.status,
-    input.a IS NULL OR EXISTS (SELECT 1 FROM agent WHERE id = input.a AND NOT disabled FOR SHARE) AS agent_ok
-  FROM input, LATERAL (SELECT visitor_id, status FROM conversation WHERE id = input.c OFFSET 0) cv
-), ins AS (
-  INSERT INTO message (conversation_id, sender, agent_id, client_id, body)
-  SELECT c, s, a, k, b FROM target WHERE agent_ok AND (s <> 'VISITOR' OR status <> 'RESOLVED') ORDER BY i
-  ON CONFLICT ON CONSTRAINT message_client_id_once DO NOTHING RETURNING id, conversation_id
-), bump AS (
-  UPDATE conversation SET updated_at = now()
-  WHERE id = ANY (ARRAY(SELECT DISTINCT conversation_id FROM ins)) AND updated_at < now() - interval '1 second'
-) SELECT id FROM ins`,
+    sql: lookupsInsertBump(`SELECT * FROM unnest($1::bigint[], $2::message_sender[], $3::bigint[], $4::text[], $5::text[], $6::text[])
+    WITH ORDINALITY AS x(c, s, a, k, b, f, i)`),
     params: arrayParams,
   },
   { name: 'bare insert (arrays in, no lookups, no bump)', sql: BARE, params: bareParams },
