@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "parley/store/array_literal.hpp"
+
 namespace parley::conversation {
 namespace {
 
@@ -72,29 +74,6 @@ std::string json_string(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// PostgreSQL's array literal syntax: {"a","b"} with " and \ escaped inside the quotes.
-class ArrayLiteral {
- public:
-  void add_text(const std::string& s) {
-    next();
-    text_ += '"';
-    for (char ch : s) {
-      if (ch == '"' || ch == '\\') text_ += '\\';
-      text_ += ch;
-    }
-    text_ += '"';
-  }
-  void add_int(std::optional<std::int64_t> v) {
-    next();
-    text_ += v ? std::to_string(*v) : std::string("NULL");
-  }
-  std::string done() const { return text_.empty() ? std::string("{}") : text_ + '}'; }
-
- private:
-  void next() { text_ += text_.empty() ? '{' : ','; }
-  std::string text_;
-};
-
 }  // namespace
 
 // The fields and their order are the message_doc view's (migration 0010), which reads serve;
@@ -111,20 +90,17 @@ std::string message_doc_middle(const BatchRow& row) {
 }
 
 StoredBatch store_message_batch(EventTransaction& tx, const std::vector<BatchRow>& rows) {
-  ArrayLiteral conversations, senders, agents, client_ids, bodies, middles;
   std::vector<std::string> middle_of;
   middle_of.reserve(rows.size());
-  for (const auto& row : rows) {
-    conversations.add_int(row.conversation_id);
-    senders.add_text(row.sender);
-    agents.add_int(row.agent_id);
-    client_ids.add_text(row.client_id);
-    bodies.add_text(row.body);
-    middle_of.push_back(message_doc_middle(row));
-    middles.add_text(middle_of.back());
-  }
-  pqxx::result r = tx.exec_appending(kInsertBatch, conversations.done(), senders.done(), agents.done(), client_ids.done(),
-                                     bodies.done(), middles.done());
+  for (const auto& row : rows) middle_of.push_back(message_doc_middle(row));
+  using store::array_literal, store::quoted_array_item;
+  pqxx::result r = tx.exec_appending(
+      kInsertBatch, array_literal(rows, [](const BatchRow& row) { return std::to_string(row.conversation_id); }),
+      array_literal(rows, [](const BatchRow& row) { return quoted_array_item(row.sender); }),
+      array_literal(rows, [](const BatchRow& row) { return store::nullable_array_item(row.agent_id); }),
+      array_literal(rows, [](const BatchRow& row) { return quoted_array_item(row.client_id); }),
+      array_literal(rows, [](const BatchRow& row) { return quoted_array_item(row.body); }),
+      array_literal(middle_of, [](const std::string& middle) { return quoted_array_item(middle); }));
   StoredBatch out;
   out.rows.resize(rows.size());
   for (const auto& row : r) {
