@@ -15,6 +15,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -32,9 +35,35 @@ using Clock = std::chrono::steady_clock;
 
 Clock::time_point at_ns(std::int64_t ns) { return Clock::time_point(std::chrono::nanoseconds(ns)); }
 
+// `body` is already escaped for a JSON string (its quotes taken off).
 std::string send_frame(const char* prefix, std::uint64_t k, const std::string& body) {
   std::string id = prefix + std::to_string(k);
   return R"({"type":"send","clientId":")" + id + R"(","body":")" + id + " " + body + R"("})";
+}
+
+// The bodies the visitors send, in turn: --body-bytes x's by default, or with --bodies FILE the
+// file's non-empty lines (e.g. texts taken from a history, so the rows the relay adds hold real
+// words where a search walks them: bench/search). Escaped for JSON once, here.
+std::vector<std::string> relay_bodies(const Options& options) {
+  std::string file = options.str("bodies", "");
+  if (file.empty())
+    return {std::string(static_cast<std::size_t>(std::max<std::int64_t>(0, options.integer("body-bytes", 32))), 'x')};
+  std::ifstream in(file);
+  if (!in) throw UsageError("--bodies: cannot read " + file);
+  std::vector<std::string> bodies;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    std::string quoted = nlohmann::json(line).dump();
+    bodies.push_back(quoted.substr(1, quoted.size() - 2));
+  }
+  if (bodies.empty()) throw UsageError("--bodies: " + file + " has no lines");
+  return bodies;
+}
+
+std::size_t mean_size(const std::vector<std::string>& texts) {
+  std::size_t total = 0;
+  for (const auto& text : texts) total += text.size();
+  return total / texts.size();
 }
 
 }  // namespace
@@ -53,7 +82,7 @@ int run_relay(const Options& options) {
   double warmup = options.number("warmup", 2), drain = options.number("drain", 10);
   auto sources = static_cast<std::size_t>(options.integer("sources", 4));
   std::string email = options.required("agent-email"), password = options.required("agent-password");
-  std::string body(static_cast<std::size_t>(std::max<std::int64_t>(0, options.integer("body-bytes", 32))), 'x');
+  const std::vector<std::string> bodies = relay_bodies(options);
   auto tick_ns = static_cast<std::int64_t>(options.number("tick-us", 100) * 1000);
   // --window S: one JSON line per S seconds of the measured run besides the final summary.
   double window = options.number("window", 0);
@@ -62,7 +91,7 @@ int run_relay(const Options& options) {
 
   nlohmann::json out = {{"mode", "relay"},     {"label", options.str("label", "")}, {"rate", rate},
                         {"duration", duration}, {"warmup", warmup},                  {"visitors", visitors_n},
-                        {"agents", agents_n},   {"body_bytes", body.size()}, {"pairs", pairs},
+                        {"agents", agents_n},   {"body_bytes", mean_size(bodies)}, {"bodies", bodies.size()}, {"pairs", pairs},
                         {"cross_process", agent_server.origin() != server.origin()}};
   if (window > 0) out["window"] = window;
   auto fail = [&](const std::string& why) {
@@ -204,7 +233,7 @@ int run_relay(const Options& options) {
     std::int64_t now = now_ns();
     while (next < tracker.total() && tracker.intended_ns(next) <= now) {
       auto& v = visitors[next % visitors_n];
-      v->send(send_frame("m", next, body));
+      v->send(send_frame("m", next, bodies[next % bodies.size()]));
       max_queue = std::max(max_queue, v->queued());
       tracker.on_sent(next, now);
       ++next;
