@@ -24,15 +24,20 @@ std::string token_digest(std::string_view token) {
   return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 
+std::string to_hex(std::string_view bytes) {
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  out.pop_back();  // the terminating NUL sodium writes
+  return out;
+}
+
 std::string hmac_sha256_hex(std::string_view secret, std::string_view message) {
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
   crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()), message.size());
   crypto_auth_hmacsha256_final(&state, mac);
-  char hex[sizeof mac * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
-  return hex;
+  return to_hex(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
 }
 
 bool verify_user_hash(std::string_view secret, std::string_view user_id, std::string_view user_hash) {

@@ -3,6 +3,7 @@
 #include "parley/auth/crypto.hpp"
 #include "parley/core/error.hpp"
 #include "parley/core/text_validation.hpp"
+#include "parley/store/array_literal.hpp"
 
 namespace parley::auth {
 namespace {
@@ -164,17 +165,7 @@ std::vector<std::optional<VisitorSeen>> visitors_for_tokens(store::DbConn& conn,
                                                             const std::vector<std::string>& token_digests) {
   std::vector<std::optional<VisitorSeen>> out(token_digests.size());
   if (token_digests.empty()) return out;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string digests = "{";
-  digests.reserve(2 + token_digests.size() * 65);
-  for (const auto& d : token_digests) {
-    if (digests.size() > 1) digests += ',';
-    for (unsigned char c : d) {
-      digests += kHex[c >> 4];
-      digests += kHex[c & 15];
-    }
-  }
-  digests += '}';
+  auto digests = store::array_literal(token_digests, [](const std::string& d) { return to_hex(d); });
   for (const auto& row : conn.exec(txn, kVisitorsByTokens, digests)) {
     auto i = row[0].as<std::size_t>();  // WITH ORDINALITY counts from 1
     if (i < 1 || i > out.size()) continue;

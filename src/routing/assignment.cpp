@@ -1,6 +1,7 @@
 #include "parley/routing/assignment.hpp"
 
 #include "parley/routing/settings.hpp"
+#include "parley/store/array_literal.hpp"
 #include "queue_sql.hpp"
 
 namespace parley::routing {
@@ -50,13 +51,9 @@ std::optional<Assigned> assign_next(store::DbConn& conn, conversation::EventsCom
   auto mode_row = conn.exec(tx.txn(), kMode);
   std::string mode = mode_row.empty() ? "manual" : mode_row[0][0].c_str();
   if (mode == "manual") return std::nullopt;
-  std::string online = "{";
-  for (const auto& row : conn.exec(tx.txn(), kLockOnline)) {
-    if (online.size() > 1) online += ',';
-    online += row[0].c_str();
-  }
-  online += '}';
-  if (online == "{}") return std::nullopt;
+  auto online_rows = conn.exec(tx.txn(), kLockOnline);
+  if (online_rows.empty()) return std::nullopt;
+  auto online = store::array_literal(online_rows, [](const auto& row) { return std::string(row[0].c_str()); });
   auto agent = conn.exec(tx.txn(), kPickAgent, online, mode);
   if (agent.empty()) return std::nullopt;
   auto queued = conn.exec(tx.txn(), kNextQueued);

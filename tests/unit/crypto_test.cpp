@@ -47,6 +47,12 @@ TEST_F(Crypto, TokenDigestIsStableSha256) {
   EXPECT_NE(token_digest("abc"), token_digest("abd"));
 }
 
+TEST_F(Crypto, HexOfBytes) {
+  EXPECT_EQ(to_hex(std::string("\x00\x0f\xa5\xff", 4)), "000fa5ff");
+  EXPECT_EQ(to_hex(""), "");
+  EXPECT_EQ(to_hex(token_digest("abc")).size(), 64u);
+}
+
 TEST_F(Crypto, PasswordsRoundTrip) {
   std::string hash = hash_password("correct horse");
   EXPECT_EQ(hash.rfind("$argon2id$", 0), 0u);

@@ -15,6 +15,9 @@ std::string random_token();
 // SHA-256 of a token, the only form in which tokens are stored.
 std::string token_digest(std::string_view token);
 
+// Lowercase hex of any bytes (e.g. token digests passed as text for SQL's decode(h, 'hex')).
+std::string to_hex(std::string_view bytes);
+
 // Lowercase hex HMAC-SHA256(secret, message).
 std::string hmac_sha256_hex(std::string_view secret, std::string_view message);
 
