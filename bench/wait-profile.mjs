@@ -12,7 +12,8 @@ const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
 const startMs = Number(args['start-ms']);
 const bucketMs = Number(args['bucket-s'] || 1) * 1000;
-const firstMs = Number(args['first-s'] || 5) * 1000;
+// The periods the tables cover: [0, s1), [s1, s2), … [sn, end); --split "3,12" or --first-s 5.
+const splits = String(args.split || args['first-s'] || 5).split(',').map((x) => Number(x) * 1000);
 
 // Who a backend is, told by a statement only that part of Parley runs (the first match wins).
 const ROLES = [
@@ -134,7 +135,9 @@ function shortWait(w) {
 }
 
 // What the event-order lock's holder was doing, tick by tick.
-for (const [label, from, to] of [[`the first ${firstMs / 1000} s`, 0, firstMs], [`from ${firstMs / 1000} s to the end`, firstMs, end + 1]]) {
+const periods = [0, ...splits].map((from, i, all) => [
+  i + 1 < all.length ? `${from / 1000}–${all[i + 1] / 1000} s` : `from ${from / 1000} s to the end`, from, i + 1 < all.length ? all[i + 1] : end + 1]);
+for (const [label, from, to] of periods) {
   const n = ticksIn(from, to) || 1;
   const held = samples.filter((s) => s.t >= from && s.t < to && s.holds);
   console.log(`\nthe event-order lock, ${label}: held in ${pct(held.length, n)} of the ticks; its holder (share of the ticks):\n`);
@@ -146,7 +149,7 @@ for (const [label, from, to] of [[`the first ${firstMs / 1000} s`, 0, firstMs], 
 }
 
 // Per role: where its backends' time went (share of the period's wall time, summed over the role's backends).
-for (const [label, from, to] of [[`the first ${firstMs / 1000} s`, 0, firstMs], [`from ${firstMs / 1000} s to the end`, firstMs, end + 1]]) {
+for (const [label, from, to] of periods) {
   const n = ticksIn(from, to) || 1;
   console.log(`\n${label} (${n} ticks): share of the wall time each role's backends spent so (several backends can add up past 100 %)\n`);
   console.log('| role | backends | state / wait event | share | its top statements |');

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "parley/core/error.hpp"
 
 namespace parley::bot {
@@ -84,6 +86,9 @@ void Bot::drain_first_looks(store::DbConn& conn) {
         return;
       }
     }
+    // In id order: a transaction that locks several conversation rows locks them in the order
+    // any other would.
+    std::sort(ids.begin(), ids.end());
     std::vector<conversation::BotStep> steps;
     for (auto id : ids) {
       if (auto s = decide(conn, id)) steps.push_back(std::move(*s));
