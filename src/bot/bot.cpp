@@ -20,8 +20,8 @@ constexpr std::size_t kMaxQuestion = 200;
 // which the message writer waits for — for all of its steps, and its searches run before it:
 // too large a batch makes those waits long (25: the chat's p99 387 ms while a burst of 1,000 new
 // conversations was handed over), too small one takes the lock and commits once per step (1:
-// the hand-overs took ~9 s, the writer waiting on the lock ~40 % of the time). 10 handed the
-// burst over in ~3 s (docs/BENCHMARKS.md, the visitor delivery path, 2026-12-07 10:4x UTC).
+// the hand-overs took ~9 s, as long as with a transaction per look on four threads). 10 handed
+// the burst over in ~3 s (docs/BENCHMARKS.md, the visitor delivery path, 2026-12-07 10:48 UTC).
 constexpr std::size_t kLookBatch = 10;
 // First looks queued at most; past it the sweep (every kSweepInterval) looks at the rest.
 constexpr std::size_t kMaxQueuedLooks = 10000;
