@@ -161,12 +161,14 @@ conversation::SurveyHook csat_email_hook(const chat::VisitorPresenceSync& presen
 // support address when nobody is available now (mail/outbox.hpp).
 conversation::TeamHandoff bot_handoff(const chat::Hub& hub, mail::EnqueueSettings settings,
                                       const PresenceGrace& grace) {
-  return [&hub, settings, &grace](store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
-                          const std::vector<std::int64_t>& visitor_message_ids) {
+  return [&hub, settings, &grace](store::DbConn& conn, pqxx::transaction_base& txn,
+                                  const std::vector<conversation::HandedOff>& handed) {
     if (hub.team_available()) return false;  // the inbox alerts on the conversation frame instead
     std::vector<mail::MessageEvent> events;
     bool out_of_hours = !hub.open_now();
-    for (auto id : visitor_message_ids) events.push_back({id, conversation_id, "VISITOR", false, true, out_of_hours});
+    for (const auto& h : handed) {
+      for (auto id : h.visitor_message_ids) events.push_back({id, h.conversation_id, "VISITOR", false, true, out_of_hours});
+    }
     return mail::enqueue_emails(conn, txn, events, grace.apply(settings));
   };
 }
@@ -250,10 +252,9 @@ int serve(const Config& config) {
                // Handed to the team: assignable now. Pulled inside the bot's transaction, which holds
                // the event-order lock: the assignment waits for its commit and then sees it.
                [handoff = bot_handoff(hub, email_settings, presence_grace), route_again](
-                   store::DbConn& conn, pqxx::transaction_base& txn, std::int64_t conversation_id,
-                   const std::vector<std::int64_t>& visitor_message_ids) {
+                   store::DbConn& conn, pqxx::transaction_base& txn, const std::vector<conversation::HandedOff>& handed) {
                  route_again();
-                 return handoff(conn, txn, conversation_id, visitor_message_ids);
+                 return handoff(conn, txn, handed);
                },
                [&mailer] { mailer.wake(); });
   chat::MessageWriter writer(config.database_url, kWriterLimits, feed, origins,

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "parley/core/error.hpp"
 
 namespace parley::bot {
@@ -14,6 +16,15 @@ constexpr auto kSweepInterval = std::chrono::seconds(2);
 constexpr int kSweepLimit = 50;
 // A question longer than this is cut before it is searched (the search API takes 200 too).
 constexpr std::size_t kMaxQuestion = 200;
+// First looks written in one transaction at most. Each batch holds the event-order lock —
+// which the message writer waits for — for all of its steps, and its searches run before it:
+// too large a batch makes those waits long (25: the chat's p99 387 ms while a burst of 1,000 new
+// conversations was handed over), too small one takes the lock and commits once per step (1:
+// the hand-overs took ~9 s, as long as with a transaction per look on four threads). 10 handed
+// the burst over in ~3 s (docs/BENCHMARKS.md, the visitor delivery path, 2026-12-07 10:48 UTC).
+constexpr std::size_t kLookBatch = 10;
+// First looks queued at most; past it the sweep (every kSweepInterval) looks at the rest.
+constexpr std::size_t kMaxQueuedLooks = 10000;
 
 // Cut at a character boundary (UTF-8 continuation bytes are 10xxxxxx).
 std::string cut_utf8(std::string s, std::size_t max) {
@@ -37,24 +48,99 @@ Bot::Bot(store::DbPool& pool, help::AnswerSource& answers, conversation::EventsC
 
 void Bot::first_message(std::int64_t conversation_id) {
   if (!settings_.enabled) return;
-  // A full pool queue refuses the job: the conversation stays pending and the sweep looks later.
+  {
+    std::lock_guard lock(looks_mutex_);
+    if (looks_.size() >= kMaxQueuedLooks || !queued_.insert(conversation_id).second) return;
+    looks_.push_back(conversation_id);
+    if (draining_) return;  // the draining thread takes it with the others
+    draining_ = true;
+  }
+  // A full pool queue refuses the job: the conversations stay pending and the sweep looks later
+  // (the next first message tries again to start the draining).
   pool_.run<Unit>(
-      [this, conversation_id](store::DbConn& conn) {
-        look(conn, conversation_id);
+      [this](store::DbConn& conn) {
+        drain_first_looks(conn);
         return Unit{};
       },
-      [this, conversation_id](Outcome<Unit> r) {
+      [this](Outcome<Unit> r) {
         if (r.ok()) return;
         counters_.failed.fetch_add(1);
-        spdlog::warn("bot: could not look at conversation {}: {}", conversation_id, r.error().what());
+        spdlog::warn("bot: could not look at new conversations: {}", r.error().what());
+        std::lock_guard lock(looks_mutex_);
+        draining_ = false;  // what is left is taken by the next first message's drain, or the sweep
       });
 }
 
+void Bot::drain_first_looks(store::DbConn& conn) {
+  for (;;) {
+    std::vector<std::int64_t> ids;
+    {
+      std::lock_guard lock(looks_mutex_);
+      while (!looks_.empty() && ids.size() < kLookBatch) {
+        ids.push_back(looks_.front());
+        queued_.erase(looks_.front());
+        looks_.pop_front();
+      }
+      if (ids.empty()) {
+        draining_ = false;
+        return;
+      }
+    }
+    // In id order: a transaction that locks several conversation rows locks them in the order
+    // any other would.
+    std::sort(ids.begin(), ids.end());
+    std::vector<conversation::BotStep> steps;
+    for (auto id : ids) {
+      if (auto s = decide(conn, id)) steps.push_back(std::move(*s));
+    }
+    write_looks(conn, steps);
+  }
+}
+
+void Bot::write_looks(store::DbConn& conn, const std::vector<conversation::BotStep>& steps) {
+  if (steps.empty()) return;
+  if (steps.size() > 1) {
+    try {
+      auto results = conversation::bot_steps(conn, committed_, steps, handoff_);
+      bool woke_mail = false;
+      for (std::size_t i = 0; i < steps.size(); ++i) {
+        count_look(steps[i], results[i]);
+        woke_mail = woke_mail || results[i].woke_mail;
+      }
+      if (woke_mail && wake_mail_) wake_mail_();
+      return;
+    } catch (const std::exception& e) {
+      // One conversation that cannot take its step (deleted meanwhile, say) must not hold back
+      // the others: each alone, so only that one fails.
+      spdlog::debug("bot: {} looks in one transaction failed ({}); one by one", steps.size(), e.what());
+    }
+  }
+  for (const auto& s : steps) {
+    try {
+      count_look(s, step(conn, s));
+    } catch (const std::exception& e) {
+      counters_.failed.fetch_add(1);
+      spdlog::warn("bot: could not look at conversation {}: {}", s.conversation_id, e.what());
+    }
+  }
+}
+
+void Bot::count_look(const conversation::BotStep& step, const conversation::BotStepResult& result) {
+  if (!result.changed) return;
+  (step.event == BotEvent::Answer ? counters_.answered : counters_.quiet).fetch_add(1);
+}
+
 void Bot::look(store::DbConn& conn, std::int64_t conversation_id) {
+  auto s = decide(conn, conversation_id);
+  if (!s) return;
+  count_look(*s, step(conn, *s));
+}
+
+std::optional<conversation::BotStep> Bot::decide(store::DbConn& conn, std::int64_t conversation_id) {
   auto question = conversation::pending_question(conn, conversation_id);
-  if (!question) return;  // looked at already (another process, the sweep), or no message yet
+  if (!question) return std::nullopt;  // looked at already (another process, the sweep), or no message yet
   // The search first, outside the answer's transaction: the event-order lock is held only
-  // for the short write below.
+  // for the short write.
   std::vector<help::ArticleHit> hits;
   // Off now but on when the conversation began (a restart with PARLEY_BOT=off): the sweep
   // still gives such conversations to the team.
@@ -64,7 +150,7 @@ void Bot::look(store::DbConn& conn, std::int64_t conversation_id) {
     } catch (const std::exception& e) {
       // A source that fails (its statement timeout, say) must not keep the team waiting: the
       // bot stays quiet and the conversation goes to people. A lost database fails the step
-      // below too, and the sweep tries again.
+      // too, and the sweep tries again.
       counters_.failed.fetch_add(1);
       spdlog::warn("bot: the answer source failed for conversation {}: {}", conversation_id, e.what());
     }
@@ -78,9 +164,7 @@ void Bot::look(store::DbConn& conn, std::int64_t conversation_id) {
       s.articles.push_back({h.slug, h.title, "/help/articles/" + h.slug, h.snippet_html});
     }
   }
-  auto result = step(conn, s);
-  if (!result.changed) return;
-  (s.event == BotEvent::Answer ? counters_.answered : counters_.quiet).fetch_add(1);
+  return s;
 }
 
 conversation::BotStepResult Bot::choose(store::DbConn& conn, std::int64_t visitor_id, std::int64_t conversation_id,

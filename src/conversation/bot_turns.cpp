@@ -1,5 +1,6 @@
 #include "parley/conversation/bot_turns.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "parley/conversation/conversation_store.hpp"
@@ -77,9 +78,12 @@ std::optional<FirstQuestion> pending_question(store::DbConn& conn, std::int64_t 
   return FirstQuestion{conversation_id, r[0][0].c_str()};
 }
 
-BotStepResult bot_step(store::DbConn& conn, EventsCommitted& committed, const BotStep& step,
-                       const TeamHandoff& handoff) {
-  EventTransaction tx(conn, committed);
+namespace {
+
+// One step inside `tx` (which holds the event-order lock). A conversation given to the team
+// is added to `handed` for the hand-off that runs before the commit. `result.changed` is false
+// when the event does not apply in the conversation's state (nothing written for it).
+BotStepResult apply_step(store::DbConn& conn, EventTransaction& tx, const BotStep& step, std::vector<HandedOff>& handed) {
   auto row = conn.exec(tx.txn(), kLock, step.conversation_id);
   if (row.empty()) throw ApiError::not_found("No such conversation");
   std::int64_t visitor_id = row[0][2].as<std::int64_t>();
@@ -94,7 +98,7 @@ BotStepResult bot_step(store::DbConn& conn, EventsCommitted& committed, const Bo
   auto next = bot_next(*state, step.event);
   if (!next) {
     result.conversation_doc = conversation_doc(conn, tx.txn(), step.conversation_id).value_or("null");
-    return result;  // nothing appended: the transaction just ends
+    return result;  // nothing appended for it
   }
   Status next_status = *status;
   if (step.event == BotEvent::Answered) {
@@ -111,18 +115,43 @@ BotStepResult bot_step(store::DbConn& conn, EventsCommitted& committed, const Bo
   }
   conn.exec(tx.txn(), kApply, step.conversation_id, std::string(to_string(*next)), std::string(to_string(next_status)),
             next_status != *status, *next != BotState::Quiet);
-  if ((*next == BotState::Handed || *next == BotState::Quiet) && handoff) {
-    std::vector<std::int64_t> ids;
-    for (const auto& m : conn.exec(tx.txn(), kVisitorMessages, step.conversation_id)) ids.push_back(m[0].as<std::int64_t>());
-    result.woke_mail = handoff(conn, tx.txn(), step.conversation_id, ids);
+  if (*next == BotState::Handed || *next == BotState::Quiet) {
+    HandedOff h{step.conversation_id, {}};
+    for (const auto& m : conn.exec(tx.txn(), kVisitorMessages, step.conversation_id)) {
+      h.visitor_message_ids.push_back(m[0].as<std::int64_t>());
+    }
+    handed.push_back(std::move(h));
   }
   result.conversation_doc = conversation_doc(conn, tx.txn(), step.conversation_id).value_or("null");
   tx.append_conversation(result.conversation_doc);
-  tx.commit();
   result.changed = true;
   result.state = *next;
   result.status = std::string(to_string(next_status));
   return result;
+}
+
+}  // namespace
+
+BotStepResult bot_step(store::DbConn& conn, EventsCommitted& committed, const BotStep& step,
+                       const TeamHandoff& handoff) {
+  return bot_steps(conn, committed, {step}, handoff).front();
+}
+
+std::vector<BotStepResult> bot_steps(store::DbConn& conn, EventsCommitted& committed, const std::vector<BotStep>& steps,
+                                     const TeamHandoff& handoff) {
+  std::vector<BotStepResult> results;
+  if (steps.empty()) return results;
+  EventTransaction tx(conn, committed);
+  std::vector<HandedOff> handed;
+  for (const auto& step : steps) results.push_back(apply_step(conn, tx, step, handed));
+  bool changed = std::any_of(results.begin(), results.end(), [](const BotStepResult& r) { return r.changed; });
+  if (!changed) return results;  // nothing appended: the transaction just ends
+  bool woke_mail = !handed.empty() && handoff && handoff(conn, tx.txn(), handed);
+  tx.commit();
+  if (woke_mail) {
+    for (auto& r : results) r.woke_mail = true;
+  }
+  return results;
 }
 
 BotSweep bot_sweep(store::DbConn& conn, int limit) {

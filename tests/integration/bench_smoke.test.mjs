@@ -291,6 +291,24 @@ describe('benchmarks: scripts', { skip: !existsSync(LOADGEN) && 'no load generat
     assert.match(r.stdout, /parley_commit_batch_size_count +[1-9]/, r.stdout);
   });
 
+  it('bench/wait-profile: one pairs run, nothing lost, the timeline and the lock holders printed', async () => {
+    const r = await run(path.join(ROOT, 'bench', 'wait-profile'), ['20'], {
+      env: { BENCH_VISITORS: '4', BENCH_HISTORY_CONVERSATIONS: '10', BENCH_DURATION: '2', BENCH_WARMUP: '0.5',
+        BENCH_WAIT_SPLIT: '1', BENCH_BUILD: '0', BENCH_RESULTS: '/dev/null', PARLEY_BIN, LOADGEN },
+      timeout: 120000,
+    });
+    assert.equal(r.code, 0, `bench/wait-profile failed:\n${r.stdout}\n${r.stderr}`);
+    const result = JSON.parse(r.stdout.match(/^relay at 20 msg\/s \(--pairs --agents 0\), started \S+ (\{.*\})$/m)?.[1] ?? 'null');
+    assert.ok(result, r.stdout);
+    assert.equal(result.lost, 0, r.stdout);
+    assert.equal(result.sent, 40, r.stdout);
+    // Sampled (the sampler's own row every tick), a timeline row per second, and the writer seen.
+    assert.match(r.stdout, /sampled every [\d.]+ ms \([1-9]\d* ticks\)/, r.stdout);
+    assert.match(r.stdout, /^\| 0–1 \| \d+ \|/m, r.stdout);
+    assert.match(r.stdout, /the event-order lock, 0–1 s: held in \d+ % of the ticks/, r.stdout);
+    assert.match(r.stdout, /^\| writer \| 1 \|/m, r.stdout);
+  });
+
   it('bench/soak: a timeline row per window and the summary, nothing lost', async () => {
     const printed = await runScript('soak', [], {
       BENCH_VISITORS: '4', BENCH_RATE: '20', BENCH_DURATION: '2', BENCH_WINDOW: '1', BENCH_WARMUP: '0.5',

@@ -193,6 +193,32 @@ describe('the FAQ bot', TEST, () => {
     assert.deepEqual(report.totals, { resolvedByBot: 1, handedToPerson: 3, noAnswer: 1 });
     assert.deepEqual(report.days[6], { day: report.days[6].day, ...report.totals });
   });
+
+  // After the counts above (they are exact). The first looks of conversations begun together
+  // are written several to a transaction (bot.hpp): each must still get its own outcome.
+  it('conversations begun at once: each first message answered or handed over on its own, one support email each', TEST, async () => {
+    const visitors = await Promise.all(Array.from({ length: 12 }, () => newVisitor(w.server)));
+    const confident = (i) => i % 2 === 0;
+    const sent = await Promise.all(visitors.map((v, i) =>
+      send(v.ws, confident(i) ? 'how do I reset my password' : `zebra xylophone quantum marmalade ${id()}`)));
+    const ids = sent.map((m) => m.conversationId);
+    assert.equal(new Set(ids).size, visitors.length);
+    await waitFor(() => ids.every((c, i) => botState(w.databaseUrl, c) === (confident(i) ? 'waiting' : 'quiet')),
+      { deadline: 30000, what: 'the bot looked at every conversation' });
+    for (const [i, c] of ids.entries()) {
+      const answers = count(w.databaseUrl, `SELECT count(*) FROM message WHERE conversation_id = ${c} AND sender = 'BOT'`);
+      assert.equal(answers, confident(i) ? 1 : 0, `conversation ${c}: ${answers} answers`);
+      assert.deepEqual(emails(w.databaseUrl, c), confident(i) ? [] : ['support_new'], `conversation ${c}`);
+    }
+    // Each answer reached its own visitor live, with the choice buttons' state.
+    await Promise.all(visitors.map(async (v, i) => {
+      if (!confident(i)) return;
+      const bot = await v.ws.nextMessage((f) => f.type === 'message' && f.message.sender === 'BOT', 20000);
+      assert.equal(bot.message.conversationId, ids[i]);
+      await v.ws.nextMessage((f) => f.type === 'conversation' && f.conversation.id === ids[i] && f.conversation.bot === 'waiting');
+    }));
+    for (const v of visitors) v.ws.terminate();
+  });
 });
 
 describe('PARLEY_BOT=off', TEST, () => {

@@ -8,8 +8,12 @@
 // ends the bot's turn through the conversation's state machine (conversation/bot_turns.hpp).
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "parley/conversation/bot_turns.hpp"
 #include "parley/core/periodic_thread.hpp"
@@ -48,7 +52,9 @@ class Bot {
   ~Bot() { stop(); }
 
   // The message writer committed a conversation's first message (called on its thread, after
-  // the commit): queued for a database thread; never blocks.
+  // the commit): queued for a database thread; never blocks. The first looks are taken by one
+  // database thread at a time, several conversations per transaction (bot_steps): a burst of
+  // new conversations is written in a few transactions rather than one each.
   void first_message(std::int64_t conversation_id);
   // The visitor chose (on a database thread). Throws ApiError 404 / 409 (see bot_step).
   conversation::BotStepResult choose(store::DbConn& conn, std::int64_t visitor_id, std::int64_t conversation_id,
@@ -63,6 +69,13 @@ class Bot {
 
  private:
   void look(store::DbConn& conn, std::int64_t conversation_id);
+  // The step a look decides (the search runs here, outside any transaction); none when the
+  // conversation is not waiting for the bot's first look any more.
+  std::optional<conversation::BotStep> decide(store::DbConn& conn, std::int64_t conversation_id);
+  // Takes the queued first looks, a batch at a time, until none is left.
+  void drain_first_looks(store::DbConn& conn);
+  void write_looks(store::DbConn& conn, const std::vector<conversation::BotStep>& steps);
+  void count_look(const conversation::BotStep& step, const conversation::BotStepResult& result);
   conversation::BotStepResult step(store::DbConn& conn, const conversation::BotStep& step);
   void sweep(store::DbConn& conn);
 
@@ -73,6 +86,11 @@ class Bot {
   const conversation::TeamHandoff handoff_;
   const std::function<void()> wake_mail_;
   BotCounters counters_;
+  // First looks waiting for the draining thread (bounded: past the limit the sweep finds them).
+  std::mutex looks_mutex_;
+  std::deque<std::int64_t> looks_;
+  std::unordered_set<std::int64_t> queued_;  // what looks_ holds, so a conversation is queued once
+  bool draining_ = false;                    // a database thread is taking looks_
   PeriodicThread sweeper_;
 };
 

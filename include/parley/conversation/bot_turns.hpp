@@ -43,17 +43,33 @@ struct BotStepResult {
   bool woke_mail = false;  // the hand-off wrote email rows (wake the outbox worker)
 };
 
-// Runs inside the step's transaction when the team gets the conversation now (Handed, Quiet):
-// what a visitor message would have caused without the bot (offline emails). Returns true
-// when it wrote email rows. `visitor_message_ids` are the conversation's, oldest first.
-using TeamHandoff = std::function<bool(store::DbConn&, pqxx::transaction_base&, std::int64_t conversation_id,
-                                       const std::vector<std::int64_t>& visitor_message_ids)>;
+// A conversation the bot gives to the team now (Handed, Quiet), with its visitor messages
+// (oldest first, at most 100).
+struct HandedOff {
+  std::int64_t conversation_id = 0;
+  std::vector<std::int64_t> visitor_message_ids;
+};
+
+// Runs inside the steps' transaction when the team gets conversations now (Handed, Quiet):
+// what their visitor messages would have caused without the bot (offline emails), for all of
+// them at once. Returns true when it wrote email rows.
+using TeamHandoff = std::function<bool(store::DbConn&, pqxx::transaction_base&, const std::vector<HandedOff>&)>;
 
 // One bot event, through bot_next() and (for Answered) the status table's ResolveByBot.
 // Throws ApiError 404 (no such conversation, or not this visitor's) and 409 (Answered while a
 // person has it).
 BotStepResult bot_step(store::DbConn& conn, EventsCommitted& committed, const BotStep& step,
                        const TeamHandoff& handoff);
+
+// Several bot events of different conversations in ONE EventTransaction: one wait for the
+// event-order lock, one hand-off statement and one commit for all of them, instead of one
+// each. Every event transaction queues on that lock — the message writer's too — so a burst
+// of new conversations (each first message makes the bot look) written one by one held it
+// most of the time (docs/BENCHMARKS.md, the visitor delivery path). The results are in the
+// order of `steps`. All or nothing: if one step throws, nothing is written and the exception
+// propagates (the caller runs them one by one to find it). Each conversation at most once.
+std::vector<BotStepResult> bot_steps(store::DbConn& conn, EventsCommitted& committed, const std::vector<BotStep>& steps,
+                                     const TeamHandoff& handoff);
 
 // Conversations the bot should look at again: `pending` ones whose first message the bot has
 // not seen (a missed wake-up), `wrote_again` ones where the visitor wrote after the bot's
