@@ -2,7 +2,10 @@
 // Clients of GET /api/search for bench/search (not run on its own):
 //   node bench/search-load.mjs latency URL   each query class in turn, one request at a time,
 //                                            BENCH_SEARCH_REQUESTS (100) per class; prints JSON
-//                                            {class: {n, p50, p95, max, results, errors}}
+//                                            {class: {n, p50, p95, max, results, errors}};
+//                                            BENCH_SEARCH_PACE_MS: each request starts at least
+//                                            that long after the one before (a team's searches
+//                                            at a steady rate rather than back to back)
 //   node bench/search-load.mjs storm URL S   BENCH_SEARCH_CLIENTS (4) clients searching without
 //                                            pause (every class mixed) for S seconds; prints JSON
 //                                            {searches, per_s, p50, p95, status counts}
@@ -47,15 +50,23 @@ const round = (v) => (v === null ? null : Math.round(v * 100) / 100);
 const cookie = await login();
 if (mode === 'latency') {
   const n = Number(process.env.BENCH_SEARCH_REQUESTS || 100);
+  const paceMs = Number(process.env.BENCH_SEARCH_PACE_MS || 0);
+  let lastStart = 0;
+  const paced = async (q) => {
+    const wait = lastStart + paceMs - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    lastStart = performance.now();
+    return searchOnce(cookie, q);
+  };
   const out = {};
   for (const [name, words] of Object.entries(CLASSES)) {
     if (!words.length) continue;
-    for (const q of words) await searchOnce(cookie, q); // warm the cache and the plans once
+    for (const q of words) await paced(q); // warm the cache and the plans once
     const ms = [];
     let results = 0;
     let errors = 0;
     for (let i = 0; i < n; i++) {
-      const r = await searchOnce(cookie, words[i % words.length]);
+      const r = await paced(words[i % words.length]);
       if (r.status !== 200) errors++;
       results += r.n;
       ms.push(r.ms);
