@@ -30,8 +30,11 @@ WITH input AS (
     input.a IS NULL OR EXISTS (SELECT 1 FROM agent WHERE id = input.a AND NOT disabled FOR SHARE) AS agent_ok
   FROM input, LATERAL (SELECT visitor_id, status FROM conversation WHERE id = input.c OFFSET 0) cv
 ), ins AS (
-  INSERT INTO message (conversation_id, sender, agent_id, client_id, body)
-  SELECT c, s, a, k, b FROM target WHERE agent_ok AND (s <> 'VISITOR' OR status <> 'RESOLVED')
+  -- The search vector here, with the configuration read once for the batch: the trigger
+  -- (migration 0034) then skips these rows; it read message_search once per row.
+  INSERT INTO message (conversation_id, sender, agent_id, client_id, body, search_vector)
+  SELECT c, s, a, k, b, to_tsvector((SELECT config::regconfig FROM message_search), b)
+  FROM target WHERE agent_ok AND (s <> 'VISITOR' OR status <> 'RESOLVED')
   ORDER BY i
   ON CONFLICT ON CONSTRAINT message_client_id_once DO NOTHING
   RETURNING id, conversation_id, client_id

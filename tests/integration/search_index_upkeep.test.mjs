@@ -49,4 +49,25 @@ describe('the message search index pending list', () => {
     const [[found]] = query(url, "SELECT count(*) FROM message WHERE search_vector @@ to_tsquery('english', 'refund & parcel')");
     assert.equal(Number(found), 1);
   });
+
+  // The writer computes the vector in its INSERT; the trigger (migration 0034) fills it for
+  // every other writer and on an edit of the body.
+  it('gets every message its vector, from the writer or from the trigger', async () => {
+    const stale = () => Number(query(url, `SELECT count(*) FROM message
+      WHERE search_vector IS DISTINCT FROM to_tsvector('english', body)`)[0][0]);
+    query(url, 'ALTER TABLE message DISABLE TRIGGER message_search_vector');
+    try {
+      (await visitorWrites(server, 'the coupon code for my damaged courier parcel')).close();
+    } finally {
+      query(url, 'ALTER TABLE message ENABLE TRIGGER message_search_vector');
+    }
+    const [[written]] = query(url, "SELECT count(*) FROM message WHERE search_vector @@ to_tsquery('english', 'coupon & courier')");
+    assert.equal(Number(written), 1, 'the writer stored the vector without the trigger');
+    query(url, `INSERT INTO message (conversation_id, sender, client_id, body)
+                SELECT conversation_id, sender, 'upkeep-2', 'an export of the spreadsheet' FROM message LIMIT 1`);
+    query(url, "UPDATE message SET body = 'a webhook for the dashboard' WHERE body = 'a refund for the broken parcel'");
+    assert.equal(stale(), 0, 'every vector is that of its body');
+    const [[edited]] = query(url, "SELECT count(*) FROM message WHERE search_vector @@ to_tsquery('english', 'webhook & dashboard')");
+    assert.equal(Number(edited), 1);
+  });
 });
