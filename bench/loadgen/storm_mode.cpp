@@ -384,15 +384,16 @@ int run_storm(const Options& options) {
   if (out.contains("server_cpu_us_per_socket") && out.contains("pg_cpu_us_per_socket")) {
     out["total_cpu_us_per_socket"] = per_socket((server_cpu1 - server_cpu0) + (pg_cpu1 - pg_cpu0));
   }
-  if (server_cpu >= 0 && ticks1.total > ticks0.total) {
+  if (server_cpu >= 0 && ticks1.total >= ticks0.total) {
     // The share of the server CPU that processes other than the server and PostgreSQL took
-    // during the storm: a high one means the neighbours were measured too.
+    // during the storm: a high one means the neighbours were measured too. A storm shorter than
+    // one clock tick (a few sockets) saw no tick at all: 0 at the counters' resolution.
     static const long hz = sysconf(_SC_CLK_TCK);
     double ours_ticks =
         static_cast<double>((server_cpu1 - server_cpu0) + (pg_cpu1 - pg_cpu0)) * static_cast<double>(hz) / 1e6;
     double others = static_cast<double>(ticks1.busy - ticks0.busy) - ours_ticks;
     out["others_on_server_cpu_pct"] =
-        std::round(std::max(0.0, 1000 * others / static_cast<double>(ticks1.total - ticks0.total))) / 10;
+        std::round(std::max(0.0, 1000 * others / static_cast<double>(std::max<std::int64_t>(1, ticks1.total - ticks0.total)))) / 10;
   }
   std::cout << out.dump() << std::endl;
   return ready == n && open_at_end == n ? 0 : 1;
