@@ -124,10 +124,23 @@ export async function startParley({ env = {}, args = [], timeout = 20000 } = {})
       clearTimeout(guard);
       return code ?? signal;
     },
-    async kill() {
+    /** SIGKILL; resolves with the signal name once the process is gone. */
+    async kill({ timeout: killTimeout = 30000 } = {}) {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-      const { code, signal } = await exited;
-      return code ?? signal;
+      // Like every wait here, one holding a timer: the process and its pipes are unref'd, so
+      // waiting on its exit alone could leave the event loop empty once the killed server's
+      // sockets have closed, and node's test runner then cancels the test ("the event loop has
+      // already resolved", seen under the sanitized build).
+      let guard;
+      const late = new Promise((_, reject) => {
+        guard = setTimeout(() => reject(new Error(`the server had not exited ${killTimeout} ms after SIGKILL`)), killTimeout);
+      });
+      try {
+        const { code, signal } = await Promise.race([exited, late]);
+        return code ?? signal;
+      } finally {
+        clearTimeout(guard);
+      }
     },
   };
 }
